@@ -1,0 +1,49 @@
+# Two commands do everything on a fresh machine: `make demo` and `make test`.
+# Each installs what it needs first into a project-local .venv, from pinned versions.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export AIRFLOW_HOME := $(CURDIR)/.airflow
+export DDSS_HOME := $(CURDIR)
+
+help:
+	@echo "make demo    - install, generate the feeds, run the Airflow DAG end to end, publish public/"
+	@echo "make test    - install and run the whole test suite"
+	@echo "make bench   - throughput of ingest, dbt, validation and publish; validation vs SQL floor"
+	@echo "make airflow - airflow standalone on 127.0.0.1:8080 with the project's DAGs"
+	@echo "make serve   - serve public/ on http://127.0.0.1:8000"
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade "pip==25.3"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/ddss demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest tests
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+airflow: $(STAMP)
+	$(BIN)/ddss airflow-init
+	@echo "Airflow UI: http://127.0.0.1:8080 - user 'admin', password printed below by airflow standalone"
+	@echo "(also stored in $(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated)"
+	AIRFLOW__API__HOST=127.0.0.1 AIRFLOW__API__PORT=8080 $(BIN)/airflow standalone
+
+serve: $(STAMP)
+	$(BIN)/ddss serve
+
+clean:
+	rm -rf data/landing data/raw data/warehouse public .airflow
+
+.PHONY: help install demo test bench airflow serve clean

@@ -1,0 +1,291 @@
+"""Deterministic departmental feeds, with injected defects and a truth manifest.
+
+``generate(out, seed, scale)`` writes the files a department would drop into its landing
+folder. Clean rows reproduce the published figures of SEED-FACTS.md exactly at scale 1
+(counts are multiplied by ``scale`` and rounded otherwise). Defective rows are *extra*
+rows, each listed in ``truth-manifest.json`` with file, spreadsheet row number (header = 1),
+column, kind and the criterion it breaks, so every later stage can be checked against it.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from ddss.contracts import Contract, load_contracts
+from ddss.reference import wards_of
+from ddss.settings import Settings
+
+# Seed 004: Tuyên Quang public administration service centre, 1 Jan – 31 Jul 2022.
+PERIOD_START = date(2022, 1, 1)
+PERIOD_END = date(2022, 7, 31)
+RECEIVED = {"direct": 27_067, "online": 14_424, "postal": 1_049}
+RESOLVED = {"early": 24_711, "on_time": 16_107, "late": 10}
+SERVICES_BY_LEVEL = {2: 444, 3: 66, 4: 917}
+SERVICES_WITH_DOSSIERS = {3: 21, 4: 192}
+TUYEN_QUANG = "08"
+
+CHANNEL_LABELS = {"direct": "Trực tiếp", "online": "Trực tuyến", "postal": "Bưu chính công ích"}
+FIELDS = [
+    ("Đất đai", "Sở Tài nguyên và Môi trường"),
+    ("Xây dựng", "Sở Xây dựng"),
+    ("Hộ tịch", "Sở Tư pháp"),
+    ("Lý lịch tư pháp", "Sở Tư pháp"),
+    ("Đăng ký kinh doanh", "Sở Kế hoạch và Đầu tư"),
+    ("Giáo dục và Đào tạo", "Sở Giáo dục và Đào tạo"),
+    ("Khám bệnh, chữa bệnh", "Sở Y tế"),
+    ("Việc làm", "Sở Lao động - Thương binh và Xã hội"),
+    ("Đường bộ", "Sở Giao thông vận tải"),
+    ("Lưu thông hàng hoá", "Sở Công Thương"),
+    ("Trồng trọt", "Sở Nông nghiệp và Phát triển nông thôn"),
+    ("Văn hoá cơ sở", "Sở Văn hoá, Thể thao và Du lịch"),
+    ("Công chức, viên chức", "Sở Nội vụ"),
+]
+ACTIONS = ["Cấp", "Cấp lại", "Gia hạn", "Điều chỉnh", "Đăng ký", "Thẩm định", "Xác nhận"]
+OBJECTS = [
+    "giấy phép", "giấy chứng nhận", "chứng chỉ hành nghề", "hồ sơ", "văn bản chấp thuận",
+    "quyết định", "thông báo",
+]
+FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ma", "Hà", "Nông"]
+MIDDLE = ["Văn", "Thị", "Đức", "Minh", "Thu", "Quang", "Ngọc", "Hữu"]
+GIVEN = ["An", "Bình", "Chi", "Dũng", "Giang", "Hà", "Hùng", "Lan", "Linh", "Nam", "Phương", "Tú"]
+
+# The defects every dossier file carries (per month, ``max(1, round(scale))`` of each kind).
+DEFECT_KINDS = {
+    # kind: (column, criterion)
+    "duplicate_row": ("dossier_id", "sach"),
+    "unknown_service_code": ("service_code", "dung"),
+    "unknown_commune_code": ("commune_code", "dung"),
+    "impossible_date": ("received_date", "dung"),
+    "resolved_before_received": ("resolved_date", "dung"),
+    "missing_required": ("channel", "du"),
+    "invalid_channel": ("channel", "dung"),
+    "ragged_row": (None, "dung"),
+}
+
+
+@dataclass(frozen=True)
+class Defect:
+    file: str  # relative to the output folder
+    source_row: int  # spreadsheet row number, header = 1
+    column: str | None
+    kind: str
+    criterion: str
+    key: str | None
+
+
+def _fmt(d: date | None) -> str:
+    return d.strftime("%d/%m/%Y") if d else ""
+
+
+def _scaled(counts: dict, scale: float) -> dict:
+    return {k: int(round(v * scale)) for k, v in counts.items()}
+
+
+def _services(rng: random.Random) -> list[dict]:
+    services = []
+    number = 0
+    for level, count in SERVICES_BY_LEVEL.items():
+        for _ in range(count):
+            number += 1
+            field, agency = FIELDS[number % len(FIELDS)]
+            services.append(
+                {
+                    "service_code": f"1.{number * 7 + 1000:06d}",
+                    "service_name": f"{rng.choice(ACTIONS)} {rng.choice(OBJECTS)} "
+                    f"lĩnh vực {field.lower()} (thủ tục số {number})",
+                    "service_level": level,
+                    "field": field,
+                    "agency": agency,
+                }
+            )
+    return services
+
+
+def _person(rng: random.Random) -> tuple[str, str, str]:
+    name = f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
+    year = rng.randint(1950, 2004)
+    century_sex = (0 if year < 2000 else 2) + rng.randint(0, 1)
+    # Citizen ID: old 63-province code of Tuyên Quang (008), century/sex, year, 6 digits.
+    citizen_id = f"008{century_sex}{year % 100:02d}{rng.randint(0, 999_999):06d}"
+    phone = f"0{rng.choice('3789')}{rng.randint(0, 99_999_999):08d}"
+    return name, citizen_id, phone
+
+
+def _dossiers(rng: random.Random, scale: float, services: list[dict]) -> list[dict]:
+    received = _scaled(RECEIVED, scale)
+    resolved = _scaled(RESOLVED, scale)
+    total = sum(received.values())
+    pending = total - sum(resolved.values())
+    channels = [c for c, n in received.items() for _ in range(n)]
+    outcomes = [o for o, n in resolved.items() for _ in range(n)] + [None] * pending
+    rng.shuffle(channels)
+    rng.shuffle(outcomes)
+
+    by_level: dict[int, list[str]] = {2: [], 3: [], 4: []}
+    for s in services:
+        by_level[s["service_level"]].append(s["service_code"])
+    active = {lvl: rng.sample(by_level[lvl], n) for lvl, n in SERVICES_WITH_DOSSIERS.items()}
+    online_services = active[3] + active[4]
+    offline_services = by_level[2] + online_services
+    communes = [w.code for w in wards_of(TUYEN_QUANG)]
+
+    span = (PERIOD_END - PERIOD_START).days
+    rows = []
+    online_seen = 0
+    for i, (channel, outcome) in enumerate(zip(channels, outcomes, strict=True)):
+        if channel == "online":
+            # Every active level-3/4 service gets at least one dossier, then at random.
+            if online_seen < len(online_services):
+                service = online_services[online_seen]
+            else:
+                service = rng.choice(online_services)
+            online_seen += 1
+        else:
+            service = rng.choice(offline_services)
+        days = rng.randint(2, 15)
+        if outcome is None:
+            received_on = PERIOD_END - timedelta(days=rng.randint(0, 40))
+            resolved_on = None
+        else:
+            latest = span - days - 6
+            received_on = PERIOD_START + timedelta(days=rng.randint(0, latest))
+        due_on = received_on + timedelta(days=days)
+        if outcome == "early":
+            resolved_on = received_on + timedelta(days=rng.randint(0, days - 1))
+        elif outcome == "on_time":
+            resolved_on = due_on
+        elif outcome == "late":
+            resolved_on = due_on + timedelta(days=rng.randint(1, 5))
+        name, citizen_id, phone = _person(rng)
+        rows.append(
+            {
+                "seq": i,
+                "dossier_id": None,
+                "service_code": service,
+                "channel": CHANNEL_LABELS[channel],
+                "commune_code": rng.choice(communes),
+                "applicant_name": name,
+                "applicant_id_number": citizen_id,
+                "applicant_phone": phone,
+                "received_date": received_on,
+                "due_date": due_on,
+                "resolved_date": resolved_on,
+                "note": "",
+            }
+        )
+    rows.sort(key=lambda r: (r["received_date"], r["seq"]))
+    day_counter: dict[date, int] = {}
+    for r in rows:
+        n = day_counter[r["received_date"]] = day_counter.get(r["received_date"], 0) + 1
+        r["dossier_id"] = f"000.00.15.H61-{r['received_date']:%y%m%d}-{n:04d}"
+    return rows
+
+
+def _defective_row(kind: str, template: dict, rng: random.Random, serial: int) -> dict:
+    row = dict(template)
+    row["dossier_id"] = f"000.00.15.H61-{template['received_date']:%y%m%d}-9{serial:04d}"
+    if kind == "duplicate_row":
+        row = dict(template)
+    elif kind == "unknown_service_code":
+        row["service_code"] = "1.999999"
+    elif kind == "unknown_commune_code":
+        row["commune_code"] = "99999"
+    elif kind == "impossible_date":
+        row["received_date"] = "30/02/2022"
+    elif kind == "resolved_before_received":
+        row["resolved_date"] = template["received_date"] - timedelta(days=rng.randint(1, 9))
+    elif kind == "missing_required":
+        row["channel"] = ""
+    elif kind == "invalid_channel":
+        row["channel"] = "Thư điện tử"
+    return row
+
+
+def _cells(row: dict, contract: Contract) -> list[str]:
+    out = []
+    for column in contract.columns:
+        value = row[column.name]
+        out.append(_fmt(value) if isinstance(value, date) else ("" if value is None else str(value)))
+    return out
+
+
+def _write_csv(path: Path, contract: Contract, rows: list[list[str]], encoding: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding=encoding, newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\r\n")
+        writer.writerow([c.header for c in contract.columns])
+        writer.writerows(rows)
+
+
+def generate(out: Path, seed: int = 2022, scale: float = 1.0, cfg: Settings | None = None) -> dict:
+    """Write the feeds under ``out/<department>/`` and ``out/truth-manifest.json``."""
+    if scale <= 0:
+        raise ValueError(f"scale must be positive, got {scale}")
+    contracts = load_contracts(cfg)
+    dossiers_contract = contracts["admin_procedure_dossiers"]
+    services_contract = contracts["online_public_services"]
+    folder = out / dossiers_contract.department.landing_folder
+    rng = random.Random(seed)
+
+    services = _services(rng)
+    services_file = folder / f"dich_vu_cong_{PERIOD_END:%Y-%m}.csv"
+    _write_csv(
+        services_file,
+        services_contract,
+        [_cells(s, services_contract) for s in services],
+        services_contract.source.encoding,
+    )
+
+    dossiers = _dossiers(rng, scale, services)
+    defects: list[Defect] = []
+    per_kind = max(1, round(scale))
+    serial = 0
+    files = [services_file]
+    for month in range(PERIOD_START.month, PERIOD_END.month + 1):
+        monthly = [r for r in dossiers if r["received_date"].month == month]
+        lines: list[tuple[list[str], tuple[str, str | None, str] | None]] = [
+            (_cells(r, dossiers_contract), None) for r in monthly
+        ]
+        for kind, (column, criterion) in DEFECT_KINDS.items():
+            for _ in range(per_kind):
+                serial += 1
+                template = rng.choice(monthly)
+                cells = _cells(_defective_row(kind, template, rng, serial), dossiers_contract)
+                if kind == "ragged_row":
+                    cells = cells + ["cột thừa"]
+                # Insert after its template so a duplicate comes after the original.
+                after = next(
+                    i for i, (c, d) in enumerate(lines) if d is None and c[0] == template["dossier_id"]
+                )
+                position = rng.randint(after + 1, len(lines))
+                lines.insert(position, (cells, (kind, column, criterion)))
+        path = folder / f"ho_so_{PERIOD_START.year}-{month:02d}.csv"
+        _write_csv(path, dossiers_contract, [cells for cells, _ in lines], "utf-8")
+        files.append(path)
+        relative = str(path.relative_to(out))
+        for index, (cells, defect) in enumerate(lines):
+            if defect:
+                kind, column, criterion = defect
+                defects.append(Defect(relative, index + 2, column, kind, criterion, cells[0]))
+
+    manifest = {
+        "seed": seed,
+        "scale": scale,
+        "files": [str(p.relative_to(out)) for p in files],
+        "clean_rows": {"admin_procedure_dossiers": len(dossiers), "online_public_services": len(services)},
+        "expected": {
+            "received": _scaled(RECEIVED, scale),
+            "resolved": _scaled(RESOLVED, scale),
+            "services_by_level": SERVICES_BY_LEVEL,
+        },
+        "defects": [asdict(d) for d in defects],
+    }
+    (out / "truth-manifest.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
+    return manifest

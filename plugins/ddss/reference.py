@@ -1,0 +1,36 @@
+"""Reference lists: administrative units after the 1 July 2025 reform (vietnam-provinces)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+
+import vietnam_provinces
+
+
+@dataclass(frozen=True)
+class Ward:
+    code: str  # 5 digits, zero-padded, as in the national list
+    name: str
+    province_code: str  # 2 digits
+    province_name: str
+
+
+@lru_cache(maxsize=1)
+def wards() -> tuple[Ward, ...]:
+    provinces = json.loads(vietnam_provinces.NESTED_DIVISIONS_JSON_PATH.read_text("utf-8"))
+    return tuple(
+        Ward(
+            code=f"{w['code']:05d}",
+            name=w["name"],
+            province_code=f"{p['code']:02d}",
+            province_name=p["name"],
+        )
+        for p in provinces
+        for w in p["wards"]
+    )
+
+
+def wards_of(province_code: str) -> tuple[Ward, ...]:
+    return tuple(w for w in wards() if w.province_code == province_code)

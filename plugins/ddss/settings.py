@@ -1,0 +1,58 @@
+"""One typed settings object, read from the environment once.
+
+Every path defaults relative to the repository (``DDSS_HOME``), so the project runs from a
+fresh clone with no configuration. `.env.example` documents each variable.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def _repo_root() -> Path:
+    # plugins/ddss/settings.py -> repository root is two levels above the package.
+    return Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    landing_dir: Path
+    raw_dir: Path
+    warehouse_path: Path
+    public_dir: Path
+    reports_dir: Path
+    dbt_project_dir: Path
+    expectations_dir: Path
+    contracts_dir: Path
+    # Largest file accepted from a department; larger ones are refused, not truncated.
+    max_file_bytes: int
+
+    @property
+    def dbt_profiles_dir(self) -> Path:
+        return self.dbt_project_dir
+
+
+def _path(name: str, default: Path) -> Path:
+    value = os.environ.get(name)
+    return Path(value).resolve() if value else default
+
+
+def load_settings() -> Settings:
+    """Read the environment now (tests call this after changing it)."""
+    home = _path("DDSS_HOME", _repo_root())
+    data = _path("DDSS_DATA_DIR", home / "data")
+    return Settings(
+        home=home,
+        landing_dir=_path("DDSS_LANDING_DIR", data / "landing"),
+        raw_dir=_path("DDSS_RAW_DIR", data / "raw"),
+        warehouse_path=_path("DDSS_WAREHOUSE", data / "warehouse" / "ddss.duckdb"),
+        public_dir=_path("DDSS_PUBLIC_DIR", home / "public"),
+        reports_dir=_path("DDSS_REPORTS_DIR", data / "reports"),
+        dbt_project_dir=_path("DDSS_DBT_PROJECT_DIR", home / "dbt_project"),
+        expectations_dir=_path("DDSS_EXPECTATIONS_DIR", home / "expectations"),
+        contracts_dir=_path("DDSS_CONTRACTS_DIR", Path(__file__).resolve().parent / "contracts"),
+        max_file_bytes=int(os.environ.get("DDSS_MAX_FILE_BYTES", str(2 * 1024**3))),
+    )
