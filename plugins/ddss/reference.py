@@ -34,3 +34,20 @@ def wards() -> tuple[Ward, ...]:
 
 def wards_of(province_code: str) -> tuple[Ward, ...]:
     return tuple(w for w in wards() if w.province_code == province_code)
+
+
+def load_reference_tables(con) -> None:
+    """(Re)write ``raw.ref_wards`` from the installed vietnam-provinces release."""
+    import pyarrow as pa
+
+    table = pa.table(
+        {
+            "ward_code": [w.code for w in wards()],
+            "ward_name": [w.name for w in wards()],
+            "province_code": [w.province_code for w in wards()],
+            "province_name": [w.province_name for w in wards()],
+        }
+    )
+    con.register("ref_wards_incoming", table)
+    con.execute("create or replace table raw.ref_wards as select * from ref_wards_incoming")
+    con.unregister("ref_wards_incoming")

@@ -1,0 +1,400 @@
+"""Extract: landing folder → immutable, checksummed raw archive → DuckDB ``raw`` tables.
+
+* Every accepted file is copied to ``raw/<department>/<dataset>/<sha256>__<name>``, made
+  read-only, checked against its sha256 and recorded in ``raw/manifest.jsonl``.
+* A file whose content was archived before is recognised by its sha256 and not loaded twice.
+* A file is loaded with its name and spreadsheet row number (header = 1) on every row, all
+  values as text, exactly as sent; typing and cleaning happen in dbt staging.
+* A new version of a file name (a corrected monthly file) replaces that file's rows: the
+  partition is (dataset, file name). Earlier versions stay in the archive.
+* A file that cannot be read (encoding, missing columns, empty, too large) is rejected
+  with a message naming the file, row, column and value; its raw copy is kept and nothing
+  already loaded is touched. Ragged rows are kept in ``raw.load_rejects`` for the steward.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import fnmatch
+import hashlib
+import io
+import json
+import logging
+import os
+import shutil
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pyarrow as pa
+
+from ddss.contracts import Contract, source_contracts
+from ddss.errors import FileRejected, Problem
+from ddss.reference import load_reference_tables
+from ddss.settings import Settings, load_settings
+from ddss.warehouse import connect
+
+log = logging.getLogger(__name__)
+BATCH_ROWS = 100_000
+CHUNK = 1 << 20
+
+
+@dataclass
+class ArchivedFile:
+    dataset: str
+    department: str
+    file_name: str
+    sha256: str
+    bytes: int
+    raw_path: str
+    landing_path: str
+    status: str  # archived | duplicate
+    archived_at: str = ""
+
+
+@dataclass
+class ExtractReport:
+    run_id: str
+    archived: list[ArchivedFile] = field(default_factory=list)
+    duplicates: list[ArchivedFile] = field(default_factory=list)
+    loaded: dict[str, int] = field(default_factory=dict)  # file name -> rows
+    rejected: list[Problem] = field(default_factory=list)
+    ragged_rows: int = 0
+
+    def as_dict(self) -> dict:
+        return {
+            "run_id": self.run_id,
+            "archived": [asdict(a) for a in self.archived],
+            "duplicates": [asdict(a) for a in self.duplicates],
+            "loaded": self.loaded,
+            "rejected": [p.as_dict() for p in self.rejected],
+            "ragged_rows": self.ragged_rows,
+        }
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _manifest_path(cfg: Settings) -> Path:
+    return cfg.raw_dir / "manifest.jsonl"
+
+
+def read_manifest(cfg: Settings) -> list[dict]:
+    path = _manifest_path(cfg)
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+def _append_manifest(cfg: Settings, entry: ArchivedFile) -> None:
+    path = _manifest_path(cfg)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(asdict(entry), ensure_ascii=False) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def contract_for(file_name: str, department_folder: str, contracts: list[Contract]) -> Contract | None:
+    for contract in contracts:
+        if contract.department.landing_folder == department_folder and fnmatch.fnmatch(
+            file_name, contract.source.pattern
+        ):
+            return contract
+    return None
+
+
+def archive_file(path: Path, contract: Contract, cfg: Settings, known: set[str]) -> ArchivedFile:
+    """Copy one landing file into the raw archive (or recognise it as already there)."""
+    if not _inside(path, cfg.landing_dir):
+        raise FileRejected(
+            Problem(str(path), None, None, None, "outside_landing",
+                    "Tệp nằm ngoài thư mục tiếp nhận, không được xử lý.",
+                    "The path is outside the landing folder and is refused.")
+        )
+    size = path.stat().st_size
+    if size > cfg.max_file_bytes:
+        raise FileRejected(
+            Problem(path.name, None, None, str(size), "file_too_large",
+                    f"Tệp quá lớn ({size} byte, tối đa {cfg.max_file_bytes}). Hãy chia tệp theo tháng.",
+                    f"File too large ({size} bytes, limit {cfg.max_file_bytes}). Split it by month.")
+        )
+    digest = sha256_of(path)
+    target_dir = cfg.raw_dir / contract.department.id / contract.id
+    target = target_dir / f"{digest}__{path.name}"
+    entry = ArchivedFile(
+        dataset=contract.id, department=contract.department.id, file_name=path.name,
+        sha256=digest, bytes=size, raw_path=str(target.relative_to(cfg.raw_dir)),
+        landing_path=str(path.relative_to(cfg.landing_dir)), status="archived",
+        archived_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    )
+    if digest in known:
+        entry.status = "duplicate"
+        return entry
+    target_dir.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    shutil.copyfile(path, partial)
+    if sha256_of(partial) != digest:  # the file changed while we copied it
+        partial.unlink()
+        raise FileRejected(
+            Problem(path.name, None, None, None, "changed_while_copying",
+                    "Tệp thay đổi trong khi sao chép; sẽ thử lại ở lần chạy sau.",
+                    "The file changed while it was being copied; it will be retried next run.")
+        )
+    os.chmod(partial, 0o444)
+    os.replace(partial, target)
+    _append_manifest(cfg, entry)
+    known.add(digest)
+    return entry
+
+
+def archive_landing(cfg: Settings, report: ExtractReport, contracts: list[Contract]) -> None:
+    known = {e["sha256"] for e in read_manifest(cfg)}
+    folders = sorted({c.department.landing_folder for c in contracts})
+    for folder in folders:
+        base = cfg.landing_dir / folder
+        if not base.is_dir():
+            continue
+        for path in sorted(base.iterdir()):
+            if not path.is_file() or path.name.startswith("."):
+                continue
+            contract = contract_for(path.name, folder, contracts)
+            if contract is None:
+                log.warning("landing file %s matches no dataset contract; left in place", path)
+                continue
+            try:
+                entry = archive_file(path, contract, cfg, known)
+            except FileRejected as exc:
+                report.rejected.append(exc.problem)
+                log.error("%s", exc)
+                continue
+            (report.duplicates if entry.status == "duplicate" else report.archived).append(entry)
+
+
+def _normalise_header(value: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", value).split()).casefold()
+
+
+def _check_encoding(path: Path, encoding: str, display: str) -> str:
+    """Decode the whole file once; on failure name the line and the bytes."""
+    with path.open("rb") as handle:
+        head = handle.read(3)
+    if head == codecs.BOM_UTF8 and encoding.replace("_", "-").lower() in ("utf-8", "utf8"):
+        encoding = "utf-8-sig"
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    line = 1
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                line += chunk[: exc.start].count(b"\n")
+                bad = chunk[exc.start : exc.start + 4]
+                raise FileRejected(
+                    Problem(display, line, None, bad.hex(" "), "encoding",
+                            f"Tệp không đúng bảng mã {encoding} (byte {bad.hex(' ')} ở dòng {line}). "
+                            "Hãy lưu lại tệp với bảng mã UTF-8.",
+                            f"The file is not valid {encoding} (bytes {bad.hex(' ')} on line {line}). "
+                            "Save it again as UTF-8.")
+                ) from exc
+            line += chunk.count(b"\n")
+        decoder.decode(b"", final=True)
+    return encoding
+
+
+def read_rows(path: Path, contract: Contract, display: str | None = None):
+    """Yield (source_row, values dict) for each well-formed row; ragged rows as problems.
+
+    Raises FileRejected for what makes the whole file unreadable.
+    """
+    display = display or path.name
+    source = contract.source
+    if path.stat().st_size == 0:
+        raise FileRejected(
+            Problem(display, None, None, None, "empty_file",
+                    "Tệp rỗng, không có dữ liệu.", "The file is empty.")
+        )
+    encoding = _check_encoding(path, source.encoding, display)
+    with path.open("r", encoding=encoding, newline="") as handle:
+        reader = csv.reader(handle, delimiter=source.delimiter)
+        header = next(reader, None)
+        if not header:
+            raise FileRejected(
+                Problem(display, 1, None, None, "empty_file",
+                        "Tệp không có dòng tiêu đề.", "The file has no header row.")
+            )
+        wanted = {_normalise_header(c.header): c for c in contract.columns}
+        positions: dict[str, int] = {}
+        for index, name in enumerate(header):
+            column = wanted.get(_normalise_header(name))
+            if column:
+                positions[column.name] = index
+        missing = [c for c in contract.columns if c.name not in positions]
+        if missing:
+            names = ", ".join(f"'{c.header}'" for c in missing)
+            raise FileRejected(
+                Problem(display, 1, missing[0].header, None, "missing_columns",
+                        f"Thiếu cột {names} trong dòng tiêu đề. Hãy dùng đúng mẫu của bộ dữ liệu.",
+                        f"The header lacks column(s) {names}. Use the dataset's template.")
+            )
+        expected = len(header)
+        rows = 0
+        for index, record in enumerate(reader, start=2):
+            if not record or (len(record) == 1 and not record[0].strip()):
+                continue  # blank line
+            rows += 1
+            if len(record) != expected:
+                yield index, None, record, expected
+                continue
+            yield index, {name: record[pos] for name, pos in positions.items()}, None, expected
+        if rows == 0:
+            raise FileRejected(
+                Problem(display, None, None, None, "empty_file",
+                        "Tệp chỉ có dòng tiêu đề, không có dữ liệu.",
+                        "The file has a header but no data rows.")
+            )
+
+
+def _raw_schema(contract: Contract) -> pa.Schema:
+    fields = [pa.field(c.name, pa.string()) for c in contract.columns]
+    fields += [pa.field("_source_file", pa.string()), pa.field("_source_sha256", pa.string()),
+               pa.field("_source_row", pa.int32())]
+    return pa.schema(fields)
+
+
+def _ensure_raw_table(con, contract: Contract) -> None:
+    columns = ", ".join(f'"{c.name}" varchar' for c in contract.columns)
+    con.execute(
+        f"create table if not exists raw.{contract.raw_table} ({columns}, "
+        "_source_file varchar, _source_sha256 varchar, _source_row integer, _run_id varchar)"
+    )
+
+
+def load_file(con, cfg: Settings, entry: ArchivedFile, contract: Contract, run_id: str) -> tuple[int, int]:
+    """Load one archived file, replacing the rows of an earlier version of the same name."""
+    path = cfg.raw_dir / entry.raw_path
+    schema = _raw_schema(contract)
+    names = [c.name for c in contract.columns]
+    _ensure_raw_table(con, contract)
+    batches: list[pa.RecordBatch] = []
+    buffer: dict[str, list] = {n: [] for n in schema.names}
+    rejects = []
+    total = 0
+
+    def flush() -> None:
+        if buffer["_source_row"]:
+            batches.append(pa.RecordBatch.from_pydict(buffer, schema=schema))
+            for values in buffer.values():
+                values.clear()
+
+    # Parse everything first: a file rejected half-way must not leave half its rows.
+    for source_row, values, ragged, expected in read_rows(path, contract, entry.file_name):
+        if values is None:
+            rejects.append((contract.id, entry.file_name, entry.sha256, source_row, len(ragged),
+                            expected, ",".join(ragged)))
+            continue
+        for n in names:
+            buffer[n].append(values[n])
+        buffer["_source_file"].append(entry.file_name)
+        buffer["_source_sha256"].append(entry.sha256)
+        buffer["_source_row"].append(source_row)
+        total += 1
+        if len(buffer["_source_row"]) >= BATCH_ROWS:
+            flush()
+    flush()
+
+    con.execute("begin transaction")
+    try:
+        con.execute(f"delete from raw.{contract.raw_table} where _source_file = ?", [entry.file_name])
+        con.execute("delete from raw.load_rejects where dataset = ? and file_name = ?",
+                    [contract.id, entry.file_name])
+        table = pa.Table.from_batches(batches, schema=schema)
+        con.register("incoming", table)
+        con.execute(f"insert into raw.{contract.raw_table} select *, ? from incoming", [run_id])
+        con.unregister("incoming")
+        if rejects:
+            con.executemany("insert into raw.load_rejects values (?, ?, ?, ?, ?, ?, ?)", rejects)
+        con.execute(
+            "insert or replace into meta.loaded_files (dataset, file_name, sha256, rows, run_id) "
+            "values (?, ?, ?, ?, ?)",
+            [contract.id, entry.file_name, entry.sha256, total, run_id],
+        )
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    return total, len(rejects)
+
+
+def _event(con, run_id: str, entry: ArchivedFile | None, problem: Problem | None, status: str,
+           rows: int | None = None) -> None:
+    con.execute(
+        "insert into meta.file_events (run_id, dataset, department, file_name, sha256, bytes, rows,"
+        " status, message_vi, message_en) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [run_id, entry.dataset if entry else None, entry.department if entry else None,
+         entry.file_name if entry else (problem.file if problem else None),
+         entry.sha256 if entry else None, entry.bytes if entry else None, rows, status,
+         problem.message_vi if problem else None, problem.message_en if problem else None],
+    )
+
+
+def extract(run_id: str, cfg: Settings | None = None, datasets: list[str] | None = None) -> ExtractReport:
+    """Archive new landing files and load them. Safe to re-run: nothing is loaded twice."""
+    cfg = cfg or load_settings()
+    contracts = [c for c in source_contracts(cfg) if datasets is None or c.id in datasets]
+    by_id = {c.id: c for c in contracts}
+    report = ExtractReport(run_id=run_id)
+    archive_landing(cfg, report, contracts)
+    with connect(cfg) as con:
+        load_reference_tables(con)
+        loaded = {
+            (d, s) for d, s in con.execute("select dataset, sha256 from meta.loaded_files").fetchall()
+        }
+        for problem in report.rejected:
+            _event(con, run_id, None, problem, "rejected")
+        first_name = {e["sha256"]: e for e in read_manifest(cfg)}
+        pending: dict[str, ArchivedFile] = {}
+        for entry in report.archived + report.duplicates:
+            # Archived earlier but not current (never loaded after a crash, or a reverted
+            # correction): load it from its archived copy.
+            if (entry.dataset, entry.sha256) in loaded or entry.sha256 in pending:
+                continue
+            entry.raw_path = first_name[entry.sha256]["raw_path"]
+            pending[entry.sha256] = entry
+        for entry in pending.values():
+            try:
+                rows, ragged = load_file(con, cfg, entry, by_id[entry.dataset], run_id)
+            except FileRejected as exc:
+                report.rejected.append(exc.problem)
+                _event(con, run_id, entry, exc.problem, "rejected")
+                log.error("%s", exc)
+                continue
+            report.loaded[entry.file_name] = rows
+            report.ragged_rows += ragged
+            _event(con, run_id, entry, None, "loaded", rows)
+            log.info("loaded %s rows from %s (%s)", rows, entry.file_name, entry.sha256[:12])
+        for entry in report.duplicates:
+            original = first_name[entry.sha256]["file_name"]
+            if original != entry.file_name and entry.sha256 not in pending:
+                problem = Problem(
+                    entry.file_name, None, None, None, "duplicate_file",
+                    f"Tệp trùng nội dung với tệp đã nhận '{original}'; không nạp lại.",
+                    f"Same content as the already received file '{original}'; not loaded again.",
+                )
+                _event(con, run_id, entry, problem, "duplicate")
+    return report

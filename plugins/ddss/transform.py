@@ -1,0 +1,66 @@
+"""dbt, in-process (dbtRunner): staging before the quality gate, marts after it."""
+
+from __future__ import annotations
+
+import logging
+import os
+from contextlib import contextmanager
+
+from ddss.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+
+class DbtFailed(RuntimeError):
+    pass
+
+
+@contextmanager
+def _dbt_environment(cfg: Settings):
+    saved = {k: os.environ.get(k) for k in ("DDSS_WAREHOUSE", "DBT_SEND_ANONYMOUS_USAGE_STATS")}
+    os.environ["DDSS_WAREHOUSE"] = str(cfg.warehouse_path)
+    os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def run_dbt(args: list[str], cfg: Settings | None = None) -> list[dict]:
+    """Run one dbt command; raise DbtFailed naming every failed node."""
+    from dbt.cli.main import dbtRunner  # heavy import: only when a task needs dbt
+
+    cfg = cfg or load_settings()
+    cfg.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    target = cfg.warehouse_path.parent / "dbt_target"
+    full = [
+        *args,
+        "--project-dir", str(cfg.dbt_project_dir),
+        "--profiles-dir", str(cfg.dbt_profiles_dir),
+        "--target-path", str(target),
+        "--log-path", str(target / "logs"),
+    ]
+    with _dbt_environment(cfg):
+        result = dbtRunner().invoke(full)
+    nodes = []
+    if result.result is not None and hasattr(result.result, "results"):
+        for r in result.result.results:
+            nodes.append({"node": r.node.name, "status": str(r.status), "message": r.message})
+    if not result.success:
+        failed = [n for n in nodes if n["status"] not in ("success", "pass", "skipped")]
+        detail = "; ".join(f"{n['node']}: {n['status']} {n['message'] or ''}" for n in failed)
+        raise DbtFailed(f"dbt {' '.join(args)} failed: {detail or result.exception}")
+    log.info("dbt %s: %d nodes ok", " ".join(args), len(nodes))
+    return nodes
+
+
+def build_staging(cfg: Settings | None = None) -> list[dict]:
+    return run_dbt(["build", "--select", "staging"], cfg)
+
+
+def build_marts(cfg: Settings | None = None) -> list[dict]:
+    return run_dbt(["build", "--select", "marts"], cfg)
