@@ -379,7 +379,8 @@ def validate(dataset: str, run_id: str, cfg: Settings | None = None) -> Outcome:
             [dataset],
         ).fetchall():
             samples[i] = v
-        outcome.rows_checked = element_count
+        ragged = first_row(con, "select count(*) from raw.load_rejects where dataset = ?", [dataset])[0]
+        outcome.rows_checked = element_count + ragged
         outcome.rows_failed = first_row(
             con,
             "select count(distinct (source_file, source_row)) from quality.quarantine where dataset = ?",
@@ -400,7 +401,7 @@ def validate(dataset: str, run_id: str, cfg: Settings | None = None) -> Outcome:
         con.execute(
             "insert into quality.validation_runs (run_id, dataset, department, rows_checked, rows_failed,"
             " success, blocking_failures, result_json) values (?, ?, ?, ?, ?, ?, ?, ?)",
-            [run_id, dataset, contract.department.id, element_count, outcome.rows_failed,
+            [run_id, dataset, contract.department.id, outcome.rows_checked, outcome.rows_failed,
              outcome.result["success"], len(outcome.blocking), json.dumps(outcome.result, ensure_ascii=False)],
         )
     log.info("validated %s: %d rows, %d quarantined, %d blocking", dataset, element_count,

@@ -1,0 +1,136 @@
+"""`ddss` — the command line over the same functions the DAGs call."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import typer
+
+from ddss.settings import load_settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="đúng · đủ · sạch · sống — departmental data to validated open data.")
+
+
+def _logging(verbose: bool) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(levelname)s %(name)s: %(message)s")
+
+
+def _run_id() -> str:
+    return "manual__" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+
+
+@app.command()
+def generate(
+    out: Path = typer.Option(..., help="Landing root: one folder per department is written here."),
+    seed: int = typer.Option(2022, help="Random seed; the same seed gives the same bytes."),
+    scale: float = typer.Option(1.0, help="Multiplies the rows; the seed figures are exact at 1."),
+) -> None:
+    """Write the departments' feeds, with injected defects and a truth manifest."""
+    from ddss.generate import generate as run
+
+    manifest = run(out, seed, scale)
+    typer.echo(f"{len(manifest['files'])} files, {sum(manifest['clean_rows'].values())} clean rows, "
+               f"{len(manifest['defects'])} injected defects -> {out} (truth: {out / 'truth-manifest.json'})")
+
+
+@app.command()
+def run(run_id: str = typer.Option(None, help="Defaults to manual__<UTC time>."),
+        verbose: bool = False) -> None:
+    """The whole pipeline in this process, without Airflow (extract → publish)."""
+    from ddss.errors import PublicationBlocked
+    from ddss.pipeline import run_all
+
+    _logging(verbose)
+    try:
+        summary = run_all(run_id or _run_id())
+    except PublicationBlocked as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(json.dumps(summary.__dict__, ensure_ascii=False, indent=1))
+
+
+@app.command("airflow-init")
+def airflow_init() -> None:
+    """Migrate the project-local Airflow metadata database and create the writer pool."""
+    from ddss import airflow_env
+
+    airflow_env.init(airflow_env.environment())
+    typer.echo(f"Airflow home: {airflow_env.environment()['AIRFLOW_HOME']}")
+
+
+@app.command()
+def demo(
+    scale: float = typer.Option(1.0, help="Feed size; the published figures are exact at 1."),
+    fresh: bool = typer.Option(True, help="Start from empty landing, raw and warehouse."),
+) -> None:
+    """Generate the feeds, run the real Airflow DAG end to end, publish public/."""
+    from ddss import airflow_env
+    from ddss.generate import generate as make_feeds
+
+    cfg = load_settings()
+    if fresh:
+        for path in (cfg.landing_dir, cfg.raw_dir, cfg.warehouse_path.parent, cfg.reports_dir):
+            shutil.rmtree(path, ignore_errors=True)
+    typer.echo("1/3 Sinh dữ liệu các sở / generating departmental feeds ...")
+    manifest = make_feeds(cfg.landing_dir, 2022, scale, cfg)
+    typer.echo(f"    {len(manifest['files'])} files in {cfg.landing_dir} "
+               f"({len(manifest['defects'])} injected defects listed in truth-manifest.json)")
+    env = airflow_env.environment(cfg)
+    typer.echo(f"2/3 Airflow (home {env['AIRFLOW_HOME']}, SQLite): db migrate, pool ...")
+    airflow_env.init(env)
+    logical_date = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    typer.echo("3/3 airflow dags test tuyen_quang_pasc ...")
+    state, output = airflow_env.dag_test("tuyen_quang_pasc", logical_date, env)
+    log_path = Path(env["AIRFLOW_HOME"]) / "demo-dags-test.log"
+    log_path.write_text(output, "utf-8")
+    if state != "success":
+        typer.echo(output[-4000:], err=True)
+        typer.echo(f"DAG run ended in state '{state}'; full log: {log_path}", err=True)
+        raise typer.Exit(1)
+    _print_where(cfg, log_path)
+
+
+def _print_where(cfg, log_path: Path) -> None:
+    from ddss.publish import current_version
+
+    index = cfg.public_dir / "index.html"
+    reports = sorted(cfg.reports_dir.glob("*/*/index.html"), key=lambda p: p.stat().st_mtime)
+    quality = json.loads((cfg.public_dir / "quality.json").read_text("utf-8"))
+    typer.echo("")
+    typer.echo(f"Đã công bố / published: version {current_version(cfg)}")
+    for path in sorted((cfg.public_dir / "downloads").glob("*.csv")):
+        typer.echo(f"  {path.relative_to(cfg.home) if path.is_relative_to(cfg.home) else path}")
+    for dataset, q in quality.items():
+        typer.echo(f"  {dataset}: {q['rows_checked']} rows checked, {q['rows_quarantined']} quarantined")
+    typer.echo(f"Cổng dữ liệu / portal:      {index}   (make serve → http://127.0.0.1:8000)")
+    typer.echo(f"Metadata:                   {cfg.public_dir / 'datapackage.json'}, {cfg.public_dir / 'catalog.jsonld'}")
+    if reports:
+        typer.echo(f"Báo cáo chất lượng / quality report: {reports[-1]}")
+    typer.echo(f"Airflow log:                {log_path}")
+
+
+@app.command()
+def serve(port: int = 8000) -> None:
+    """Serve public/ on http://127.0.0.1:PORT."""
+    import functools
+    import http.server
+
+    cfg = load_settings()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(cfg.public_dir))
+    typer.echo(f"http://127.0.0.1:{port}/  (Ctrl-C to stop)")
+    http.server.ThreadingHTTPServer(("127.0.0.1", port), handler).serve_forever()
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

@@ -1,0 +1,108 @@
+"""The pipeline's steps, as the DAGs and the CLI call them. Each step opens the warehouse,
+does its work and closes it; each is idempotent for a given run id."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ddss.contracts import load_contracts, source_contracts
+from ddss.errors import Problem
+from ddss.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+
+def department_datasets(department: str | None, cfg: Settings) -> list[str]:
+    return [c.id for c in source_contracts(cfg) if department is None or c.department.id == department]
+
+
+def extract_step(run_id: str, department: str | None = None, cfg: Settings | None = None) -> dict:
+    from ddss.extract import extract
+
+    cfg = cfg or load_settings()
+    report = extract(run_id, cfg, department_datasets(department, cfg))
+    for problem in report.rejected:
+        log.error("TỆP BỊ TỪ CHỐI / FILE REJECTED: %s", problem)
+    log.info("archived %d new file(s), %d already known, loaded %s",
+             len(report.archived), len(report.duplicates), report.loaded)
+    return {"loaded": report.loaded, "rejected": len(report.rejected)}
+
+
+def stage_step(cfg: Settings | None = None) -> None:
+    from ddss.transform import build_staging
+
+    build_staging(cfg)
+
+
+def rejected_files(run_id: str, cfg: Settings) -> list[Problem]:
+    from ddss.warehouse import connect
+
+    with connect(cfg) as con:
+        rows = con.execute(
+            "select file_name, message_vi, message_en from meta.file_events "
+            "where run_id = ? and status = 'rejected'", [run_id]).fetchall()
+    return [Problem(f or "?", None, None, None, "file_rejected", vi or "", en or "") for f, vi, en in rows]
+
+
+def validate_step(run_id: str, department: str | None = None, cfg: Settings | None = None) -> dict:
+    from ddss.quality import validate
+    from ddss.report import write_reports
+
+    cfg = cfg or load_settings()
+    outcomes = [validate(d, run_id, cfg) for d in department_datasets(department, cfg)]
+    reports = write_reports(run_id, outcomes, rejected_files(run_id, cfg), cfg)
+    for department_id, path in reports.items():
+        log.info("Báo cáo chất lượng / quality report for %s: %s", department_id, path)
+    for outcome in outcomes:
+        log.info("%s: %d rows checked, %d quarantined, %d blocking", outcome.dataset,
+                 outcome.rows_checked, outcome.rows_failed, len(outcome.blocking))
+    return {
+        "reports": {k: str(v) for k, v in reports.items()},
+        "quarantined": {o.dataset: o.rows_failed for o in outcomes},
+        "blocking": {o.dataset: [str(p) for p in o.blocking] for o in outcomes if o.blocking},
+    }
+
+
+def marts_step(cfg: Settings | None = None) -> None:
+    from ddss.transform import build_marts
+
+    build_marts(cfg)
+
+
+def publish_step(run_id: str, cfg: Settings | None = None) -> dict:
+    from ddss.publish import publish
+
+    publication = publish(run_id, cfg)
+    return {"version": publication.version, "path": str(publication.path),
+            "rows": {k: v["rows"] for k, v in publication.datasets.items()}}
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    extract: dict = field(default_factory=dict)
+    validate: dict = field(default_factory=dict)
+    publish: dict = field(default_factory=dict)
+
+
+def run_all(run_id: str, cfg: Settings | None = None) -> RunSummary:
+    """The whole pipeline in this process (the CLI's `ddss run`; the DAG runs the same steps)."""
+    cfg = cfg or load_settings()
+    summary = RunSummary(run_id)
+    summary.extract = extract_step(run_id, None, cfg)
+    stage_step(cfg)
+    summary.validate = validate_step(run_id, None, cfg)
+    marts_step(cfg)
+    summary.publish = publish_step(run_id, cfg)
+    return summary
+
+
+def reports_dir(run_id: str, cfg: Settings | None = None) -> Path:
+    cfg = cfg or load_settings()
+    return cfg.reports_dir / run_id
+
+
+def known_departments(cfg: Settings | None = None) -> list[str]:
+    return sorted({c.department.id for c in load_contracts(cfg).values()})

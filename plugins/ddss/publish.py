@@ -1,0 +1,315 @@
+"""Publish: a new immutable, dated version of the portal, then one atomic switch.
+
+Layout of ``public/``::
+
+    versions/<version>/      one directory per publication, never modified afterwards
+        index.html, datasets/<id>.html, downloads/<id>.{csv,parquet,json},
+        datapackage.json, catalog.jsonld, quality.json, manifest.json
+    current -> versions/<version>      the `latest` pointer: a symlink replaced by rename(2)
+    index.html -> current/index.html   (and the other top-level names, through `current`)
+    versions/index.html                the list of every version
+
+A version is built in a sibling directory (``public.staging``), verified (checksums against
+its manifest, the personal-data scan, the allow-list), renamed into ``versions/`` and only
+then does ``current`` move. A failure or a kill at any point before that leaves ``public/``
+exactly as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import signal
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from ddss import metadata, portal
+from ddss.contracts import Contract, load_contracts
+from ddss.errors import Problem, PublicationBlocked
+from ddss.privacy import scan_tree
+from ddss.settings import Settings, load_settings
+from ddss.warehouse import connect, first_row
+
+log = logging.getLogger(__name__)
+TOP_LEVEL = ("index.html", "datasets", "downloads", "datapackage.json", "catalog.jsonld",
+             "quality.json", "manifest.json")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass
+class Publication:
+    version: str
+    path: Path
+    datasets: dict[str, dict] = field(default_factory=dict)
+
+
+def _fault(point: str) -> None:
+    """Tests kill the publisher at a named point to prove that nothing half-written shows."""
+    if os.environ.get("DDSS_PUBLISH_KILL_AT") == point:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def neutralise(value: str) -> str:
+    """A cell a spreadsheet would run as a formula is prefixed with an apostrophe."""
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
+def gate(run_id: str, contracts: dict[str, Contract], con) -> list[Problem]:
+    """Batch-level reasons not to publish this run. Row-level defects are quarantined."""
+    problems: list[Problem] = []
+    for message_vi, message_en, file_name in con.execute(
+        "select message_vi, message_en, file_name from meta.file_events "
+        "where run_id = ? and status = 'rejected'", [run_id]
+    ).fetchall():
+        problems.append(Problem(file_name or "?", None, None, None, "file_rejected",
+                                message_vi or "", message_en or ""))
+    for contract in contracts.values():
+        if contract.source is None:
+            continue
+        # The latest validation of each dataset counts, whichever department's run made it.
+        row = first_row(con, "select blocking_failures, result_json from quality.validation_runs "
+                        "where dataset = ? order by recorded_at desc limit 1", [contract.id])
+        if not row:
+            problems.append(Problem(contract.id, None, None, None, "not_validated",
+                                    "Bộ dữ liệu chưa được kiểm định.",
+                                    "The dataset has not been validated."))
+        elif row[0]:
+            problems.append(Problem(contract.id, None, None, str(row[0]), "validation_blocking",
+                                    f"Kiểm định có {row[0]} lỗi mức lô (xem báo cáo chất lượng).",
+                                    f"Validation found {row[0]} batch-level failure(s) (see the quality report)."))
+    return problems
+
+
+def _write_downloads(con, contract: Contract, target: Path) -> dict:
+    columns = ", ".join(f'"{c.name}"' for c in contract.publish_columns)
+    order = ", ".join(f'"{k}"' for k in contract.publish_key) or "1"
+    table: pa.Table = con.sql(
+        f'select {columns} from marts."{contract.publish_model}" order by {order}'
+    ).to_arrow_table()
+    downloads = target / "downloads"
+    downloads.mkdir(parents=True, exist_ok=True)
+    files = {}
+
+    # CSV: UTF-8 with a byte-order mark so Excel shows Vietnamese correctly; no formulas.
+    csv_table = table
+    for i, column in enumerate(contract.publish_columns):
+        if column.type == "string":
+            values = [None if v is None else neutralise(v) for v in table.column(i).to_pylist()]
+            csv_table = csv_table.set_column(i, column.name, pa.array(values, pa.string()))
+    csv_path = downloads / f"{contract.id}.csv"
+    with csv_path.open("wb") as handle:
+        handle.write(b"\xef\xbb\xbf")
+        pacsv.write_csv(csv_table, handle, pacsv.WriteOptions(quoting_style="needed"))
+    files["csv"] = csv_path
+    _fault("after_first_download")
+
+    import pyarrow.parquet as pq
+
+    parquet_path = downloads / f"{contract.id}.parquet"
+    pq.write_table(table, parquet_path)
+    files["parquet"] = parquet_path
+
+    json_path = downloads / f"{contract.id}.json"
+    rows = table.to_pylist()
+    json_path.write_text(json.dumps(rows, ensure_ascii=False, default=str, indent=0), "utf-8")
+    files["json"] = json_path
+    return {"rows": table.num_rows, "files": files, "preview": rows[:20]}
+
+
+def _quality_summary(con, run_id: str, contracts: dict[str, Contract]) -> dict:
+    """What the public may see of quality: counts per rule and criterion, never values."""
+    summary = {}
+    for contract in contracts.values():
+        if contract.source is None:
+            continue
+        row = first_row(con, "select rows_checked, rows_failed, result_json from quality.validation_runs "
+                        "where dataset = ? order by recorded_at desc limit 1", [contract.id])
+        if not row:
+            continue
+        by_rule = con.execute(
+            "select rule, criterion, any_value(message_vi), any_value(message_en), count(*) "
+            "from quality.quarantine where dataset = ? group by rule, criterion order by rule",
+            [contract.id],
+        ).fetchall()
+        by_criterion = dict(con.execute(
+            "select criterion, count(distinct (source_file, source_row)) from quality.quarantine "
+            "where dataset = ? group by criterion", [contract.id]).fetchall())
+        summary[contract.id] = {
+            "scores": {
+                criterion: (round(100.0 * (1 - by_criterion.get(criterion, 0) / row[0]), 2) if row[0] else None)
+                for criterion in ("dung", "du", "sach")
+            },
+            "rows_checked": row[0],
+            "rows_quarantined": row[1],
+            "statistics": json.loads(row[2])["statistics"],
+            "failures": [
+                {"rule": r, "criterion": c, "message_vi": vi, "message_en": en, "rows": n}
+                for r, c, vi, en, n in by_rule
+            ],
+        }
+    for contract in contracts.values():
+        if contract.derived_from:
+            parts = [summary[d] for d in contract.derived_from if d in summary]
+            summary[contract.id] = {
+                "derived_from": list(contract.derived_from),
+                "rows_checked": sum(p["rows_checked"] for p in parts),
+                "rows_quarantined": sum(p["rows_quarantined"] for p in parts),
+            }
+    return summary
+
+
+def _personal_values(con, contracts: dict[str, Contract]) -> set[str]:
+    """IDs and phone numbers seen in the raw zone: none of them may appear in public/."""
+    values: set[str] = set()
+    for contract in contracts.values():
+        personal = [c.name for c in contract.columns if c.personal and c.name != "note"]
+        if not personal or contract.source is None:
+            continue
+        for name in personal:
+            if name.endswith(("_name",)):
+                continue  # names are matched by the tests, not as tokens here
+            for (value,) in con.execute(
+                f'select distinct trim("{name}") from raw."{contract.raw_table}" where "{name}" is not null'
+            ).fetchall():
+                if value and len(value) >= 8:
+                    values.add(value)
+    return values
+
+
+def _manifest(root: Path, version: str, run_id: str, datasets: dict) -> dict:
+    files = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.name != "manifest.json"):
+        entry = {"path": str(path.relative_to(root)), "bytes": path.stat().st_size,
+                 "sha256": sha256_file(path)}
+        for info in datasets.values():
+            for f in info["files"].values():
+                if f == path:
+                    entry["rows"] = info["rows"]
+        files.append(entry)
+    return {"version": version, "run_id": run_id, "files": files}
+
+
+def verify(root: Path) -> list[str]:
+    """Every file the manifest lists is there with its size and checksum, and no other."""
+    manifest = json.loads((root / "manifest.json").read_text("utf-8"))
+    problems = []
+    listed = set()
+    for entry in manifest["files"]:
+        path = root / entry["path"]
+        listed.add(entry["path"])
+        if not path.is_file():
+            problems.append(f"missing {entry['path']}")
+        elif path.stat().st_size != entry["bytes"] or sha256_file(path) != entry["sha256"]:
+            problems.append(f"checksum mismatch {entry['path']}")
+    for path in root.rglob("*"):
+        rel = str(path.relative_to(root))
+        if path.is_file() and rel != "manifest.json" and rel not in listed:
+            problems.append(f"unlisted {rel}")
+    return problems
+
+
+def _switch(public: Path, version: str) -> None:
+    """Move `current` to the new version in one rename(2); create the stable top-level links."""
+    link = public / "current"
+    temporary = public / f".current-{version}"
+    if temporary.is_symlink() or temporary.exists():
+        temporary.unlink()
+    os.symlink(Path("versions") / version, temporary)
+    os.replace(temporary, link)
+    for name in TOP_LEVEL:
+        entry = public / name
+        if not entry.is_symlink():
+            if entry.exists():
+                shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+            os.symlink(Path("current") / name, entry)
+
+
+def current_version(cfg: Settings | None = None) -> str | None:
+    cfg = cfg or load_settings()
+    link = cfg.public_dir / "current"
+    return Path(os.readlink(link)).name if link.is_symlink() else None
+
+
+def list_versions(public: Path) -> list[dict]:
+    versions = []
+    base = public / "versions"
+    if base.is_dir():
+        for path in sorted(base.iterdir(), reverse=True):
+            manifest = path / "manifest.json"
+            if path.is_dir() and manifest.is_file():
+                data = json.loads(manifest.read_text("utf-8"))
+                versions.append({"version": path.name, "run_id": data.get("run_id"),
+                                 "files": len(data["files"])})
+    return versions
+
+
+def publish(run_id: str, cfg: Settings | None = None, now: datetime | None = None) -> Publication:
+    """Build, verify and switch to a new version; raise PublicationBlocked if the gate fails."""
+    cfg = cfg or load_settings()
+    contracts = load_contracts(cfg)
+    now = now or datetime.now(timezone.utc)
+    version = f"{now:%Y%m%dT%H%M%SZ}"
+    public = cfg.public_dir
+    staging_root = public.parent / f"{public.name}.staging"
+    if staging_root.exists():  # left by a killed run: never part of a publication
+        shutil.rmtree(staging_root)
+    target = staging_root / version
+    target.mkdir(parents=True)
+    try:
+        # Read-write configuration on purpose: dbt-duckdb, run in-process before us, may still
+        # hold the file, and DuckDB refuses a second connection with another configuration.
+        with connect(cfg) as con:
+            problems = gate(run_id, contracts, con)
+            if problems:
+                raise PublicationBlocked(problems)
+            datasets = {c.id: _write_downloads(con, c, target) for c in contracts.values()}
+            quality = _quality_summary(con, run_id, contracts)
+            personal_values = _personal_values(con, contracts)
+        _fault("after_downloads")
+        previous = list_versions(public)
+        context = metadata.Context(version=version, run_id=run_id, published_at=now,
+                                   contracts=contracts, datasets=datasets, quality=quality,
+                                   base_url=os.environ.get("DDSS_PUBLIC_BASE_URL", "http://127.0.0.1:8000/"))
+        metadata.write_datapackage(context, target)
+        metadata.write_catalog(context, target)
+        (target / "quality.json").write_text(json.dumps(quality, ensure_ascii=False, indent=1), "utf-8")
+        portal.render(context, target, previous)
+        hits = scan_tree(target, personal_values)
+        if hits:
+            raise PublicationBlocked([str(h) for h in hits[:50]])
+        (target / "manifest.json").write_text(
+            json.dumps(_manifest(target, version, run_id, datasets), ensure_ascii=False, indent=1), "utf-8")
+        _fault("before_verify")
+        bad = verify(target)
+        if bad:
+            raise PublicationBlocked(bad)
+        for path in target.rglob("*"):
+            os.chmod(path, 0o555 if path.is_dir() else 0o444)
+        (public / "versions").mkdir(parents=True, exist_ok=True)
+        final = public / "versions" / version
+        if final.exists():
+            raise PublicationBlocked([f"version {version} already exists"])
+        os.rename(target, final)
+        _fault("before_switch")
+        _switch(public, version)
+        portal.render_versions(public, list_versions(public))
+    finally:
+        shutil.rmtree(staging_root, ignore_errors=True)
+    log.info("published version %s to %s", version, public)
+    return Publication(version=version, path=public / "versions" / version,
+                       datasets={k: {"rows": v["rows"]} for k, v in datasets.items()})

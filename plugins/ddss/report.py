@@ -1,0 +1,80 @@
+"""The steward report: per department per run, an HTML page (Vietnamese first) and a CSV
+of every row to fix, with file, spreadsheet row, column header, value and the fix."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from ddss.contracts import load_contracts
+from ddss.errors import Problem
+from ddss.quality import Outcome
+from ddss.settings import Settings, load_settings
+from ddss.warehouse import connect
+
+CRITERIA = {"dung": "Đúng / correct", "du": "Đủ / complete", "sach": "Sạch / clean", "song": "Sống / live"}
+CSV_COLUMNS = ["source_file", "source_row", "column", "column_header", "value", "criterion", "rule",
+               "message_vi", "message_en", "record_key"]
+
+
+def quarantine_rows(con, dataset: str, headers: dict[str, str]) -> list[dict]:
+    rows = con.execute(
+        'select source_file, source_row, "column", "value", criterion, rule, message_vi, message_en,'
+        " record_key from quality.quarantine where dataset = ? order by source_file, source_row, rule",
+        [dataset],
+    ).fetchall()
+    out = []
+    for f, r, col, val, crit, rule, vi, en, key in rows:
+        out.append({"source_file": f, "source_row": r, "column": col,
+                    "column_header": headers.get(col, col) if col else None, "value": val,
+                    "criterion": crit, "rule": rule, "message_vi": vi, "message_en": en,
+                    "record_key": key})
+    return out
+
+
+def write_reports(run_id: str, outcomes: list[Outcome], rejected: list[Problem],
+                  cfg: Settings | None = None) -> dict[str, Path]:
+    """Write one report per department; return {department: path of index.html}."""
+    cfg = cfg or load_settings()
+    contracts = load_contracts(cfg)
+    env = Environment(loader=PackageLoader("ddss", "templates"), autoescape=select_autoescape())
+    by_department: dict[str, list[Outcome]] = {}
+    for outcome in outcomes:
+        by_department.setdefault(contracts[outcome.dataset].department.id, []).append(outcome)
+    paths = {}
+    with connect(cfg) as con:
+        for department_id, items in by_department.items():
+            folder = cfg.reports_dir / run_id / department_id
+            folder.mkdir(parents=True, exist_ok=True)
+            datasets = []
+            for outcome in items:
+                contract = contracts[outcome.dataset]
+                headers = {c.name: c.header or c.name for c in contract.columns}
+                rows = quarantine_rows(con, outcome.dataset, headers)
+                csv_name = f"{outcome.dataset}_can_sua.csv"
+                with (folder / csv_name).open("w", encoding="utf-8-sig", newline="") as handle:
+                    writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS)
+                    writer.writeheader()
+                    writer.writerows(rows)
+                (folder / f"{outcome.dataset}_validation_result.json").write_text(
+                    json.dumps(outcome.result, ensure_ascii=False, indent=1), "utf-8")
+                rules: dict[str, dict] = {}
+                for row in rows:
+                    entry = rules.setdefault(row["rule"], {**row, "rows": 0})
+                    entry["rows"] += 1
+                datasets.append({"contract": contract, "outcome": outcome, "rows": rows,
+                                 "rules": list(rules.values()), "csv_name": csv_name})
+            department = datasets[0]["contract"].department
+            html = env.get_template("steward.html").render(
+                department=department, run_id=run_id, datasets=datasets, criteria=CRITERIA,
+                rejected=[p for p in rejected if p.file],
+                generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            )
+            path = folder / "index.html"
+            path.write_text(html, "utf-8")
+            paths[department_id] = path
+    return paths
