@@ -271,9 +271,7 @@ def publish(run_id: str, cfg: Settings | None = None, now: datetime | None = Non
     target = staging_root / version
     target.mkdir(parents=True)
     try:
-        # Read-write configuration on purpose: dbt-duckdb, run in-process before us, may still
-        # hold the file, and DuckDB refuses a second connection with another configuration.
-        with connect(cfg) as con:
+        with connect(cfg, read_only=True) as con:
             problems = gate(run_id, contracts, con)
             if problems:
                 raise PublicationBlocked(problems)

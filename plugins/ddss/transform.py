@@ -30,6 +30,18 @@ def _dbt_environment(cfg: Settings):
                 os.environ[key] = value
 
 
+def _release_warehouse() -> None:
+    """dbt-duckdb keeps its DuckDB instance open for the life of the process; close it, so
+    that the next step in this process may open the file (even read-only) and so that no
+    other process finds it locked."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with DuckDBConnectionManager._LOCK:
+        if DuckDBConnectionManager._ENV is not None:
+            DuckDBConnectionManager._ENV.close()
+            DuckDBConnectionManager._ENV = None
+
+
 def run_dbt(args: list[str], cfg: Settings | None = None) -> list[dict]:
     """Run one dbt command; raise DbtFailed naming every failed node."""
     from dbt.cli.main import dbtRunner  # heavy import: only when a task needs dbt
@@ -45,7 +57,10 @@ def run_dbt(args: list[str], cfg: Settings | None = None) -> list[dict]:
         "--log-path", str(target / "logs"),
     ]
     with _dbt_environment(cfg):
-        result = dbtRunner().invoke(full)
+        try:
+            result = dbtRunner().invoke(full)
+        finally:
+            _release_warehouse()
     nodes = []
     if result.result is not None and hasattr(result.result, "results"):
         for r in result.result.results:

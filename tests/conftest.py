@@ -1,0 +1,97 @@
+"""Shared fixtures: every test works in its own temporary data, raw, warehouse and public
+folders; the repository's dags/, dbt_project/, expectations/ and contracts are the real ones."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ddss.generate import generate
+from ddss.settings import Settings, load_settings
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def workspace(root: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    monkeypatch.setenv("DDSS_HOME", str(REPO))
+    monkeypatch.setenv("DDSS_DATA_DIR", str(root / "data"))
+    monkeypatch.setenv("DDSS_PUBLIC_DIR", str(root / "public"))
+    for name in ("DDSS_LANDING_DIR", "DDSS_RAW_DIR", "DDSS_WAREHOUSE", "DDSS_REPORTS_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    return load_settings()
+
+
+@pytest.fixture(scope="session")
+def feeds(tmp_path_factory) -> Path:
+    """The demo feeds at scale 1, generated once; copy them before changing anything."""
+    out = tmp_path_factory.mktemp("feeds")
+    generate(out, seed=2022, scale=1.0)
+    return out
+
+
+@pytest.fixture
+def cfg(tmp_path, monkeypatch) -> Settings:
+    return workspace(tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def landed(cfg, feeds) -> Settings:
+    """A workspace whose landing folder holds the demo feeds."""
+    shutil.copytree(feeds, cfg.landing_dir)
+    return cfg
+
+
+def settings_for(root: Path) -> Settings:
+    """Settings for a workspace under ``root`` without touching the environment."""
+    import dataclasses
+
+    base = load_settings()
+    return dataclasses.replace(
+        base,
+        home=REPO,
+        landing_dir=root / "data" / "landing",
+        raw_dir=root / "data" / "raw",
+        warehouse_path=root / "data" / "warehouse" / "ddss.duckdb",
+        public_dir=root / "public",
+        reports_dir=root / "data" / "reports",
+        dbt_project_dir=REPO / "dbt_project",
+        expectations_dir=REPO / "expectations",
+    )
+
+
+@pytest.fixture(scope="session")
+def published(tmp_path_factory, feeds) -> Settings:
+    """The whole pipeline run once, in process, on the demo feeds. Read-only for tests:
+    a test that changes things copies it with ``copy_workspace`` first."""
+    from ddss.pipeline import run_all
+
+    root = tmp_path_factory.mktemp("published")
+    cfg = settings_for(root)
+    shutil.copytree(feeds, cfg.landing_dir)
+    run_all("run-1", cfg)
+    return cfg
+
+
+def copy_workspace(cfg: Settings, target: Path) -> Settings:
+    source_root = cfg.public_dir.parent
+    shutil.copytree(source_root, target, symlinks=True, dirs_exist_ok=True)
+    for path in target.rglob("*"):  # published versions are read-only; copies need not be
+        if not path.is_symlink():
+            path.chmod(0o755 if path.is_dir() else 0o644)
+    return settings_for(target)
+
+
+def tree_state(root: Path) -> dict[str, str]:
+    """Every file's sha256 and every symlink's target under ``root``."""
+    import hashlib
+
+    state = {}
+    for path in sorted(root.rglob("*")):
+        rel = str(path.relative_to(root))
+        if path.is_symlink():
+            state[rel] = "-> " + str(path.readlink())
+        elif path.is_file():
+            state[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return state
