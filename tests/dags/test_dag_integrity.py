@@ -1,0 +1,67 @@
+"""Every DAG imports without errors, is named after its file, documents itself, and does no
+work at parse time (no heavy imports, no file touched)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+
+PARSE = r"""
+import json, sys
+from airflow.dag_processing.dagbag import DagBag
+bag = DagBag(dag_folder=sys.argv[1])
+heavy = sorted(m for m in sys.modules
+               if m.split(".")[0] in ("dbt", "great_expectations", "duckdb", "pyarrow")
+               or m in ("ddss.extract", "ddss.quality", "ddss.publish", "ddss.transform"))
+print("JSON" + json.dumps({
+    "errors": {k: str(v) for k, v in bag.import_errors.items()},
+    "dags": {d.dag_id: {"file": d.fileloc, "doc": d.doc_md or "", "tasks": sorted(d.task_ids),
+                        "pools": sorted({t.pool for t in d.tasks})} for d in bag.dags.values()},
+    "heavy": heavy,
+}))
+"""
+
+
+@pytest.fixture(scope="module")
+def parsed(tmp_path_factory):
+    root = tmp_path_factory.mktemp("parse")
+    env = {**os.environ, "AIRFLOW_HOME": str(root / "airflow"),
+           "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+           "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"),
+           "DDSS_DATA_DIR": str(root / "data"), "DDSS_PUBLIC_DIR": str(root / "public")}
+    out = subprocess.run([sys.executable, "-c", PARSE, str(REPO / "dags")], env=env,
+                         capture_output=True, text=True, check=True)
+    line = next(l for l in out.stdout.splitlines() if l.startswith("JSON"))
+    return json.loads(line[4:]), root
+
+
+def test_every_dag_file_imports_without_errors(parsed):
+    result, _ = parsed
+    assert result["errors"] == {}
+    files = {p.stem for p in (REPO / "dags").glob("*.py") if not p.name.startswith("_")}
+    assert set(result["dags"]) == files
+
+
+def test_dag_id_is_the_file_name_and_the_dag_documents_itself(parsed):
+    result, _ = parsed
+    for dag_id, info in result["dags"].items():
+        assert Path(info["file"]).stem == dag_id
+        assert len(info["doc"]) > 100
+
+
+def test_parsing_does_no_work(parsed):
+    result, root = parsed
+    assert result["heavy"] == []
+    assert not (root / "data").exists() and not (root / "public").exists()
+
+
+def test_writing_tasks_share_the_one_slot_pool(parsed):
+    result, _ = parsed
+    info = result["dags"]["tuyen_quang_pasc"]
+    assert info["tasks"] == ["build_marts", "extract", "publish", "stage", "validate"]
+    assert info["pools"] == ["duckdb_writer"]

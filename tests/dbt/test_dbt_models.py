@@ -1,0 +1,49 @@
+"""dbt build on a temporary DuckDB: staging (with the unit test), then marts whose dbt tests
+must pass on validated rows only — and must fail if the quarantine were ignored."""
+
+import duckdb
+import pytest
+
+from ddss.extract import extract
+from ddss.quality import validate
+from ddss.transform import DbtFailed, build_marts, build_staging
+
+
+def _query(cfg, sql):
+    con = duckdb.connect(str(cfg.warehouse_path), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def staged(landed):
+    extract("run-1", landed)
+    nodes = build_staging(landed)
+    assert any(n["node"] == "timeliness_compares_resolved_with_due_date" for n in nodes)
+    return landed
+
+
+def test_marts_hold_validated_rows_only(staged):
+    for dataset in ("online_public_services", "admin_procedure_dossiers"):
+        validate(dataset, "run-1", staged)
+    build_marts(staged)
+    assert _query(staged, "select count(*) from marts.fct_admin_procedure_dossiers") == [(42_540,)]
+    quarantined_in_marts = _query(staged, """
+        select count(*) from marts.fct_admin_procedure_dossiers f
+        join quality.quarantine q on q.source_file = f._source_file and q.source_row = f._source_row""")
+    assert quarantined_in_marts == [(0,)]
+
+
+def test_mart_tests_fail_when_the_quarantine_is_ignored(staged):
+    for dataset in ("online_public_services", "admin_procedure_dossiers"):
+        validate(dataset, "run-1", staged)
+    con = duckdb.connect(str(staged.warehouse_path))
+    con.execute("delete from quality.quarantine").fetchall()
+    con.close()
+    with pytest.raises(DbtFailed) as error:
+        build_marts(staged)
+    message = str(error.value)
+    assert "unique_fct_admin_procedure_dossiers_dossier_id" in message
+    assert "not_null_fct_admin_procedure_dossiers_channel" in message

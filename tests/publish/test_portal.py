@@ -1,0 +1,192 @@
+"""The published portal: the seed's figures exactly, every injected defect quarantined and
+absent from public/, no personal data, valid Data Package and DCAT-AP, atomic versions."""
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import REPO, copy_workspace, tree_state
+from ddss.errors import PublicationBlocked
+from ddss.pipeline import run_all
+from ddss.publish import current_version, list_versions, publish, verify
+
+SEED_FIGURES = {
+    "received_total": 42_540, "received_direct": 27_067, "received_online": 14_424,
+    "received_postal": 1_049, "resolved_total": 40_828, "resolved_early": 24_711,
+    "resolved_on_time": 16_107, "resolved_late": 10, "services_total": 1_427,
+    "services_level_2": 444, "services_level_3": 66, "services_level_4": 917,
+    "services_level_3_with_dossiers": 21, "services_level_4_with_dossiers": 192,
+}
+
+
+def _csv(path: Path) -> list[dict]:
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf"), "Excel needs the UTF-8 byte-order mark"
+    return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+
+
+def test_published_indicators_equal_the_seed_figures_exactly(published):
+    rows = {r["indicator"]: r for r in _csv(published.public_dir / "downloads" / "dossier_indicators.csv")}
+    assert {k: int(rows[k]["value"]) for k in SEED_FIGURES} == SEED_FIGURES
+    assert rows["received_direct"]["share_percent"] == "63.63"
+    assert rows["resolved_early"]["share_percent"] == "60.52"
+    assert rows["resolved_on_time"]["share_percent"] == "39.45"
+
+
+def test_every_injected_defect_is_quarantined_with_its_row_column_and_criterion(published):
+    truth = json.loads((published.landing_dir / "truth-manifest.json").read_text("utf-8"))
+    con = duckdb.connect(str(published.warehouse_path), read_only=True)
+    found = {(f, r): (c, k) for f, r, c, k in con.execute(
+        'select source_file, source_row, "column", criterion from quality.quarantine').fetchall()}
+    con.close()
+    for defect in truth["defects"]:
+        key = (Path(defect["file"]).name, defect["source_row"])
+        assert key in found, defect
+        assert found[key] == (defect["column"], defect["criterion"]), defect
+    assert len(found) == len(truth["defects"])  # and nothing clean was quarantined
+
+
+def test_nothing_flagged_reaches_public(published):
+    truth = json.loads((published.landing_dir / "truth-manifest.json").read_text("utf-8"))
+    published_ids = [r["dossier_id"] for r in
+                     _csv(published.public_dir / "downloads" / "admin_procedure_dossiers.csv")]
+    assert len(published_ids) == len(set(published_ids)) == 42_540
+    ids = set(published_ids)
+    for defect in truth["defects"]:
+        if defect["kind"] == "duplicate_row":
+            assert defect["key"] in ids  # the first occurrence is good data
+        else:
+            assert defect["key"] not in ids, defect
+
+
+def test_no_personal_value_from_the_feeds_appears_under_public(published):
+    personal = set()
+    for path in (published.landing_dir / "tuyen_quang_pasc").glob("ho_so_*.csv"):
+        with path.open(encoding="utf-8", newline="") as handle:
+            for row in list(csv.reader(handle))[1:]:
+                personal.update(v for v in row[4:7] if v)
+    assert len(personal) > 40_000
+    text = "\n".join(p.read_text("utf-8-sig", errors="replace")
+                     for p in published.public_dir.rglob("*") if p.is_file() and p.suffix != ".parquet")
+    tokens = set(text.replace(",", " ").replace('"', " ").split())
+    assert not {v for v in personal if " " not in v} & tokens
+    names = {v for v in personal if " " in v}
+    assert not [n for n in names if n in text]
+
+
+def test_datapackage_is_valid_frictionless(published):
+    from frictionless import validate
+
+    report = validate(published.public_dir / "datapackage.json")
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:10]
+
+
+def test_catalog_is_dcat_ap_with_mandatory_properties(published):
+    from rdflib import Graph, Namespace
+    from rdflib.namespace import DCAT, DCTERMS, RDF
+
+    graph = Graph().parse(published.public_dir / "catalog.jsonld", format="json-ld")
+    catalogs = list(graph.subjects(RDF.type, DCAT.Catalog))
+    assert len(catalogs) == 1
+    for prop in (DCTERMS.title, DCTERMS.description, DCTERMS.publisher, DCAT.dataset):
+        assert graph.value(catalogs[0], prop) is not None, prop
+    datasets = list(graph.subjects(RDF.type, DCAT.Dataset))
+    assert len(datasets) == 3
+    for dataset in datasets:
+        assert {t.language for t in graph.objects(dataset, DCTERMS.title)} == {"vi", "en"}
+        assert graph.value(dataset, DCTERMS.description) is not None
+        distributions = list(graph.objects(dataset, DCAT.distribution))
+        assert len(distributions) == 3
+        for distribution in distributions:
+            assert graph.value(distribution, DCAT.accessURL) is not None
+            assert graph.value(distribution, DCAT.downloadURL) is not None
+    FOAF = Namespace("http://xmlns.com/foaf/0.1/")
+    assert list(graph.subjects(RDF.type, FOAF.Agent))
+
+
+def test_the_version_is_verified_and_read_only(published):
+    version = current_version(published)
+    root = published.public_dir / "versions" / version
+    assert verify(root) == []
+    manifest = json.loads((root / "manifest.json").read_text("utf-8"))
+    rows = {e["path"]: e.get("rows") for e in manifest["files"]}
+    assert rows["downloads/admin_procedure_dossiers.csv"] == 42_540
+    assert not os.access(root / "downloads" / "admin_procedure_dossiers.csv", os.W_OK) or os.geteuid() == 0
+    assert oct((root / "index.html").stat().st_mode)[-3:] == "444"
+
+
+def test_a_new_publication_keeps_the_earlier_versions(published, tmp_path):
+    cfg = copy_workspace(published, tmp_path)
+    first = current_version(cfg)
+    from datetime import datetime, timedelta, timezone
+
+    later = datetime.now(timezone.utc) + timedelta(seconds=5)
+    publication = publish("run-2", cfg, now=later)
+    assert current_version(cfg) == publication.version != first
+    assert {v["version"] for v in list_versions(cfg.public_dir)} == {first, publication.version}
+    assert verify(cfg.public_dir / "versions" / first) == []
+    assert (cfg.public_dir / "index.html").resolve().parent.name == publication.version
+
+
+PUBLISH_SCRIPT = """
+import sys
+sys.path.insert(0, {tests!r})
+from conftest import settings_for
+from pathlib import Path
+from ddss.publish import publish
+publish("run-2", settings_for(Path({root!r})))
+"""
+
+
+@pytest.mark.parametrize("point", ["after_first_download", "after_downloads", "before_verify", "before_switch"])
+def test_a_publisher_killed_mid_write_leaves_public_exactly_as_it_was(published, tmp_path, point):
+    cfg = copy_workspace(published, tmp_path)
+    before = tree_state(cfg.public_dir)
+    script = PUBLISH_SCRIPT.format(tests=str(REPO / "tests"), root=str(tmp_path))
+    process = subprocess.run([sys.executable, "-c", script], env={**os.environ, "DDSS_PUBLISH_KILL_AT": point},
+                             capture_output=True, text=True)
+    assert process.returncode == -9, process.stderr[-2000:]
+    after = tree_state(cfg.public_dir)
+    if point == "before_switch":
+        # The new version directory is complete but unreferenced; `current` has not moved.
+        new = {k for k in after if k not in before}
+        assert new and all(k.startswith("versions/") for k in new)
+        after = {k: v for k, v in after.items() if k in before}
+    assert after == before
+    # and the next run cleans up and publishes normally
+    publish("run-3", cfg)
+
+
+def _rerun_blocked(cfg, run_id="run-2"):
+    before = tree_state(cfg.public_dir)
+    with pytest.raises(PublicationBlocked) as error:
+        run_all(run_id, cfg)
+    assert tree_state(cfg.public_dir) == before
+    return str(error.value)
+
+
+def test_a_batch_level_failure_blocks_and_keeps_the_previous_publication(published, tmp_path):
+    cfg = copy_workspace(published, tmp_path)
+    bad = cfg.landing_dir / "tuyen_quang_pasc" / "ho_so_2022-08.csv"
+    bad.write_text("Mã hồ sơ,Mã thủ tục\r\n000.00.15.H61-220801-0001,1.001007\r\n", "utf-8")
+    message = _rerun_blocked(cfg)
+    assert "ho_so_2022-08.csv" in message and "Hình thức nộp" in message
+
+
+def test_personal_data_typed_into_a_public_column_blocks_the_publication(published, tmp_path):
+    cfg = copy_workspace(published, tmp_path)
+    path = cfg.landing_dir / "tuyen_quang_pasc" / "dich_vu_cong_2022-07.csv"
+    text = path.read_text("utf-8").splitlines(keepends=True)
+    cells = text[5].split(",")
+    cells[1] = "Liên hệ anh Tuấn 0912345678"
+    text[5] = ",".join(cells)
+    path.write_text("".join(text), "utf-8")
+    message = _rerun_blocked(cfg)
+    assert "phone" in message and "0912345678" not in message
