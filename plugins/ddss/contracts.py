@@ -7,7 +7,8 @@ allow-list and the portal page are all derived from these objects.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -234,8 +235,15 @@ def load_contract(path: Path, departments: dict[str, Department]) -> Contract:
 
 
 def load_contracts(cfg: Settings | None = None) -> dict[str, Contract]:
-    """All contracts, keyed by dataset id, in a stable order."""
+    """All contracts, keyed by dataset id, in a stable order (parsed once per change)."""
     cfg = cfg or load_settings()
+    stamp = tuple((p.name, p.stat().st_mtime_ns) for p in sorted(cfg.contracts_dir.glob("*.yml")))
+    return dict(_load_contracts(cfg.contracts_dir, stamp))
+
+
+@lru_cache(maxsize=8)
+def _load_contracts(contracts_dir: Path, stamp: tuple) -> tuple[tuple[str, Contract], ...]:
+    cfg = replace(load_settings(), contracts_dir=contracts_dir)
     departments = load_departments(cfg)
     contracts = {}
     for path in sorted(cfg.contracts_dir.glob("*.yml")):
@@ -243,7 +251,7 @@ def load_contracts(cfg: Settings | None = None) -> dict[str, Contract]:
             continue
         contract = load_contract(path, departments)
         contracts[contract.id] = contract
-    return contracts
+    return tuple(contracts.items())
 
 
 def source_contracts(cfg: Settings | None = None) -> list[Contract]:

@@ -66,6 +66,10 @@ def validate_with_gx(database: Path, table: str, suite, result_format: str = "SU
     context = gx.get_context(mode="ephemeral")
     source = context.data_sources.add_sql(name="warehouse", connection_string=f"duckdb:///{database}")
     asset = source.add_table_asset(name=table, table_name=table)
-    batch = asset.add_batch_definition_whole_table("all").get_batch()
-    with patched_engine():
-        return batch.validate(suite, result_format=result_format)
+    try:
+        batch = asset.add_batch_definition_whole_table("all").get_batch()
+        with patched_engine():
+            return batch.validate(suite, result_format=result_format)
+    finally:
+        # Let go of the DuckDB file: the next step of this process may open it otherwise.
+        source.get_engine().dispose()

@@ -9,13 +9,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-# Citizen ID (CCCD): 12 digits starting with a 0-prefixed province code; old 9-digit CMND.
-CITIZEN_ID = re.compile(r"(?<![\w.\-/])0\d{2}[0-3]\d{8}(?![\w.\-/])")
-# Vietnamese mobile numbers: 0 or +84, then a 3/5/7/8/9 prefix and 8 digits.
-PHONE = re.compile(r"(?<![\w.\-/])(?:\+84|84|0)[35789]\d{8}(?![\w.\-/])")
+# Citizen ID (CCCD): 12 digits starting with a 0-prefixed province code.
+CITIZEN_ID = re.compile(r"0\d{2}[0-3]\d{8}")
+# Vietnamese mobile numbers: 0 or +84/84, then a 3/5/7/8/9 prefix and 8 digits.
+PHONE = re.compile(r"(?:\+84|84|0)[35789]\d{8}")
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-PATTERNS = {"citizen_id": CITIZEN_ID, "phone": PHONE, "email": EMAIL}
-TOKEN = re.compile(r"\+?\w+")
+# Fast first pass: runs of 8+ digits (with an optional +); each is then checked whole.
+DIGITS = re.compile(r"\+?\d{8,}")
+EDGE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/")
 SCANNED_SUFFIXES = {".csv", ".json", ".jsonld", ".html", ".txt"}
 
 
@@ -35,26 +36,46 @@ def _masked(value: str) -> str:
     return value[:2] + "*" * max(0, len(value) - 4) + value[-2:]
 
 
-def scan_text(text: str, file: str) -> list[Hit]:
+def _standalone(text: str, start: int, end: int) -> bool:
+    """A code like 000.00.15.H61-220101 or a checksum is not a phone number."""
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    return before not in EDGE and after not in EDGE
+
+
+def scan_text(text: str, file: str, known: set[str] | None = None) -> list[Hit]:
     hits = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        for kind, pattern in PATTERNS.items():
-            for match in pattern.finditer(line):
-                hits.append(Hit(file, number, kind, _masked(match.group(0))))
+
+    def hit(position: int, kind: str, value: str) -> None:
+        hits.append(Hit(file, text.count("\n", 0, position) + 1, kind, _masked(value)))
+
+    for match in DIGITS.finditer(text):
+        value = match.group(0)
+        if known and value in known:
+            hit(match.start(), "known_personal_value", value)
+        if not _standalone(text, match.start(), match.end()):
+            continue
+        if CITIZEN_ID.fullmatch(value):
+            hit(match.start(), "citizen_id", value)
+        elif PHONE.fullmatch(value):
+            hit(match.start(), "phone", value)
+        if len(hits) >= 1000:  # enough to block and to show; do not drown the log
+            return hits
+    position = text.find("@")
+    while position != -1 and len(hits) < 1000:
+        window = text[max(0, position - 64): position + 256]
+        match = EMAIL.search(window)
+        if match:
+            hit(position, "email", match.group(0))
+        position = text.find("@", position + 1)
     return hits
 
 
-def scan_tree(root: Path, extra_values: set[str] | None = None) -> list[Hit]:
-    """Scan every text file under ``root``; ``extra_values`` are known personal values."""
+def scan_tree(root: Path, known: set[str] | None = None) -> list[Hit]:
+    """Scan every text file under ``root``; ``known`` are personal values seen in raw data."""
     hits: list[Hit] = []
     for path in sorted(root.rglob("*")):
-        if not path.is_file() or path.suffix not in SCANNED_SUFFIXES:
-            continue
-        text = path.read_text("utf-8-sig", errors="replace")
-        relative = str(path.relative_to(root))
-        hits.extend(scan_text(text, relative))
-        if extra_values:
-            # Known personal values (IDs, phones from the raw zone) as whole tokens.
-            for token in set(TOKEN.findall(text)) & extra_values:
-                hits.append(Hit(relative, 0, "known_personal_value", _masked(token)))
+        if path.is_file() and path.suffix in SCANNED_SUFFIXES:
+            text = path.read_text("utf-8-sig", errors="replace")
+            hits.extend(scan_text(text, str(path.relative_to(root)), known))
     return hits

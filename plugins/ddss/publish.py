@@ -27,8 +27,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 
 from ddss import metadata, portal
 from ddss.contracts import Contract, load_contracts
@@ -41,6 +44,7 @@ log = logging.getLogger(__name__)
 TOP_LEVEL = ("index.html", "datasets", "downloads", "datapackage.json", "catalog.jsonld",
              "quality.json", "manifest.json")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_PATTERN = "^[=+\\-@\t\r]"
 
 
 @dataclass
@@ -67,6 +71,12 @@ def sha256_file(path: Path) -> str:
 def neutralise(value: str) -> str:
     """A cell a spreadsheet would run as a formula is prefixed with an apostrophe."""
     return "'" + value if value.startswith(FORMULA_START) else value
+
+
+def neutralise_column(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """``neutralise`` for a whole column, vectorised."""
+    risky = pc.match_substring_regex(column, FORMULA_PATTERN)
+    return pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
 
 
 def gate(run_id: str, contracts: dict[str, Contract], con) -> list[Problem]:
@@ -109,8 +119,7 @@ def _write_downloads(con, contract: Contract, target: Path) -> dict:
     csv_table = table
     for i, column in enumerate(contract.publish_columns):
         if column.type == "string":
-            values = [None if v is None else neutralise(v) for v in table.column(i).to_pylist()]
-            csv_table = csv_table.set_column(i, column.name, pa.array(values, pa.string()))
+            csv_table = csv_table.set_column(i, column.name, neutralise_column(table.column(i)))
     csv_path = downloads / f"{contract.id}.csv"
     with csv_path.open("wb") as handle:
         handle.write(b"\xef\xbb\xbf")
@@ -118,16 +127,17 @@ def _write_downloads(con, contract: Contract, target: Path) -> dict:
     files["csv"] = csv_path
     _fault("after_first_download")
 
-    import pyarrow.parquet as pq
-
     parquet_path = downloads / f"{contract.id}.parquet"
     pq.write_table(table, parquet_path)
     files["parquet"] = parquet_path
 
     json_path = downloads / f"{contract.id}.json"
-    rows = table.to_pylist()
-    json_path.write_text(json.dumps(rows, ensure_ascii=False, default=str, indent=0), "utf-8")
+    writer = duckdb.connect()
+    writer.register("published", table)
+    writer.execute(f"copy (select * from published) to '{json_path}' (format json, array true)").fetchall()
+    writer.close()
     files["json"] = json_path
+    rows = table.slice(0, 20).to_pylist()
     return {"rows": table.num_rows, "files": files, "preview": rows[:20]}
 
 

@@ -206,6 +206,15 @@ def floor_sql(relation: str, rules: list[Rule]) -> str:
     return f"select count(*), {', '.join(counts)} from {relation}"
 
 
+def _count_sql(condition: str) -> str:
+    """count(col) reads only the validity mask; a filtered count evaluates the condition."""
+    if condition == "true":
+        return "count(*)"
+    if condition.endswith(" is not null") and " and " not in condition and " or " not in condition:
+        return f"count({condition.removesuffix(' is not null')})"
+    return f"count(*) filter (where {condition})"
+
+
 def _evaluate(con, contract: Contract, rules: list[Rule], relation: str, run_id: str,
               key: str | None) -> tuple[int, dict[int, int], dict[int, int], list[Problem]]:
     row_rules = [r for r in rules if r.fail_sql]
@@ -270,9 +279,7 @@ def _evaluate(con, contract: Contract, rules: list[Rule], relation: str, run_id:
         "select cast(split_part(rule, '_', 1) as integer), count(*) from quality.quarantine "
         "where dataset = ? and rule <> 'row_shape' group by 1", [contract.id]
     ).fetchall())
-    denominators_sql = ", ".join(
-        f"count(*) filter (where {r.denominator_sql})" for r in row_rules
-    )
+    denominators_sql = ", ".join(_count_sql(r.denominator_sql) for r in row_rules)
     totals = first_row(
         con, f"select count(*){', ' + denominators_sql if denominators_sql else ''} from {relation}"
     )

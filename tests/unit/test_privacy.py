@@ -1,5 +1,7 @@
 from ddss.privacy import scan_text, scan_tree
-from ddss.publish import neutralise
+import pyarrow as pa
+
+from ddss.publish import neutralise, neutralise_column
 
 
 def test_scanner_finds_citizen_ids_phones_and_emails():
@@ -18,8 +20,8 @@ def test_scanner_ignores_codes_dates_and_checksums():
 
 
 def test_known_personal_values_are_found_as_whole_tokens(tmp_path):
-    (tmp_path / "a.json").write_text('{"x": "ABC12345678"}', "utf-8")
-    hits = scan_tree(tmp_path, {"ABC12345678"})
+    (tmp_path / "a.json").write_text('{"x": "12345678901", "y": "123456789012345"}', "utf-8")
+    hits = scan_tree(tmp_path, {"12345678901", "1234567890"})
     assert [h.kind for h in hits] == ["known_personal_value"]
 
 
@@ -28,3 +30,6 @@ def test_formula_cells_are_neutralised():
     assert neutralise("+84") == "'+84"
     assert neutralise("@SUM(A1)") == "'@SUM(A1)"
     assert neutralise("Trực tiếp") == "Trực tiếp"
+    values = ["=1+1", "-2", "Trực tiếp", None, "\tx"]
+    expected = [None if v is None else neutralise(v) for v in values]
+    assert neutralise_column(pa.chunked_array([values])).to_pylist() == expected

@@ -1,0 +1,135 @@
+"""Throughput of each stage and validation against its floor, measured in one run.
+
+For each size (dossier rows): generate the feeds, then time ingest (archive + load), dbt
+(staging + marts), validation (the gate: every rule, full quarantine) and publish. The
+floor is one DuckDB aggregate query evaluating the same rule predicates over the same
+candidate table; the ratio gate/floor is the figure to watch (target <= 2). GX's own SQL
+engine (patched for DuckDB) is timed on the same table for comparison.
+
+    make bench                         # 1e5 and 1e6 rows
+    BENCH_SIZES=100000,1000000,10000000 make bench
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROWS_AT_SCALE_1 = 42_540
+
+
+def best_of(n, fn):
+    times = []
+    for _ in range(n):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def one_size(rows: int, root: Path) -> dict:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    import duckdb
+    import great_expectations  # noqa: F401  (import time is not validation time)
+
+    from conftest import settings_for
+    from ddss.extract import extract
+    from ddss.generate import generate
+    from ddss.gx_duckdb import validate_with_gx
+    from ddss.publish import publish
+    from ddss.quality import compile_suite, floor_sql, load_suite, validate
+    from ddss.transform import build_marts, build_staging
+
+    cfg = settings_for(root)
+    scale = rows / ROWS_AT_SCALE_1
+    t = time.perf_counter()
+    generate(cfg.landing_dir, seed=2022, scale=scale)
+    result = {"rows": rows, "generate_s": time.perf_counter() - t}
+
+    t = time.perf_counter()
+    extract("bench", cfg)
+    result["ingest_s"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    build_staging(cfg)
+    result["dbt_staging_s"] = time.perf_counter() - t
+
+    validate("online_public_services", "bench", cfg)
+    result["validate_s"] = best_of(3, lambda: validate("admin_procedure_dossiers", "bench", cfg))
+
+    suite = load_suite("admin_procedure_dossiers", cfg)
+    query = floor_sql('staging."stg_tuyen_quang_pasc__admin_procedure_dossiers"', compile_suite(suite))
+
+    def floor():
+        con = duckdb.connect(str(cfg.warehouse_path), read_only=True)
+        con.execute(query).fetchall()
+        con.close()
+
+    result["floor_s"] = best_of(3, floor)
+
+    t = time.perf_counter()
+    build_marts(cfg)
+    result["dbt_marts_s"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    publish("bench", cfg)
+    result["publish_s"] = time.perf_counter() - t
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    # Last: GX's engine keeps the DuckDB file open in this process afterwards.
+    con = duckdb.connect(str(cfg.warehouse_path))
+    con.execute("create or replace table main.candidate as "
+                "select * from staging.stg_tuyen_quang_pasc__admin_procedure_dossiers").fetchall()
+    con.close()
+    result["gx_engine_s"] = best_of(1, lambda: validate_with_gx(cfg.warehouse_path, "candidate", suite))
+    return result
+
+
+def report(r: dict) -> str:
+    n = r["rows"]
+    dbt = r["dbt_staging_s"] + r["dbt_marts_s"]
+    lines = [
+        f"rows={n:,}  (generate {r['generate_s']:.1f} s, peak RSS {r['peak_rss_mb']:.0f} MB)",
+        f"  ingest      {n / r['ingest_s']:>12,.0f} rows/s  ({r['ingest_s']:.2f} s)",
+        f"  dbt         {n / dbt:>12,.0f} rows/s  ({dbt:.2f} s: staging {r['dbt_staging_s']:.2f}, marts {r['dbt_marts_s']:.2f})",
+        f"  validation  {n / r['validate_s']:>12,.0f} rows/s  ({r['validate_s']:.3f} s)",
+        f"  publish     {n / r['publish_s']:>12,.0f} rows/s  ({r['publish_s']:.2f} s)",
+        f"  floor (one SQL pass, same checks) {r['floor_s']:.3f} s",
+        f"  ratio validation / floor = {r['validate_s'] / r['floor_s']:.2f}x   (target <= 2x)",
+        f"  ratio GX SQL engine (patched) / floor = {r['gx_engine_s'] / r['floor_s']:.2f}x  "
+        f"(GX: counts only, unexpected rows capped)",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    if len(sys.argv) == 3 and sys.argv[1] == "--one":
+        with tempfile.TemporaryDirectory() as tmp:
+            print("RESULT" + json.dumps(one_size(int(sys.argv[2]), Path(tmp))))
+        sys.stdout.flush()
+        os._exit(0)
+    sizes = [int(float(s)) for s in os.environ.get("BENCH_SIZES", "100000,1000000").split(",")]
+    print(f"ddss bench on {os.cpu_count()} cores; each size in its own process")
+    results = []
+    for size in sizes:
+        out = subprocess.run([sys.executable, __file__, "--one", str(size)], capture_output=True, text=True)
+        line = next((l for l in out.stdout.splitlines() if l.startswith("RESULT")), None)
+        if line is None:
+            print(out.stdout[-3000:], out.stderr[-3000:])
+            raise SystemExit(f"bench failed at {size} rows")
+        result = json.loads(line[6:])
+        results.append(result)
+        print(report(result), flush=True)
+    folder = Path(__file__).resolve().parent / "results"
+    folder.mkdir(exist_ok=True)
+    (folder / "latest.json").write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()
