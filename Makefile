@@ -35,10 +35,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 airflow: $(STAMP)
-	$(BIN)/ddss airflow-init
-	@echo "Airflow UI: http://127.0.0.1:8080 - user 'admin', password printed below by airflow standalone"
-	@echo "(also stored in $(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated)"
-	AIRFLOW__API__HOST=127.0.0.1 AIRFLOW__API__PORT=8080 $(BIN)/airflow standalone
+	$(BIN)/ddss airflow-ui
 
 serve: $(STAMP)
 	$(BIN)/ddss serve

@@ -34,6 +34,8 @@ def environment(cfg: Settings | None = None, airflow_home: Path | None = None) -
         "DDSS_REPORTS_DIR": str(cfg.reports_dir),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(cfg.home / "plugins"), os.environ.get("PYTHONPATH")])),
         "NO_PROXY": "*",
+        # `airflow standalone` starts its components as `airflow ...` found on PATH.
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
     })
     home.mkdir(parents=True, exist_ok=True)
     return env

@@ -65,6 +65,28 @@ def airflow_init() -> None:
     typer.echo(f"Airflow home: {airflow_env.environment()['AIRFLOW_HOME']}")
 
 
+@app.command("airflow-ui")
+def airflow_ui(port: int = 8080) -> None:
+    """`airflow standalone` on 127.0.0.1 with the project's DAGs (Ctrl-C to stop)."""
+    import os
+
+    from ddss import airflow_env
+
+    env = airflow_env.environment()
+    airflow_env.init(env)
+    env.update({
+        "AIRFLOW__API__HOST": "127.0.0.1",
+        "AIRFLOW__API__PORT": str(port),
+        "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
+    })
+    passwords = f"{env['AIRFLOW_HOME']}/simple_auth_manager_passwords.json.generated"
+    typer.echo(f"Airflow UI: http://127.0.0.1:{port}  — user 'admin', password in {passwords}")
+    typer.echo("(also printed by airflow standalone below when it starts)")
+    executable = str(Path(sys.executable).with_name("airflow"))
+    os.execve(executable, [executable, "standalone"], env)
+
+
 @app.command()
 def demo(
     scale: float = typer.Option(1.0, help="Feed size; the published figures are exact at 1."),
