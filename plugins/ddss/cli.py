@@ -130,7 +130,10 @@ def _print_where(cfg, log_path: Path) -> None:
     for path in sorted((cfg.public_dir / "downloads").glob("*.csv")):
         typer.echo(f"  {path.relative_to(cfg.home) if path.is_relative_to(cfg.home) else path}")
     for dataset, q in quality.items():
-        typer.echo(f"  {dataset}: {q['rows_checked']} rows checked, {q['rows_quarantined']} quarantined")
+        if "derived_from" in q:
+            typer.echo(f"  {dataset}: derived from {', '.join(q['derived_from'])}")
+        else:
+            typer.echo(f"  {dataset}: {q['rows_checked']} rows checked, {q['rows_quarantined']} quarantined")
     typer.echo(f"Cổng dữ liệu / portal:      {index}   (make serve → http://127.0.0.1:8000)")
     typer.echo(f"Metadata:                   {cfg.public_dir / 'datapackage.json'}, {cfg.public_dir / 'catalog.jsonld'}")
     if reports:

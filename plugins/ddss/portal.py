@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 from ddss.metadata import Context
 
@@ -21,6 +22,50 @@ def _env() -> Environment:
 
 def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def changelog(ctx: Context, dataset_id: str, previous_versions: list[dict]) -> list[dict]:
+    """Newest first: each version's row count for the dataset and the change from the one before."""
+    path = f"downloads/{dataset_id}.csv"
+    points = [(ctx.version, ctx.datasets[dataset_id]["rows"])]
+    points += [(v["version"], v["rows"].get(path)) for v in previous_versions if path in v.get("rows", {})]
+    entries = []
+    for i, (version, rows) in enumerate(points):
+        before = points[i + 1][1] if i + 1 < len(points) else None
+        entries.append({"version": version, "rows": rows,
+                        "delta": None if before is None else rows - before,
+                        "current": version == ctx.version})
+    return entries
+
+
+def history_chart(history: list[dict], width: int = 640, height: int = 160) -> str:
+    """An inline SVG line per criterion: the score of each validation (no script needed)."""
+    series = {"overall": "#1d2733", "dung": "#a4161a", "du": "#1f6feb", "sach": "#2da44e"}
+    values = [h["scores"].get(k) for h in history for k in series if h["scores"].get(k) is not None]
+    if not values:
+        return ""
+    low = min(min(values), 99.0)
+    low = max(0.0, low - (100 - low) * 0.1)
+    pad = 30
+
+    def xy(i: int, v: float) -> str:
+        x = pad + (width - 2 * pad) * (i / max(1, len(history) - 1))
+        y = pad / 2 + (height - pad) * (100 - v) / (100 - low if 100 > low else 1)
+        return f"{x:.1f},{y:.1f}"
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'role="img" aria-label="Lịch sử điểm chất lượng / quality score history">',
+             f'<text x="2" y="{pad / 2 + 4}" font-size="10">100</text>',
+             f'<text x="2" y="{height - pad / 2}" font-size="10">{low:.1f}</text>']
+    for key, colour in series.items():
+        points = [xy(i, h["scores"][key]) for i, h in enumerate(history) if h["scores"].get(key) is not None]
+        if points:
+            parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{" ".join(points)}"/>')
+            for p in points:
+                x, y = p.split(",")
+                parts.append(f'<circle cx="{x}" cy="{y}" r="3" fill="{colour}"/>')
+    parts.append("</svg>")
+    return "".join(parts)
 
 
 def render(ctx: Context, target: Path, previous_versions: list[dict]) -> None:
@@ -41,7 +86,9 @@ def render(ctx: Context, target: Path, previous_versions: list[dict]) -> None:
             env.get_template("dataset.html").render(
                 ctx=ctx, c=contract, info=info, root="../", versions_link=True,
                 period=PERIODS.get(contract.update_period, contract.update_period),
-                hashes={fmt: _sha(p) for fmt, p in info["files"].items()}, criteria=CRITERIA),
+                hashes={fmt: _sha(p) for fmt, p in info["files"].items()}, criteria=CRITERIA,
+                changelog=changelog(ctx, dataset_id, previous_versions),
+                chart=Markup(history_chart(ctx.quality.get(dataset_id, {}).get("history", [])))),
             "utf-8",
         )
 

@@ -18,6 +18,18 @@ EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 DIGITS = re.compile(r"\+?\d{8,}")
 EDGE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/")
 SCANNED_SUFFIXES = {".csv", ".json", ".jsonld", ".html", ".txt"}
+# Personal names in free text: a common family name followed by one to three capitalised
+# syllables ("Nguyễn Văn An"), unless a place word comes just before ("đường Lê Duẩn").
+# Ambiguous family names that start common place names (Hà Nội, Hà Giang) are left out.
+FAMILY_NAMES = (
+    "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Trịnh "
+    "Đoàn Lâm Mai Trương Tạ Lưu Cao Lương Chu Nông Triệu Quách Vương Thái Lò Hứa Tô"
+).split()
+NAME_CANDIDATE = re.compile(r"(?<!\w)(" + "|".join(FAMILY_NAMES) + r")((?:[ \t]+\w+){1,3})")
+PLACE_WORDS = {"phố", "đường", "phường", "xã", "quận", "huyện", "tỉnh", "thị", "trấn", "trường",
+               "viện", "cầu", "chợ", "ngõ", "ngách", "hẻm", "số", "sông", "hồ", "núi", "đền", "chùa",
+               "street", "road", "ward", "district"}
+SCAN_NAMES_IN = {".csv", ".json"}
 
 
 @dataclass(frozen=True)
@@ -43,7 +55,7 @@ def _standalone(text: str, start: int, end: int) -> bool:
     return before not in EDGE and after not in EDGE
 
 
-def scan_text(text: str, file: str, known: set[str] | None = None) -> list[Hit]:
+def scan_text(text: str, file: str, known: set[str] | None = None, names: bool = True) -> list[Hit]:
     hits = []
 
     def hit(position: int, kind: str, value: str) -> None:
@@ -61,6 +73,20 @@ def scan_text(text: str, file: str, known: set[str] | None = None) -> list[Hit]:
             hit(match.start(), "phone", value)
         if len(hits) >= 1000:  # enough to block and to show; do not drown the log
             return hits
+    if names:
+        for match in NAME_CANDIDATE.finditer(text):
+            words = match.group(2).split()
+            capitalised = 0
+            for word in words:
+                if not word[0].isupper():
+                    break
+                capitalised += 1
+            if capitalised == 0:
+                continue
+            before = text[max(0, match.start() - 24): match.start()].split()
+            if before and before[-1].casefold().strip("\"',;(") in PLACE_WORDS:
+                continue
+            hit(match.start(), "personal_name", " ".join([match.group(1), *words[:capitalised]]))
     position = text.find("@")
     while position != -1 and len(hits) < 1000:
         window = text[max(0, position - 64): position + 256]
@@ -77,5 +103,6 @@ def scan_tree(root: Path, known: set[str] | None = None) -> list[Hit]:
     for path in sorted(root.rglob("*")):
         if path.is_file() and path.suffix in SCANNED_SUFFIXES:
             text = path.read_text("utf-8-sig", errors="replace")
-            hits.extend(scan_text(text, str(path.relative_to(root)), known))
+            hits.extend(scan_text(text, str(path.relative_to(root)), known,
+                                  names=path.suffix in SCAN_NAMES_IN))
     return hits

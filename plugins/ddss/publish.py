@@ -141,35 +141,38 @@ def _write_downloads(con, contract: Contract, target: Path) -> dict:
     return {"rows": table.num_rows, "files": files, "preview": rows[:20]}
 
 
-def _quality_summary(con, run_id: str, contracts: dict[str, Contract]) -> dict:
-    """What the public may see of quality: counts per rule and criterion, never values."""
+def _quality_summary(con, contracts: dict[str, Contract]) -> dict:
+    """What the public may see of quality: scores and counts per rule, never values;
+    and each dataset's score history, one point per validation."""
     summary = {}
     for contract in contracts.values():
         if contract.source is None:
             continue
-        row = first_row(con, "select rows_checked, rows_failed, result_json from quality.validation_runs "
-                        "where dataset = ? order by recorded_at desc limit 1", [contract.id])
-        if not row:
+        history = con.execute(
+            "select run_id, strftime(recorded_at, '%Y-%m-%d %H:%M'), rows_checked, rows_failed,"
+            " scores_json from quality.validation_runs where dataset = ? order by recorded_at",
+            [contract.id]).fetchall()
+        if not history:
             continue
+        run_id, _, rows_checked, rows_failed, scores = history[-1]
         by_rule = con.execute(
             "select rule, criterion, any_value(message_vi), any_value(message_en), count(*) "
             "from quality.quarantine where dataset = ? group by rule, criterion order by rule",
             [contract.id],
         ).fetchall()
-        by_criterion = dict(con.execute(
-            "select criterion, count(distinct (source_file, source_row)) from quality.quarantine "
-            "where dataset = ? group by criterion", [contract.id]).fetchall())
         summary[contract.id] = {
-            "scores": {
-                criterion: (round(100.0 * (1 - by_criterion.get(criterion, 0) / row[0]), 2) if row[0] else None)
-                for criterion in ("dung", "du", "sach")
-            },
-            "rows_checked": row[0],
-            "rows_quarantined": row[1],
-            "statistics": json.loads(row[2])["statistics"],
+            "run_id": run_id,
+            "scores": json.loads(scores) if scores else {},
+            "rows_checked": rows_checked,
+            "rows_quarantined": rows_failed,
             "failures": [
                 {"rule": r, "criterion": c, "message_vi": vi, "message_en": en, "rows": n}
                 for r, c, vi, en, n in by_rule
+            ],
+            "history": [
+                {"run_id": h[0], "at": h[1], "rows_checked": h[2], "rows_quarantined": h[3],
+                 "scores": json.loads(h[4]) if h[4] else {}}
+                for h in history
             ],
         }
     for contract in contracts.values():
@@ -177,8 +180,8 @@ def _quality_summary(con, run_id: str, contracts: dict[str, Contract]) -> dict:
             parts = [summary[d] for d in contract.derived_from if d in summary]
             summary[contract.id] = {
                 "derived_from": list(contract.derived_from),
-                "rows_checked": sum(p["rows_checked"] for p in parts),
-                "rows_quarantined": sum(p["rows_quarantined"] for p in parts),
+                "scores": {k: min((p["scores"].get(k) for p in parts if p["scores"].get(k) is not None),
+                                  default=None) for k in ("dung", "du", "sach", "song", "overall")},
             }
     return summary
 
@@ -228,7 +231,7 @@ def verify(root: Path) -> list[str]:
             problems.append(f"checksum mismatch {entry['path']}")
     for path in root.rglob("*"):
         rel = str(path.relative_to(root))
-        if path.is_file() and rel != "manifest.json" and rel not in listed:
+        if path.is_file() and not path.is_symlink() and rel != "manifest.json" and rel not in listed:
             problems.append(f"unlisted {rel}")
     return problems
 
@@ -264,7 +267,8 @@ def list_versions(public: Path) -> list[dict]:
             if path.is_dir() and manifest.is_file():
                 data = json.loads(manifest.read_text("utf-8"))
                 versions.append({"version": path.name, "run_id": data.get("run_id"),
-                                 "files": len(data["files"])})
+                                 "files": len(data["files"]),
+                                 "rows": {e["path"]: e["rows"] for e in data["files"] if "rows" in e}})
     return versions
 
 
@@ -286,7 +290,7 @@ def publish(run_id: str, cfg: Settings | None = None, now: datetime | None = Non
             if problems:
                 raise PublicationBlocked(problems)
             datasets = {c.id: _write_downloads(con, c, target) for c in contracts.values()}
-            quality = _quality_summary(con, run_id, contracts)
+            quality = _quality_summary(con, contracts)
             personal_values = _personal_values(con, contracts)
         _fault("after_downloads")
         previous = list_versions(public)
@@ -308,6 +312,9 @@ def publish(run_id: str, cfg: Settings | None = None, now: datetime | None = Non
             raise PublicationBlocked(bad)
         for path in target.rglob("*"):
             os.chmod(path, 0o555 if path.is_dir() else 0o444)
+        # Pages are served both as /datasets/x.html (through `current`) and as
+        # /versions/<v>/datasets/x.html; this link makes "../versions/..." work from both.
+        os.symlink("..", target / "versions")
         (public / "versions").mkdir(parents=True, exist_ok=True)
         final = public / "versions" / version
         if final.exists():

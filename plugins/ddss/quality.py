@@ -87,6 +87,8 @@ class Outcome:
     rows_checked: int = 0
     rows_failed: int = 0
     failures_by_rule: dict[str, int] = field(default_factory=dict)
+    # 0-100 per criterion: the share of rows with no failure under that criterion.
+    scores: dict[str, float | None] = field(default_factory=dict)
     blocking: list[Problem] = field(default_factory=list)
     result: dict = field(default_factory=dict)  # GX ExpectationSuiteValidationResult as JSON
 
@@ -353,6 +355,22 @@ def _gx_result(suite, rules: list[Rule], element_count: int, counts: dict[int, i
     return suite_result.to_json_dict(), over_threshold
 
 
+def _scores(con, dataset: str, rows_checked: int, rows_failed: int) -> dict[str, float | None]:
+    """Share of rows (0-100) free of failures, per criterion and overall. Sống (timeliness
+    of the feed) is not measured by row rules: it stays None until the freshness check."""
+    by_criterion = dict(con.execute(
+        "select criterion, count(distinct (source_file, source_row)) from quality.quarantine "
+        "where dataset = ? group by criterion", [dataset]).fetchall())
+
+    def score(failed: int) -> float | None:
+        return round(100.0 * (1 - failed / rows_checked), 2) if rows_checked else None
+
+    scores = {c: score(by_criterion.get(c, 0)) for c in ("dung", "du", "sach")}
+    scores["song"] = None
+    scores["overall"] = score(rows_failed)
+    return scores
+
+
 def validate(dataset: str, run_id: str, cfg: Settings | None = None) -> Outcome:
     """Validate the dataset's candidate model and rewrite its quarantine."""
     cfg = cfg or load_settings()
@@ -400,12 +418,14 @@ def validate(dataset: str, run_id: str, cfg: Settings | None = None) -> Outcome:
                 f"Quá nhiều dòng lỗi (ngưỡng {r.mostly:.0%} dòng hợp lệ): {r.message_vi}",
                 f"Too many failing rows (threshold {r.mostly:.0%} valid): {r.message_en}",
             ))
+        outcome.scores = _scores(con, dataset, outcome.rows_checked, outcome.rows_failed)
         con.execute(
             "insert into quality.validation_runs (run_id, dataset, department, rows_checked, rows_failed,"
-            " success, blocking_failures, result_json) values (?, ?, ?, ?, ?, ?, ?, ?)",
+            " success, blocking_failures, result_json, scores_json) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [run_id, dataset, contract.department.id, outcome.rows_checked, outcome.rows_failed,
-             outcome.result["success"], len(outcome.blocking), json.dumps(outcome.result, ensure_ascii=False)],
-        )
+             outcome.result["success"], len(outcome.blocking), json.dumps(outcome.result, ensure_ascii=False),
+             json.dumps(outcome.scores)],
+        ).fetchall()
     log.info("validated %s: %d rows, %d quarantined, %d blocking", dataset, element_count,
              outcome.rows_failed, len(outcome.blocking))
     return outcome

@@ -46,6 +46,7 @@ create table if not exists quality.validation_runs (
     rows_failed bigint, success boolean, blocking_failures integer,
     result_json varchar, recorded_at timestamp default current_timestamp
 );
+alter table quality.validation_runs add column if not exists scores_json varchar;
 """
 
 

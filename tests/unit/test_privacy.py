@@ -33,3 +33,11 @@ def test_formula_cells_are_neutralised():
     values = ["=1+1", "-2", "Trực tiếp", None, "\tx"]
     expected = [None if v is None else neutralise(v) for v in values]
     assert neutralise_column(pa.chunked_array([values])).to_pylist() == expected
+
+
+def test_personal_names_in_free_text_are_found_but_places_and_agencies_are_not():
+    hits = scan_text("Liên hệ anh Nguyễn Văn An để nhận kết quả; chị Trần Thị Lan", "x.csv")
+    assert sorted(h.kind for h in hits) == ["personal_name", "personal_name"]
+    clean = ("đường Lê Duẩn, phố Trần Hưng Đạo, Phường Hoàn Kiếm, Thành phố Hà Nội,"
+             "Sở Lao động - Thương binh và Xã hội, Lý lịch tư pháp, Trung tâm Phục vụ hành chính công")
+    assert scan_text(clean, "x.csv") == []
