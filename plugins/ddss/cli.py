@@ -56,6 +56,38 @@ def run(run_id: str = typer.Option(None, help="Defaults to manual__<UTC time>.")
     typer.echo(json.dumps(summary.__dict__, ensure_ascii=False, indent=1))
 
 
+@app.command()
+def check(
+    path: Path = typer.Argument(..., exists=True, dir_okay=False, help="The file to check."),
+    dataset: str = typer.Option(..., help="Dataset id, e.g. admin_procedure_dossiers."),
+    as_json: bool = typer.Option(False, "--json", help="Print the failures as JSON."),
+) -> None:
+    """Check a file before sending it, with the pipeline's own rules. Exit 0 when clean, 1 otherwise."""
+    from ddss.check import check_file
+
+    logging.basicConfig(level=logging.WARNING)
+    try:
+        result = check_file(path, dataset)
+    except ValueError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    if as_json:
+        typer.echo(json.dumps(result.failures, ensure_ascii=False, indent=1))
+    else:
+        for note in result.notes:
+            typer.echo(f"! {note}")
+        if result.clean:
+            typer.echo(f"{result.file}: {result.rows} dòng, không có lỗi. / {result.rows} rows, no problems.")
+        else:
+            typer.echo(f"{result.file}: {len(result.failures)} lỗi cần sửa / problems to fix")
+            for f in result.failures:
+                where = f"dòng/row {f['source_row']}" if f["source_row"] else "cả tệp/whole file"
+                column = f", cột/column '{f['column']}'" if f["column"] else ""
+                value = f", giá trị/value {f['value']!r}" if f["value"] is not None else ""
+                typer.echo(f"- {where}{column}{value}: {f['message_vi']} / {f['message_en']}")
+    raise typer.Exit(0 if result.clean else 1)
+
+
 @app.command("airflow-init")
 def airflow_init() -> None:
     """Migrate the project-local Airflow metadata database and create the writer pool."""
