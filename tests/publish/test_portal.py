@@ -190,3 +190,36 @@ def test_personal_data_typed_into_a_public_column_blocks_the_publication(publish
     path.write_text("".join(text), "utf-8")
     message = _rerun_blocked(cfg)
     assert "phone" in message and "0912345678" not in message
+
+
+def test_the_fix_loop_a_corrected_file_leaves_quarantine_and_is_published(published, tmp_path):
+    cfg = copy_workspace(published, tmp_path)
+    truth = json.loads((cfg.landing_dir / "truth-manifest.json").read_text("utf-8"))
+    name = "tuyen_quang_pasc/ho_so_2022-04.csv"
+    defects = [d for d in truth["defects"] if d["file"] == name]
+    path = cfg.landing_dir / name
+    lines = path.read_text("utf-8").splitlines(keepends=True)
+    # The steward fixes the unknown commune code in place and deletes every other bad row.
+    fixed_row = next(d for d in defects if d["kind"] == "unknown_commune_code")
+    good_commune = lines[1].split(",")[3]
+    kept = []
+    for number, line in enumerate(lines, start=1):
+        if number == fixed_row["source_row"]:
+            kept.append(line.replace(",99999,", f",{good_commune},"))
+        elif number not in {d["source_row"] for d in defects}:
+            kept.append(line)
+    path.write_text("".join(kept), "utf-8")
+    run_all("run-2", cfg)
+
+    con = duckdb.connect(str(cfg.warehouse_path), read_only=True)
+    left = con.execute("select count(*) from quality.quarantine where source_file = 'ho_so_2022-04.csv'").fetchall()
+    total = con.execute("select count(*) from quality.quarantine").fetchall()
+    con.close()
+    assert left == [(0,)]
+    assert total == [(len(truth["defects"]) - len(defects),)]
+    ids = {r["dossier_id"] for r in _csv(cfg.public_dir / "downloads" / "admin_procedure_dossiers.csv")}
+    assert fixed_row["key"] in ids  # the corrected dossier is published now
+    quality = json.loads((cfg.public_dir / "quality.json").read_text("utf-8"))
+    history = quality["admin_procedure_dossiers"]["history"]
+    assert [h["rows_quarantined"] for h in history][-2:] == [len(truth["defects"]),
+                                                             len(truth["defects"]) - len(defects)]
