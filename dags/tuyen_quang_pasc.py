@@ -52,10 +52,11 @@ def tuyen_quang_pasc():
         stage_step()
 
     @task
-    def validate(run_id=None) -> dict:
+    def validate(run_id=None, logical_date=None) -> dict:
         from ddss.pipeline import validate_step
 
-        return validate_step(run_id, DEPARTMENT)
+        # Freshness (sống) is judged as of the run's logical date, not the wall clock.
+        return validate_step(run_id, DEPARTMENT, as_of=logical_date.date() if logical_date else None)
 
     @task
     def build_marts() -> None:

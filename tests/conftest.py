@@ -4,6 +4,7 @@ folders; the repository's dags/, dbt_project/, expectations/ and contracts are t
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,8 @@ from ddss.generate import generate
 from ddss.settings import Settings, load_settings
 
 REPO = Path(__file__).resolve().parents[1]
+# The demo's reference date: after the deadline (10 Aug) of the feeds' last month, July 2022.
+AS_OF = date(2022, 8, 11)
 
 
 def workspace(root: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
@@ -70,7 +73,7 @@ def published(tmp_path_factory, feeds) -> Settings:
     root = tmp_path_factory.mktemp("published")
     cfg = settings_for(root)
     shutil.copytree(feeds, cfg.landing_dir)
-    run_all("run-1", cfg)
+    run_all("run-1", cfg, as_of=AS_OF)
     return cfg
 
 

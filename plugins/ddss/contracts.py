@@ -54,6 +54,8 @@ class Source:
     format: str
     encoding: str
     delimiter: str = ","
+    # The period a file covers, read from its name (first group), e.g. "(\d{4}-\d{2})".
+    period_regex: str | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ class Contract:
     source: Source | None = None
     derived_from: tuple[str, ...] = field(default_factory=tuple)
     path: Path | None = None
+    first_period: str | None = None
 
     @property
     def raw_table(self) -> str:
@@ -202,6 +205,7 @@ def load_contract(path: Path, departments: dict[str, Department]) -> Contract:
             format=s.get("format", "csv"),
             encoding=s.get("encoding", "utf-8"),
             delimiter=s.get("delimiter", ","),
+            period_regex=s.get("period_regex"),
         )
         missing_headers = [c.name for c in columns if not c.header]
         if missing_headers:
@@ -231,6 +235,7 @@ def load_contract(path: Path, departments: dict[str, Department]) -> Contract:
         source=source,
         derived_from=tuple(node.get("derived_from") or []),
         path=path,
+        first_period=str(node["first_period"]) if node.get("first_period") else None,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from ddss.contracts import load_contracts, source_contracts
@@ -46,18 +47,22 @@ def rejected_files(run_id: str, cfg: Settings) -> list[Problem]:
     return [Problem(f or "?", None, None, None, "file_rejected", vi or "", en or "") for f, vi, en in rows]
 
 
-def validate_step(run_id: str, department: str | None = None, cfg: Settings | None = None) -> dict:
+def validate_step(run_id: str, department: str | None = None, cfg: Settings | None = None,
+                  as_of: date | None = None) -> dict:
     from ddss.quality import validate
     from ddss.report import write_reports
 
     cfg = cfg or load_settings()
-    outcomes = [validate(d, run_id, cfg) for d in department_datasets(department, cfg)]
+    outcomes = [validate(d, run_id, cfg, as_of) for d in department_datasets(department, cfg)]
     reports = write_reports(run_id, outcomes, rejected_files(run_id, cfg), cfg)
     for department_id, path in reports.items():
         log.info("Báo cáo chất lượng / quality report for %s: %s", department_id, path)
     for outcome in outcomes:
         log.info("%s: %d rows checked, %d quarantined, %d blocking", outcome.dataset,
                  outcome.rows_checked, outcome.rows_failed, len(outcome.blocking))
+        if outcome.freshness and outcome.freshness["missing"]:
+            log.warning("%s: DỮ LIỆU CHẬM / LATE FEED, missing periods %s", outcome.dataset,
+                        ", ".join(f"{m['period']} (due {m['due']})" for m in outcome.freshness["missing"]))
     return {
         "reports": {k: str(v) for k, v in reports.items()},
         "quarantined": {o.dataset: o.rows_failed for o in outcomes},
@@ -87,13 +92,13 @@ class RunSummary:
     publish: dict = field(default_factory=dict)
 
 
-def run_all(run_id: str, cfg: Settings | None = None) -> RunSummary:
+def run_all(run_id: str, cfg: Settings | None = None, as_of: date | None = None) -> RunSummary:
     """The whole pipeline in this process (the CLI's `ddss run`; the DAG runs the same steps)."""
     cfg = cfg or load_settings()
     summary = RunSummary(run_id)
     summary.extract = extract_step(run_id, None, cfg)
     stage_step(cfg)
-    summary.validate = validate_step(run_id, None, cfg)
+    summary.validate = validate_step(run_id, None, cfg, as_of)
     marts_step(cfg)
     summary.publish = publish_step(run_id, cfg)
     return summary

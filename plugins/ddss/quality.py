@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ import pyarrow as pa
 
 from ddss.contracts import IDENTIFIER, Contract, load_contracts
 from ddss.errors import Problem
+from ddss.freshness import freshness
 from ddss.settings import Settings, load_settings
 from ddss.warehouse import connect, first_row, table_exists
 
@@ -89,6 +91,7 @@ class Outcome:
     failures_by_rule: dict[str, int] = field(default_factory=dict)
     # 0-100 per criterion: the share of rows with no failure under that criterion.
     scores: dict[str, float | None] = field(default_factory=dict)
+    freshness: dict | None = None  # sống: expected, received and missing periods
     blocking: list[Problem] = field(default_factory=list)
     result: dict = field(default_factory=dict)  # GX ExpectationSuiteValidationResult as JSON
 
@@ -355,9 +358,10 @@ def _gx_result(suite, rules: list[Rule], element_count: int, counts: dict[int, i
     return suite_result.to_json_dict(), over_threshold
 
 
-def _scores(con, dataset: str, rows_checked: int, rows_failed: int) -> dict[str, float | None]:
-    """Share of rows (0-100) free of failures, per criterion and overall. Sống (timeliness
-    of the feed) is not measured by row rules: it stays None until the freshness check."""
+def _scores(con, dataset: str, rows_checked: int, rows_failed: int,
+            song: float | None) -> dict[str, float | None]:
+    """0-100 per criterion: for đúng, đủ and sạch the share of rows free of failures under
+    it; for sống the share of due periods received. Overall is their mean."""
     by_criterion = dict(con.execute(
         "select criterion, count(distinct (source_file, source_row)) from quality.quarantine "
         "where dataset = ? group by criterion", [dataset]).fetchall())
@@ -366,13 +370,15 @@ def _scores(con, dataset: str, rows_checked: int, rows_failed: int) -> dict[str,
         return round(100.0 * (1 - failed / rows_checked), 2) if rows_checked else None
 
     scores = {c: score(by_criterion.get(c, 0)) for c in ("dung", "du", "sach")}
-    scores["song"] = None
-    scores["overall"] = score(rows_failed)
+    scores["song"] = song
+    measured = [v for v in scores.values() if v is not None]
+    scores["overall"] = round(sum(measured) / len(measured), 2) if measured else None
     return scores
 
 
-def validate(dataset: str, run_id: str, cfg: Settings | None = None) -> Outcome:
-    """Validate the dataset's candidate model and rewrite its quarantine."""
+def validate(dataset: str, run_id: str, cfg: Settings | None = None, as_of: date | None = None) -> Outcome:
+    """Validate the dataset's candidate model and rewrite its quarantine. With ``as_of`` (the
+    run's logical date) the feed's freshness (sống) is measured too."""
     cfg = cfg or load_settings()
     contract = load_contracts(cfg)[dataset]
     suite = load_suite(dataset, cfg)
@@ -418,13 +424,21 @@ def validate(dataset: str, run_id: str, cfg: Settings | None = None) -> Outcome:
                 f"Quá nhiều dòng lỗi (ngưỡng {r.mostly:.0%} dòng hợp lệ): {r.message_vi}",
                 f"Too many failing rows (threshold {r.mostly:.0%} valid): {r.message_en}",
             ))
-        outcome.scores = _scores(con, dataset, outcome.rows_checked, outcome.rows_failed)
+        song = None
+        if as_of is not None and contract.first_period:
+            fresh = freshness(con, contract, as_of)
+            outcome.freshness = {"as_of": as_of.isoformat(), "expected": fresh.expected,
+                                 "received": fresh.received, "missing": fresh.missing,
+                                 "stale": fresh.stale, "score": fresh.score}
+            song = fresh.score
+        outcome.scores = _scores(con, dataset, outcome.rows_checked, outcome.rows_failed, song)
         con.execute(
             "insert into quality.validation_runs (run_id, dataset, department, rows_checked, rows_failed,"
-            " success, blocking_failures, result_json, scores_json) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " success, blocking_failures, result_json, scores_json, freshness_json)"
+            " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [run_id, dataset, contract.department.id, outcome.rows_checked, outcome.rows_failed,
              outcome.result["success"], len(outcome.blocking), json.dumps(outcome.result, ensure_ascii=False),
-             json.dumps(outcome.scores)],
+             json.dumps(outcome.scores), json.dumps(outcome.freshness)],
         ).fetchall()
     log.info("validated %s: %d rows, %d quarantined, %d blocking", dataset, element_count,
              outcome.rows_failed, len(outcome.blocking))

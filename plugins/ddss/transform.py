@@ -78,4 +78,5 @@ def build_staging(cfg: Settings | None = None) -> list[dict]:
 
 
 def build_marts(cfg: Settings | None = None) -> list[dict]:
-    return run_dbt(["build", "--select", "marts"], cfg)
+    nodes = run_dbt(["build", "--select", "marts"], cfg)
+    return nodes + run_dbt(["snapshot"], cfg)

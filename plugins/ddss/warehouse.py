@@ -47,6 +47,7 @@ create table if not exists quality.validation_runs (
     result_json varchar, recorded_at timestamp default current_timestamp
 );
 alter table quality.validation_runs add column if not exists scores_json varchar;
+alter table quality.validation_runs add column if not exists freshness_json varchar;
 """
 
 

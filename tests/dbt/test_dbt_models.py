@@ -47,3 +47,23 @@ def test_mart_tests_fail_when_the_quarantine_is_ignored(staged):
     message = str(error.value)
     assert "unique_fct_admin_procedure_dossiers_dossier_id" in message
     assert "not_null_fct_admin_procedure_dossiers_channel" in message
+
+
+def test_history_is_kept_as_a_dbt_snapshot(staged):
+    for dataset in ("online_public_services", "admin_procedure_dossiers"):
+        validate(dataset, "run-1", staged)
+    build_marts(staged)
+    assert _query(staged, "select count(*) from snapshots.snap_admin_procedure_dossiers") == [(42_540,)]
+    # A dossier pending in July is resolved in the August extract: the snapshot keeps both.
+    con = duckdb.connect(str(staged.warehouse_path))
+    pending = con.execute("select dossier_id from marts.fct_admin_procedure_dossiers "
+                          "where resolved_date is null order by dossier_id limit 1").fetchall()[0][0]
+    con.execute("update raw.raw_admin_procedure_dossiers set resolved_date = '05/08/2022' "
+                "where dossier_id = ?", [pending]).fetchall()
+    con.close()
+    build_staging(staged)
+    validate("admin_procedure_dossiers", "run-2", staged)
+    build_marts(staged)
+    versions = _query(staged, "select resolved_date, dbt_valid_to is null from snapshots.snap_admin_procedure_dossiers "
+                              f"where dossier_id = '{pending}' order by dbt_valid_from")
+    assert [v[0] is None for v in versions] == [True, False] and versions[-1][1] is True
