@@ -160,7 +160,7 @@ def _print_where(cfg, log_path: Path) -> None:
 
     index = cfg.public_dir / "index.html"
     reports = sorted(cfg.reports_dir.glob("*/*/index.html"), key=lambda p: p.stat().st_mtime)
-    quality = json.loads((cfg.public_dir / "quality.json").read_text("utf-8"))
+    quality = json.loads((cfg.public_dir / "quality.json").read_text("utf-8"))["datasets"]
     typer.echo("")
     typer.echo(f"Đã công bố / published: version {current_version(cfg)}")
     for path in sorted((cfg.public_dir / "downloads").glob("*.csv")):
@@ -170,6 +170,10 @@ def _print_where(cfg, log_path: Path) -> None:
             typer.echo(f"  {dataset}: derived from {', '.join(q['derived_from'])}")
         else:
             typer.echo(f"  {dataset}: {q['rows_checked']} rows checked, {q['rows_quarantined']} quarantined")
+    scorecard = json.loads((cfg.public_dir / "quality.json").read_text("utf-8"))["departments"]
+    for department, card in scorecard.items():
+        scores = ", ".join(f"{k} {v}" for k, v in card["scores"].items())
+        typer.echo(f"  bảng điểm / scorecard {department}: {scores}")
     typer.echo(f"Cổng dữ liệu / portal:      {index}   (make serve → http://127.0.0.1:8000)")
     typer.echo(f"Metadata:                   {cfg.public_dir / 'datapackage.json'}, {cfg.public_dir / 'catalog.jsonld'}")
     if reports:

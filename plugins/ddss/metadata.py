@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -35,8 +35,9 @@ class Context:
     published_at: datetime
     contracts: dict[str, Contract]
     datasets: dict[str, dict]  # id -> {"rows": n, "files": {fmt: Path}}
-    quality: dict
+    quality: dict  # per dataset
     base_url: str
+    departments: dict = field(default_factory=dict)  # scorecards per department
 
 
 def _schema(contract: Contract) -> dict:

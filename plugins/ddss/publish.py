@@ -186,6 +186,44 @@ def _quality_summary(con, contracts: dict[str, Contract]) -> dict:
     return summary
 
 
+def _department_scorecards(con, contracts: dict[str, Contract]) -> dict:
+    """Per department: the mean of its datasets' latest scores per criterion, and the same
+    for every earlier run (history), so a department sees whether it is getting better."""
+    criteria = ("dung", "du", "sach", "song", "overall")
+    rows = con.execute(
+        "select department, dataset, run_id, min(recorded_at) over (partition by run_id) as run_at,"
+        " scores_json from quality.validation_runs where scores_json is not null order by recorded_at"
+    ).fetchall()
+    cards: dict[str, dict] = {}
+    for department, dataset, run_id, run_at, scores in rows:
+        card = cards.setdefault(department, {"latest": {}, "runs": {}})
+        values = json.loads(scores)
+        card["latest"][dataset] = values
+        run = card["runs"].setdefault(run_id, {"at": run_at.strftime("%Y-%m-%d %H:%M"), "datasets": {}})
+        run["datasets"][dataset] = values
+
+    def mean(per_dataset: dict) -> dict:
+        out = {}
+        for criterion in criteria:
+            values = [v[criterion] for v in per_dataset.values() if v.get(criterion) is not None]
+            out[criterion] = round(sum(values) / len(values), 2) if values else None
+        return out
+
+    result = {}
+    names = {c.department.id: c.department for c in contracts.values()}
+    for department, card in cards.items():
+        dep = names.get(department)
+        result[department] = {
+            "name_vi": dep.name_vi if dep else department,
+            "name_en": dep.name_en if dep else department,
+            "datasets": sorted(card["latest"]),
+            "scores": mean(card["latest"]),
+            "history": [{"run_id": run_id, "at": run["at"], "scores": mean(run["datasets"])}
+                        for run_id, run in card["runs"].items()],
+        }
+    return result
+
+
 def _personal_values(con, contracts: dict[str, Contract]) -> set[str]:
     """IDs and phone numbers seen in the raw zone: none of them may appear in public/."""
     values: set[str] = set()
@@ -291,15 +329,18 @@ def publish(run_id: str, cfg: Settings | None = None, now: datetime | None = Non
                 raise PublicationBlocked(problems)
             datasets = {c.id: _write_downloads(con, c, target) for c in contracts.values()}
             quality = _quality_summary(con, contracts)
+            departments = _department_scorecards(con, contracts)
             personal_values = _personal_values(con, contracts)
         _fault("after_downloads")
         previous = list_versions(public)
         context = metadata.Context(version=version, run_id=run_id, published_at=now,
                                    contracts=contracts, datasets=datasets, quality=quality,
+                                   departments=departments,
                                    base_url=os.environ.get("DDSS_PUBLIC_BASE_URL", "http://127.0.0.1:8000/"))
         metadata.write_datapackage(context, target)
         metadata.write_catalog(context, target)
-        (target / "quality.json").write_text(json.dumps(quality, ensure_ascii=False, indent=1), "utf-8")
+        (target / "quality.json").write_text(
+            json.dumps({"datasets": quality, "departments": departments}, ensure_ascii=False, indent=1), "utf-8")
         portal.render(context, target, previous)
         hits = scan_tree(target, personal_values)
         if hits:

@@ -61,6 +61,11 @@ def test_a_person_finds_a_dataset_reads_it_and_downloads_it(site, browser, tmp_p
     cards = browser.find_elements(By.CSS_SELECTOR, ".dataset")
     assert len(cards) == 3
     assert "Dữ liệu mở" in browser.find_element(By.TAG_NAME, "h1").text
+    scorecard = browser.find_elements(By.CSS_SELECTOR, "#scorecard tr[data-department]")
+    assert [r.get_attribute("data-department") for r in scorecard] == ["tuyen_quang_pasc"]
+    assert "100.00" in scorecard[0].text  # sống: every due month arrived
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / "portal-index.png"))
 
     search = browser.find_element(By.ID, "q")
     search.send_keys("dịch vụ công trực tuyến")
@@ -76,7 +81,6 @@ def test_a_person_finds_a_dataset_reads_it_and_downloads_it(site, browser, tmp_p
     for expected in ("Từ điển dữ liệu", "Data dictionary", "Giấy phép", "CC-BY-4.0", "Tải về",
                      "Nhật ký thay đổi", "42540"):
         assert expected in page, expected
-    ARTIFACTS.mkdir(exist_ok=True)
     browser.save_screenshot(str(ARTIFACTS / "portal-dataset-page.png"))
     assert (ARTIFACTS / "portal-dataset-page.png").stat().st_size > 10_000
 

@@ -220,6 +220,9 @@ def test_the_fix_loop_a_corrected_file_leaves_quarantine_and_is_published(publis
     ids = {r["dossier_id"] for r in _csv(cfg.public_dir / "downloads" / "admin_procedure_dossiers.csv")}
     assert fixed_row["key"] in ids  # the corrected dossier is published now
     quality = json.loads((cfg.public_dir / "quality.json").read_text("utf-8"))
-    history = quality["admin_procedure_dossiers"]["history"]
+    history = quality["datasets"]["admin_procedure_dossiers"]["history"]
+    card = quality["departments"]["tuyen_quang_pasc"]
+    assert len(card["history"]) == 2
+    assert card["history"][-1]["scores"]["overall"] >= card["history"][0]["scores"]["overall"]
     assert [h["rows_quarantined"] for h in history][-2:] == [len(truth["defects"]),
                                                              len(truth["defects"]) - len(defects)]
