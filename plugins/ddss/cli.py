@@ -144,14 +144,19 @@ def demo(
     # The feeds are the centre's Jan-Jul 2022; the run is dated after July's deadline, as
     # the monthly run that would have processed them (freshness is judged as of this date).
     logical_date = "2022-08-11T00:00:00+00:00"
-    typer.echo("3/3 airflow dags test tuyen_quang_pasc ...")
-    state, output = airflow_env.dag_test("tuyen_quang_pasc", logical_date, env)
+    from ddss.pipeline import known_departments
+
     log_path = Path(env["AIRFLOW_HOME"]) / "demo-dags-test.log"
-    log_path.write_text(output, "utf-8")
-    if state != "success":
-        typer.echo(output[-4000:], err=True)
-        typer.echo(f"DAG run ended in state '{state}'; full log: {log_path}", err=True)
-        raise typer.Exit(1)
+    outputs = []
+    for department in known_departments(cfg):
+        typer.echo(f"3/3 airflow dags test {department} ...")
+        state, output = airflow_env.dag_test(department, logical_date, env)
+        outputs.append(output)
+        log_path.write_text("\n".join(outputs), "utf-8")
+        if state != "success":
+            typer.echo(output[-4000:], err=True)
+            typer.echo(f"DAG {department} ended in state '{state}'; full log: {log_path}", err=True)
+            raise typer.Exit(1)
     _print_where(cfg, log_path)
 
 
@@ -160,6 +165,7 @@ def _print_where(cfg, log_path: Path) -> None:
 
     index = cfg.public_dir / "index.html"
     reports = sorted(cfg.reports_dir.glob("*/*/index.html"), key=lambda p: p.stat().st_mtime)
+    latest_reports = {p.parent.name: p for p in reports}
     quality = json.loads((cfg.public_dir / "quality.json").read_text("utf-8"))["datasets"]
     typer.echo("")
     typer.echo(f"Đã công bố / published: version {current_version(cfg)}")
@@ -176,8 +182,8 @@ def _print_where(cfg, log_path: Path) -> None:
         typer.echo(f"  bảng điểm / scorecard {department}: {scores}")
     typer.echo(f"Cổng dữ liệu / portal:      {index}   (make serve → http://127.0.0.1:8000)")
     typer.echo(f"Metadata:                   {cfg.public_dir / 'datapackage.json'}, {cfg.public_dir / 'catalog.jsonld'}")
-    if reports:
-        typer.echo(f"Báo cáo chất lượng / quality report: {reports[-1]}")
+    for department, report in sorted(latest_reports.items()):
+        typer.echo(f"Báo cáo chất lượng / quality report ({department}): {report}")
     typer.echo(f"Airflow log:                {log_path}")
 
 

@@ -217,57 +217,118 @@ def _check_encoding(path: Path, encoding: str, display: str) -> str:
     return encoding
 
 
+def _csv_records(path: Path, contract: Contract, display: str):
+    """(spreadsheet row number, cells) of a CSV file, header first."""
+    encoding = _check_encoding(path, contract.source.encoding, display)
+    with path.open("r", encoding=encoding, newline="") as handle:
+        for index, record in enumerate(csv.reader(handle, delimiter=contract.source.delimiter), start=1):
+            yield index, record
+
+
+def _cell_text(value, column_format: str | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime(column_format or "%Y-%m-%d")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _xlsx_records(path: Path, contract: Contract, display: str):
+    """(Excel row number, cells) of the first sheet. Departments put a title (and blank
+    rows) above the header: the header is the first row naming most contract columns."""
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise FileRejected(
+            Problem(display, None, None, None, "not_xlsx",
+                    "Tệp không phải bảng tính Excel (.xlsx) hợp lệ. Hãy lưu lại bằng Excel dạng .xlsx.",
+                    f"Not a valid Excel workbook (.xlsx): {exc}. Save it again as .xlsx from Excel.")
+        ) from exc
+    wanted = {_normalise_header(c.header) for c in contract.columns}
+    formats = {}
+    header_at = None
+    try:
+        for number, values in enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1):
+            cells = list(values)
+            while cells and cells[-1] is None:
+                cells.pop()
+            if header_at is None:
+                names = [_normalise_header(str(c)) for c in cells if c is not None]
+                if names and len(wanted & set(names)) * 2 >= len(wanted):
+                    header_at = number
+                    by_header = {_normalise_header(c.header): c for c in contract.columns}
+                    formats = {i: getattr(by_header.get(n), "format", None) for i, n in enumerate(
+                        _normalise_header(str(c)) if c is not None else "" for c in cells)}
+                    yield number, [str(c) if c is not None else "" for c in cells]
+                elif number >= 20:
+                    break
+                continue
+            yield number, [_cell_text(v, formats.get(i)) for i, v in enumerate(cells)]
+    finally:
+        workbook.close()
+    if header_at is None:
+        raise FileRejected(
+            Problem(display, None, None, None, "missing_columns",
+                    "Không tìm thấy dòng tiêu đề trong 20 dòng đầu của bảng tính. Hãy dùng đúng mẫu.",
+                    "No header row among the sheet's first 20 rows. Use the dataset's template.")
+        )
+
+
 def read_rows(path: Path, contract: Contract, display: str | None = None):
-    """Yield (source_row, values dict) for each well-formed row; ragged rows as problems.
+    """Yield (source_row, values dict, ragged cells, expected count) for each data row.
 
     Raises FileRejected for what makes the whole file unreadable.
     """
     display = display or path.name
-    source = contract.source
     if path.stat().st_size == 0:
         raise FileRejected(
             Problem(display, None, None, None, "empty_file",
                     "Tệp rỗng, không có dữ liệu.", "The file is empty.")
         )
-    encoding = _check_encoding(path, source.encoding, display)
-    with path.open("r", encoding=encoding, newline="") as handle:
-        reader = csv.reader(handle, delimiter=source.delimiter)
-        header = next(reader, None)
-        if not header:
-            raise FileRejected(
-                Problem(display, 1, None, None, "empty_file",
-                        "Tệp không có dòng tiêu đề.", "The file has no header row.")
-            )
-        wanted = {_normalise_header(c.header): c for c in contract.columns}
-        positions: dict[str, int] = {}
-        for index, name in enumerate(header):
-            column = wanted.get(_normalise_header(name))
-            if column:
-                positions[column.name] = index
-        missing = [c for c in contract.columns if c.name not in positions]
-        if missing:
-            names = ", ".join(f"'{c.header}'" for c in missing)
-            raise FileRejected(
-                Problem(display, 1, missing[0].header, None, "missing_columns",
-                        f"Thiếu cột {names} trong dòng tiêu đề. Hãy dùng đúng mẫu của bộ dữ liệu.",
-                        f"The header lacks column(s) {names}. Use the dataset's template.")
-            )
-        expected = len(header)
-        rows = 0
-        for index, record in enumerate(reader, start=2):
-            if not record or (len(record) == 1 and not record[0].strip()):
-                continue  # blank line
-            rows += 1
-            if len(record) != expected:
-                yield index, None, record, expected
-                continue
-            yield index, {name: record[pos] for name, pos in positions.items()}, None, expected
-        if rows == 0:
-            raise FileRejected(
-                Problem(display, None, None, None, "empty_file",
-                        "Tệp chỉ có dòng tiêu đề, không có dữ liệu.",
-                        "The file has a header but no data rows.")
-            )
+    records = (_xlsx_records if contract.source.format == "xlsx" else _csv_records)(path, contract, display)
+    first = next(records, None)
+    if not first or not first[1]:
+        raise FileRejected(
+            Problem(display, 1, None, None, "empty_file",
+                    "Tệp không có dòng tiêu đề.", "The file has no header row.")
+        )
+    header_row, header = first
+    wanted = {_normalise_header(c.header): c for c in contract.columns}
+    positions: dict[str, int] = {}
+    for index, name in enumerate(header):
+        column = wanted.get(_normalise_header(name))
+        if column:
+            positions[column.name] = index
+    missing = [c for c in contract.columns if c.name not in positions]
+    if missing:
+        names = ", ".join(f"'{c.header}'" for c in missing)
+        raise FileRejected(
+            Problem(display, header_row, missing[0].header, None, "missing_columns",
+                    f"Thiếu cột {names} trong dòng tiêu đề. Hãy dùng đúng mẫu của bộ dữ liệu.",
+                    f"The header lacks column(s) {names}. Use the dataset's template.")
+        )
+    expected = len(header)
+    rows = 0
+    for index, record in records:
+        if not record or all(not cell.strip() for cell in record):
+            continue  # blank line
+        rows += 1
+        if len(record) != expected:
+            yield index, None, record, expected
+            continue
+        yield index, {name: record[pos] for name, pos in positions.items()}, None, expected
+    if rows == 0:
+        raise FileRejected(
+            Problem(display, None, None, None, "empty_file",
+                    "Tệp chỉ có dòng tiêu đề, không có dữ liệu.",
+                    "The file has a header but no data rows.")
+        )
 
 
 def _raw_schema(contract: Contract) -> pa.Schema:
@@ -362,6 +423,10 @@ def extract(run_id: str, cfg: Settings | None = None, datasets: list[str] | None
     archive_landing(cfg, report, contracts)
     with connect(cfg) as con:
         load_reference_tables(con)
+        # Every dataset's raw table exists (empty until its department sends a file), so
+        # that dbt can build any model whichever department runs first.
+        for contract in source_contracts(cfg):
+            _ensure_raw_table(con, contract)
         loaded = {
             (d, s) for d, s in con.execute("select dataset, sha256 from meta.loaded_files").fetchall()
         }

@@ -222,6 +222,102 @@ def _write_csv(path: Path, contract: Contract, rows: list[list[str]], encoding: 
         writer.writerows(rows)
 
 
+# Seeds 000-003: Hà Nội's community digital technology teams, 4 districts (before 2025).
+TEAMS = 545
+TEAM_MEMBERS = 2_396
+TEAM_DISTRICTS = {  # former district: (teams, wards after the 2025 reform)
+    "Hoàn Kiếm": (126, ["00070", "00073", "00097"]),
+    "Ba Đình": (133, ["00004", "00008", "00025"]),
+    "Đông Anh": (152, ["00454", "00466", "00493", "00484", "00508"]),
+    "Sóc Sơn": (134, ["00376", "00424", "00433", "00385", "00382"]),
+}
+TEAM_DEFECTS = {
+    "duplicate_row": ("team_id", "sach"),
+    "unknown_ward_code": ("ward_code", "dung"),
+    "member_count_not_a_number": ("member_count", "dung"),
+    "missing_required": ("ward_code", "du"),
+    "impossible_date": ("established_date", "dung"),
+}
+
+
+def _teams(rng: random.Random, scale: float) -> list[dict]:
+    total = int(round(TEAMS * scale))
+    members_total = int(round(TEAM_MEMBERS * scale))
+    districts = [d for d, (n, _) in TEAM_DISTRICTS.items() for _ in range(n)]
+    districts = (districts * (total // len(districts) + 1))[:total] if scale != 1 else districts
+    counts = [rng.randint(3, 6) for _ in districts]
+    while sum(counts) != members_total:  # nudge to the exact published total
+        i = rng.randrange(len(counts))
+        if sum(counts) < members_total and counts[i] < 9:
+            counts[i] += 1
+        elif sum(counts) > members_total and counts[i] > 2:
+            counts[i] -= 1
+    teams = []
+    for n, (district, members) in enumerate(zip(districts, counts, strict=True), start=1):
+        name, _, phone = _person(rng)
+        teams.append({
+            "team_id": f"TCNS-{n:05d}",
+            "team_name": f"Tổ công nghệ số cộng đồng tổ dân phố số {rng.randint(1, 40)}",
+            "ward_code": rng.choice(TEAM_DISTRICTS[district][1]),
+            "former_district": district,
+            "member_count": members,
+            "established_date": date(2022, 1, 1) + timedelta(days=rng.randint(0, 200)),
+            "leader_name": name,
+            "leader_phone": phone,
+        })
+    return teams
+
+
+def _write_teams_xlsx(path: Path, contract: Contract, rows: list[list]) -> int:
+    """As the department's spreadsheet looks: a title, a date line, a blank row, the header.
+    Returns the Excel row number of the header."""
+    from openpyxl import Workbook
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Danh sách")
+    sheet.append(["DANH SÁCH TỔ CÔNG NGHỆ SỐ CỘNG ĐỒNG TRÊN ĐỊA BÀN THÀNH PHỐ HÀ NỘI"])
+    sheet.append([f"(Số liệu đến ngày {PERIOD_END:%d/%m/%Y})"])
+    sheet.append([])
+    sheet.append([c.header for c in contract.columns])
+    for row in rows:
+        sheet.append(row)
+    workbook.save(path)
+    return 4
+
+
+def _generate_teams(out: Path, rng: random.Random, scale: float, contracts: dict) -> tuple[Path, list[Defect]]:
+    contract = contracts["community_digital_teams"]
+    teams = _teams(rng, scale)
+    lines: list[tuple[list, tuple | None]] = [
+        ([t[c.name] for c in contract.columns], None) for t in teams
+    ]
+    serial = 0
+    for kind, (column, criterion) in TEAM_DEFECTS.items():
+        for _ in range(max(1, round(scale))):
+            serial += 1
+            template = rng.choice(teams)
+            row = dict(template, team_id=f"TCNS-9{serial:04d}")
+            if kind == "duplicate_row":
+                row = dict(template)
+            elif kind == "unknown_ward_code":
+                row["ward_code"] = "99999"
+            elif kind == "member_count_not_a_number":
+                row["member_count"] = "năm"
+            elif kind == "missing_required":
+                row["ward_code"] = None
+            elif kind == "impossible_date":
+                row["established_date"] = "31/04/2022"
+            after = next(i for i, (c, d) in enumerate(lines) if d is None and c[0] == template["team_id"])
+            lines.insert(rng.randint(after + 1, len(lines)),
+                         ([row[c.name] for c in contract.columns], (kind, column, criterion)))
+    path = out / contract.department.landing_folder / f"to_cong_nghe_so_{PERIOD_END:%Y-%m}.xlsx"
+    header_row = _write_teams_xlsx(path, contract, [cells for cells, _ in lines])
+    defects = [Defect(str(path.relative_to(out)), header_row + 1 + i, d[1], d[0], d[2], cells[0])
+               for i, (cells, d) in enumerate(lines) if d]
+    return path, defects
+
+
 def generate(out: Path, seed: int = 2022, scale: float = 1.0, cfg: Settings | None = None) -> dict:
     """Write the feeds under ``out/<department>/`` and ``out/truth-manifest.json``."""
     if scale <= 0:
@@ -273,15 +369,22 @@ def generate(out: Path, seed: int = 2022, scale: float = 1.0, cfg: Settings | No
                 kind, column, criterion = defect
                 defects.append(Defect(relative, index + 2, column, kind, criterion, cells[0]))
 
+    teams_file, team_defects = _generate_teams(out, random.Random(seed + 1), scale, contracts)
+    files.append(teams_file)
+    defects.extend(team_defects)
+
     manifest = {
         "seed": seed,
         "scale": scale,
         "files": [str(p.relative_to(out)) for p in files],
-        "clean_rows": {"admin_procedure_dossiers": len(dossiers), "online_public_services": len(services)},
+        "clean_rows": {"admin_procedure_dossiers": len(dossiers), "online_public_services": len(services),
+                       "community_digital_teams": int(round(TEAMS * scale))},
         "expected": {
             "received": _scaled(RECEIVED, scale),
             "resolved": _scaled(RESOLVED, scale),
             "services_by_level": SERVICES_BY_LEVEL,
+            "teams": int(round(TEAMS * scale)),
+            "team_members": int(round(TEAM_MEMBERS * scale)),
         },
         "defects": [asdict(d) for d in defects],
     }

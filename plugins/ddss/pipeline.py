@@ -31,10 +31,10 @@ def extract_step(run_id: str, department: str | None = None, cfg: Settings | Non
     return {"loaded": report.loaded, "rejected": len(report.rejected)}
 
 
-def stage_step(cfg: Settings | None = None) -> None:
+def stage_step(cfg: Settings | None = None, department: str | None = None) -> None:
     from ddss.transform import build_staging
 
-    build_staging(cfg)
+    build_staging(cfg, department)
 
 
 def rejected_files(run_id: str, cfg: Settings) -> list[Problem]:
@@ -70,10 +70,10 @@ def validate_step(run_id: str, department: str | None = None, cfg: Settings | No
     }
 
 
-def marts_step(cfg: Settings | None = None) -> None:
+def marts_step(cfg: Settings | None = None, department: str | None = None) -> None:
     from ddss.transform import build_marts
 
-    build_marts(cfg)
+    build_marts(cfg, department)
 
 
 def publish_step(run_id: str, cfg: Settings | None = None) -> dict:

@@ -79,9 +79,21 @@ def neutralise_column(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
 
 
+def publishable(con, contracts: dict[str, Contract]) -> dict[str, Contract]:
+    """Datasets with at least one validation (derived ones: all their sources). A dataset
+    whose department has sent nothing yet is simply not on the portal."""
+    validated = {d for (d,) in con.execute("select distinct dataset from quality.validation_runs").fetchall()}
+    return {c.id: c for c in contracts.values()
+            if (c.source is not None and c.id in validated)
+            or (c.derived_from and all(d in validated for d in c.derived_from))}
+
+
 def gate(run_id: str, contracts: dict[str, Contract], con) -> list[Problem]:
     """Batch-level reasons not to publish this run. Row-level defects are quarantined."""
     problems: list[Problem] = []
+    if not contracts:
+        problems.append(Problem("*", None, None, None, "nothing_validated",
+                                "Chưa có bộ dữ liệu nào được kiểm định.", "No dataset has been validated yet."))
     for message_vi, message_en, file_name in con.execute(
         "select message_vi, message_en, file_name from meta.file_events "
         "where run_id = ? and status = 'rejected'", [run_id]
@@ -324,6 +336,7 @@ def publish(run_id: str, cfg: Settings | None = None, now: datetime | None = Non
     target.mkdir(parents=True)
     try:
         with connect(cfg, read_only=True) as con:
+            contracts = publishable(con, contracts)
             problems = gate(run_id, contracts, con)
             if problems:
                 raise PublicationBlocked(problems)

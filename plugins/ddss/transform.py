@@ -73,10 +73,18 @@ def run_dbt(args: list[str], cfg: Settings | None = None) -> list[dict]:
     return nodes
 
 
-def build_staging(cfg: Settings | None = None) -> list[dict]:
-    return run_dbt(["build", "--select", "staging"], cfg)
+def _selector(layer: str, department: str | None) -> str:
+    # A department's run rebuilds only its own models: another department's marts change
+    # only after that department's own validation.
+    return f"path:models/{layer}/{department}" if department else layer
 
 
-def build_marts(cfg: Settings | None = None) -> list[dict]:
-    nodes = run_dbt(["build", "--select", "marts"], cfg)
-    return nodes + run_dbt(["snapshot"], cfg)
+def build_staging(cfg: Settings | None = None, department: str | None = None) -> list[dict]:
+    return run_dbt(["build", "--select", _selector("staging", department)], cfg)
+
+
+def build_marts(cfg: Settings | None = None, department: str | None = None) -> list[dict]:
+    selector = _selector("marts", department)
+    nodes = run_dbt(["build", "--select", selector], cfg)
+    # The snapshots downstream of these marts (history of the validated rows).
+    return nodes + run_dbt(["snapshot", "--select", f"{selector}+"], cfg)

@@ -9,6 +9,9 @@ from ddss.quality import validate
 from ddss.transform import DbtFailed, build_marts, build_staging
 
 
+DATASETS = ("online_public_services", "admin_procedure_dossiers", "community_digital_teams")
+
+
 def _query(cfg, sql):
     con = duckdb.connect(str(cfg.warehouse_path), read_only=True)
     try:
@@ -26,7 +29,7 @@ def staged(landed):
 
 
 def test_marts_hold_validated_rows_only(staged):
-    for dataset in ("online_public_services", "admin_procedure_dossiers"):
+    for dataset in DATASETS:
         validate(dataset, "run-1", staged)
     build_marts(staged)
     assert _query(staged, "select count(*) from marts.fct_admin_procedure_dossiers") == [(42_540,)]
@@ -37,7 +40,7 @@ def test_marts_hold_validated_rows_only(staged):
 
 
 def test_mart_tests_fail_when_the_quarantine_is_ignored(staged):
-    for dataset in ("online_public_services", "admin_procedure_dossiers"):
+    for dataset in DATASETS:
         validate(dataset, "run-1", staged)
     con = duckdb.connect(str(staged.warehouse_path))
     con.execute("delete from quality.quarantine").fetchall()
@@ -47,10 +50,22 @@ def test_mart_tests_fail_when_the_quarantine_is_ignored(staged):
     message = str(error.value)
     assert "unique_fct_admin_procedure_dossiers_dossier_id" in message
     assert "not_null_fct_admin_procedure_dossiers_channel" in message
+    assert "unique_fct_community_digital_teams_team_id" in message
+
+
+def test_a_department_run_builds_only_its_own_marts(staged):
+    # The teams are not validated yet: building every mart would fail their dbt tests...
+    for dataset in DATASETS[:2]:
+        validate(dataset, "run-1", staged)
+    with pytest.raises(DbtFailed):
+        build_marts(staged)
+    # ...but the centre's own run builds its marts only, untouched by the other department.
+    build_marts(staged, "tuyen_quang_pasc")
+    assert _query(staged, "select count(*) from marts.fct_admin_procedure_dossiers") == [(42_540,)]
 
 
 def test_history_is_kept_as_a_dbt_snapshot(staged):
-    for dataset in ("online_public_services", "admin_procedure_dossiers"):
+    for dataset in DATASETS:
         validate(dataset, "run-1", staged)
     build_marts(staged)
     assert _query(staged, "select count(*) from snapshots.snap_admin_procedure_dossiers") == [(42_540,)]

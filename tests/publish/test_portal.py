@@ -40,6 +40,12 @@ def test_published_indicators_equal_the_seed_figures_exactly(published):
     assert rows["resolved_on_time"]["share_percent"] == "39.45"
 
 
+def test_published_team_indicators_equal_the_seed_figures(published):
+    rows = {r["indicator"]: int(r["value"]) for r in
+            _csv(published.public_dir / "downloads" / "digital_team_indicators.csv")}
+    assert (rows["teams_total"], rows["members_total"], rows["districts_total"]) == (545, 2_396, 4)
+
+
 def test_every_injected_defect_is_quarantined_with_its_row_column_and_criterion(published):
     truth = json.loads((published.landing_dir / "truth-manifest.json").read_text("utf-8"))
     con = duckdb.connect(str(published.warehouse_path), read_only=True)
@@ -59,11 +65,14 @@ def test_nothing_flagged_reaches_public(published):
                      _csv(published.public_dir / "downloads" / "admin_procedure_dossiers.csv")]
     assert len(published_ids) == len(set(published_ids)) == 42_540
     ids = set(published_ids)
+    teams = {r["team_id"] for r in _csv(published.public_dir / "downloads" / "community_digital_teams.csv")}
+    assert len(teams) == 545
     for defect in truth["defects"]:
+        published_keys = teams if defect["file"].endswith(".xlsx") else ids
         if defect["kind"] == "duplicate_row":
-            assert defect["key"] in ids  # the first occurrence is good data
+            assert defect["key"] in published_keys  # the first occurrence is good data
         else:
-            assert defect["key"] not in ids, defect
+            assert defect["key"] not in published_keys, defect
 
 
 def test_no_personal_value_from_the_feeds_appears_under_public(published):
@@ -72,6 +81,12 @@ def test_no_personal_value_from_the_feeds_appears_under_public(published):
         with path.open(encoding="utf-8", newline="") as handle:
             for row in list(csv.reader(handle))[1:]:
                 personal.update(v for v in row[4:7] if v)
+    from ddss.contracts import load_contracts
+    from ddss.extract import read_rows
+
+    teams = load_contracts(published)["community_digital_teams"]
+    for _, values, _, _ in read_rows(published.landing_dir / "hanoi_dict" / "to_cong_nghe_so_2022-07.xlsx", teams):
+        personal.update(v for v in (values["leader_name"], values["leader_phone"]) if v)
     assert len(personal) > 40_000
     text = "\n".join(p.read_text("utf-8-sig", errors="replace")
                      for p in published.public_dir.rglob("*") if p.is_file() and p.suffix != ".parquet")
@@ -98,7 +113,7 @@ def test_catalog_is_dcat_ap_with_mandatory_properties(published):
     for prop in (DCTERMS.title, DCTERMS.description, DCTERMS.publisher, DCAT.dataset):
         assert graph.value(catalogs[0], prop) is not None, prop
     datasets = list(graph.subjects(RDF.type, DCAT.Dataset))
-    assert len(datasets) == 3
+    assert len(datasets) == 5
     for dataset in datasets:
         assert {t.language for t in graph.objects(dataset, DCTERMS.title)} == {"vi", "en"}
         assert graph.value(dataset, DCTERMS.description) is not None
@@ -224,5 +239,6 @@ def test_the_fix_loop_a_corrected_file_leaves_quarantine_and_is_published(publis
     card = quality["departments"]["tuyen_quang_pasc"]
     assert len(card["history"]) == 2
     assert card["history"][-1]["scores"]["overall"] >= card["history"][0]["scores"]["overall"]
-    assert [h["rows_quarantined"] for h in history][-2:] == [len(truth["defects"]),
-                                                             len(truth["defects"]) - len(defects)]
+    dossier_defects = [d for d in truth["defects"] if "ho_so_" in d["file"]]
+    assert [h["rows_quarantined"] for h in history][-2:] == [len(dossier_defects),
+                                                             len(dossier_defects) - len(defects)]

@@ -27,7 +27,8 @@ def _count(cfg, table="raw.raw_admin_procedure_dossiers", where="true"):
 
 def test_files_are_archived_by_sha256_read_only_and_loaded_with_row_numbers(landed):
     report = extract("run-1", landed)
-    assert len(report.archived) == 8 and not report.rejected
+    assert len(report.archived) == 9 and not report.rejected
+    assert _count(landed, "raw.raw_community_digital_teams") == 545 + 5
     for entry in read_manifest(landed):
         raw = landed.raw_dir / entry["raw_path"]
         assert hashlib.sha256(raw.read_bytes()).hexdigest() == entry["sha256"]
@@ -50,7 +51,7 @@ def test_a_file_sent_twice_is_recognised_and_not_loaded_twice(landed):
     assert report.loaded == {} and len(report.archived) == 0
     assert "ho_so_2022-01 - Copy.csv" in {d.file_name for d in report.duplicates}
     assert _count(landed) == before
-    assert len(read_manifest(landed)) == 8
+    assert len(read_manifest(landed)) == 9
 
 
 def test_a_corrected_file_replaces_only_its_own_rows_and_the_old_version_stays_archived(landed):

@@ -46,9 +46,10 @@ def test_clean_rows_reproduce_the_published_figures(feeds):
 
 def test_the_truth_manifest_points_at_the_defective_rows(feeds):
     manifest = json.loads((feeds / "truth-manifest.json").read_text("utf-8"))
-    assert len(manifest["defects"]) == 7 * 8  # 7 months x 8 kinds at scale 1
+    dossier_defects = [d for d in manifest["defects"] if d["file"].endswith(".csv")]
+    assert len(dossier_defects) == 7 * 8  # 7 months x 8 kinds at scale 1
     files = {}
-    for defect in manifest["defects"]:
+    for defect in dossier_defects:
         rows = files.setdefault(defect["file"], _rows(feeds / defect["file"]))
         row = rows[defect["source_row"] - 1]
         assert row[0] == defect["key"]
@@ -64,3 +65,19 @@ def test_the_truth_manifest_points_at_the_defective_rows(feeds):
 def test_scale_multiplies_rows(tmp_path):
     manifest = generate(tmp_path, seed=1, scale=0.1)
     assert manifest["clean_rows"]["admin_procedure_dossiers"] == round(42_540 * 0.1)
+
+
+def test_the_teams_spreadsheet_has_a_title_above_its_header_and_the_published_totals(feeds):
+    from openpyxl import load_workbook
+
+    manifest = json.loads((feeds / "truth-manifest.json").read_text("utf-8"))
+    path = feeds / "hanoi_dict" / "to_cong_nghe_so_2022-07.xlsx"
+    rows = list(load_workbook(path, read_only=True).worksheets[0].iter_rows(values_only=True))
+    assert rows[0][0].startswith("DANH SÁCH TỔ CÔNG NGHỆ SỐ") and rows[3][0] == "Mã tổ"
+    bad = {d["source_row"] for d in manifest["defects"] if d["file"].endswith(".xlsx")}
+    clean = [r for number, r in enumerate(rows[4:], start=5) if number not in bad]
+    assert len(clean) == 545 and sum(r[4] for r in clean) == 2_396
+    assert {r[3] for r in clean} == {"Hoàn Kiếm", "Ba Đình", "Đông Anh", "Sóc Sơn"}
+    for defect in manifest["defects"]:
+        if defect["file"].endswith(".xlsx"):
+            assert rows[defect["source_row"] - 1][0] == defect["key"]

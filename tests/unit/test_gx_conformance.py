@@ -14,6 +14,7 @@ from ddss.quality import compile_suite, load_suite
 CANDIDATES = {
     "admin_procedure_dossiers": "stg_tuyen_quang_pasc__admin_procedure_dossiers",
     "online_public_services": "stg_tuyen_quang_pasc__online_public_services",
+    "community_digital_teams": "stg_hanoi_dict__community_digital_teams",
 }
 
 

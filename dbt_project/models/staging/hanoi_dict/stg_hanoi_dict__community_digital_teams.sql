@@ -1,0 +1,54 @@
+-- Typed and normalised teams. The leader's name and phone stop at the raw zone.
+with
+
+source as (
+
+    select * from {{ source('raw_hanoi_dict', 'raw_community_digital_teams') }}
+
+),
+
+wards as (
+
+    select ward_code, ward_name from {{ source('raw', 'ref_wards') }}
+    where province_code = '01'
+
+),
+
+renamed as (
+
+    select
+        {{ clean_text('team_id') }} as team_id,
+        {{ clean_text('team_name') }} as team_name,
+        {{ clean_text('ward_code') }} as ward_code,
+        {{ clean_text('former_district') }} as former_district,
+        {{ clean_text('member_count') }} as member_count_text,
+        try_cast({{ clean_text('member_count') }} as integer) as member_count,
+        {{ clean_text('established_date') }} as established_date_text,
+        {{ parse_date_vn('established_date') }} as established_date,
+        _source_file,
+        _source_row
+
+    from source
+
+),
+
+final as (
+
+    select
+        renamed.*,
+        wards.ward_name,
+        case when renamed.ward_code is not null then wards.ward_code is not null end as ward_code_known,
+        case when renamed.member_count_text is not null then renamed.member_count is not null end
+            as member_count_valid,
+        case when renamed.established_date_text is not null then renamed.established_date is not null end
+            as established_date_valid,
+        row_number() over (
+            partition by renamed.team_id order by renamed._source_file, renamed._source_row
+        ) as team_occurrence
+
+    from renamed
+    left join wards on renamed.ward_code = wards.ward_code
+
+)
+
+select * from final
