@@ -206,6 +206,13 @@ def _defective_row(kind: str, template: dict, rng: random.Random, serial: int) -
     return row
 
 
+def _insert_after(lines: list, rng: random.Random, key: str, cells: list, defect: tuple) -> None:
+    """Insert a defective row somewhere after its clean template (the row whose first cell is
+    ``key``), so that a duplicate always comes after its original."""
+    after = next(i for i, (c, d) in enumerate(lines) if d is None and c[0] == key)
+    lines.insert(rng.randint(after + 1, len(lines)), (cells, defect))
+
+
 def _cells(row: dict, contract: Contract) -> list[str]:
     out = []
     for column in contract.columns:
@@ -308,9 +315,8 @@ def _generate_teams(out: Path, rng: random.Random, scale: float, contracts: dict
                 row["ward_code"] = None
             elif kind == "impossible_date":
                 row["established_date"] = "31/04/2022"
-            after = next(i for i, (c, d) in enumerate(lines) if d is None and c[0] == template["team_id"])
-            lines.insert(rng.randint(after + 1, len(lines)),
-                         ([row[c.name] for c in contract.columns], (kind, column, criterion)))
+            _insert_after(lines, rng, template["team_id"],
+                          [row[c.name] for c in contract.columns], (kind, column, criterion))
     path = out / contract.department.landing_folder / f"to_cong_nghe_so_{PERIOD_END:%Y-%m}.xlsx"
     header_row = _write_teams_xlsx(path, contract, [cells for cells, _ in lines])
     defects = [Defect(str(path.relative_to(out)), header_row + 1 + i, d[1], d[0], d[2], cells[0])
@@ -354,12 +360,7 @@ def generate(out: Path, seed: int = 2022, scale: float = 1.0, cfg: Settings | No
                 cells = _cells(_defective_row(kind, template, rng, serial), dossiers_contract)
                 if kind == "ragged_row":
                     cells = cells + ["cột thừa"]
-                # Insert after its template so a duplicate comes after the original.
-                after = next(
-                    i for i, (c, d) in enumerate(lines) if d is None and c[0] == template["dossier_id"]
-                )
-                position = rng.randint(after + 1, len(lines))
-                lines.insert(position, (cells, (kind, column, criterion)))
+                _insert_after(lines, rng, template["dossier_id"], cells, (kind, column, criterion))
         path = folder / f"ho_so_{PERIOD_START.year}-{month:02d}.csv"
         _write_csv(path, dossiers_contract, [cells for cells, _ in lines], "utf-8")
         files.append(path)
