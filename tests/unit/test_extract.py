@@ -145,3 +145,31 @@ def test_oversized_files_are_refused_before_copying(landed, monkeypatch):
     report = extract("run-1", load_settings())
     assert {p.rule for p in report.rejected} == {"file_too_large"}
     assert json.dumps(read_manifest(load_settings())) == "[]"
+
+
+def test_a_legacy_windows_1258_file_is_read_when_its_contract_says_so(cfg, tmp_path):
+    import dataclasses
+    import unicodedata
+
+    def windows_1258(text: str) -> str:
+        """Vowel shapes (â, ă, ơ, ư) precomposed, tone marks as combining characters."""
+        out: list[str] = []
+        for ch in unicodedata.normalize("NFD", text):
+            if ch in "\u0302\u0306\u031b":
+                base = max(i for i, c in enumerate(out) if not unicodedata.combining(c))
+                out[base] = unicodedata.normalize("NFC", out[base] + ch)
+            else:
+                out.append(ch)
+        return "".join(out)
+
+    contract = _contract(cfg)
+    legacy = dataclasses.replace(contract, source=dataclasses.replace(contract.source, encoding="cp1258"))
+    header = ",".join(windows_1258(c.header) for c in contract.columns)
+    row = ",".join(["x"] * 2 + [windows_1258("Trực tiếp")] + ["y"] * 8)
+    path = tmp_path / "ho_so_2022-08.csv"
+    # Windows-1258 has no precomposed tone marks: Vietnamese travels as base letter + combining mark.
+    path.write_bytes((header + "\r\n" + row + "\r\n").encode("cp1258", errors="strict"))
+    rows = list(read_rows(path, legacy))
+    assert rows[0][0] == 2
+    channel = rows[0][1]["channel"]
+    assert channel != "Trực tiếp" and unicodedata.normalize("NFC", channel) == "Trực tiếp"  # NFC in staging
