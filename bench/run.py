@@ -57,7 +57,7 @@ def one_size(rows: int, root: Path) -> dict:
     result["ingest_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    build_staging(cfg)
+    build_staging(cfg, "tuyen_quang_pasc")
     result["dbt_staging_s"] = time.perf_counter() - t
 
     validate("online_public_services", "bench", cfg)
@@ -74,7 +74,7 @@ def one_size(rows: int, root: Path) -> dict:
     result["floor_s"] = best_of(3, floor)
 
     t = time.perf_counter()
-    build_marts(cfg)
+    build_marts(cfg, "tuyen_quang_pasc")
     result["dbt_marts_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
