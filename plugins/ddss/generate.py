@@ -186,23 +186,34 @@ def _dossiers(rng: random.Random, scale: float, services: list[dict]) -> list[di
     return rows
 
 
-def _defective_row(kind: str, template: dict, rng: random.Random, serial: int) -> dict:
-    row = dict(template)
-    row["dossier_id"] = f"000.00.15.H61-{template['received_date']:%y%m%d}-9{serial:04d}"
+# What each kind of defect writes over the clean template row (duplicates copy it whole).
+DOSSIER_OVERRIDES = {
+    "unknown_service_code": {"service_code": "1.999999"},
+    "unknown_commune_code": {"commune_code": "99999"},
+    "impossible_date": {"received_date": "30/02/2022"},
+    "missing_required": {"channel": ""},
+    "invalid_channel": {"channel": "Thư điện tử"},
+}
+TEAM_OVERRIDES = {
+    "unknown_ward_code": {"ward_code": "99999"},
+    "member_count_not_a_number": {"member_count": "năm"},
+    "missing_required": {"ward_code": None},
+    "impossible_date": {"established_date": "31/04/2022"},
+}
+
+
+def _defective(kind: str, template: dict, new_key: dict, overrides: dict) -> dict:
+    """A defective row from a clean one: a new key (but for a duplicate) and the overrides."""
     if kind == "duplicate_row":
-        row = dict(template)
-    elif kind == "unknown_service_code":
-        row["service_code"] = "1.999999"
-    elif kind == "unknown_commune_code":
-        row["commune_code"] = "99999"
-    elif kind == "impossible_date":
-        row["received_date"] = "30/02/2022"
-    elif kind == "resolved_before_received":
+        return dict(template)
+    return {**template, **new_key, **overrides.get(kind, {})}
+
+
+def _defective_row(kind: str, template: dict, rng: random.Random, serial: int) -> dict:
+    key = {"dossier_id": f"000.00.15.H61-{template['received_date']:%y%m%d}-9{serial:04d}"}
+    row = _defective(kind, template, key, DOSSIER_OVERRIDES)
+    if kind == "resolved_before_received":
         row["resolved_date"] = template["received_date"] - timedelta(days=rng.randint(1, 9))
-    elif kind == "missing_required":
-        row["channel"] = ""
-    elif kind == "invalid_channel":
-        row["channel"] = "Thư điện tử"
     return row
 
 
@@ -304,17 +315,7 @@ def _generate_teams(out: Path, rng: random.Random, scale: float, contracts: dict
         for _ in range(max(1, round(scale))):
             serial += 1
             template = rng.choice(teams)
-            row = dict(template, team_id=f"TCNS-9{serial:04d}")
-            if kind == "duplicate_row":
-                row = dict(template)
-            elif kind == "unknown_ward_code":
-                row["ward_code"] = "99999"
-            elif kind == "member_count_not_a_number":
-                row["member_count"] = "năm"
-            elif kind == "missing_required":
-                row["ward_code"] = None
-            elif kind == "impossible_date":
-                row["established_date"] = "31/04/2022"
+            row = _defective(kind, template, {"team_id": f"TCNS-9{serial:04d}"}, TEAM_OVERRIDES)
             _insert_after(lines, rng, template["team_id"],
                           [row[c.name] for c in contract.columns], (kind, column, criterion))
     path = out / contract.department.landing_folder / f"to_cong_nghe_so_{PERIOD_END:%Y-%m}.xlsx"
