@@ -28,9 +28,17 @@ def workspace(root: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
 
 @pytest.fixture(scope="session")
 def feeds(tmp_path_factory) -> Path:
-    """The demo feeds at scale 1, generated once; copy them before changing anything."""
+    """The demo feeds at scale 1, generated once; copy them before changing anything. The
+    tax department's HTTP API serves its part on 127.0.0.1 for the whole session (every
+    workspace's settings, and Airflow's subprocesses, find it through DDSS_API_URL)."""
+    import os
+
+    from ddss.api_server import ApiServer
+
     out = tmp_path_factory.mktemp("feeds")
     generate(out, seed=2022, scale=1.0)
+    server = ApiServer(out / "_http")
+    os.environ["DDSS_API_URL"] = server.start()
     return out
 
 

@@ -8,5 +8,7 @@
         where quarantined.dataset = '{{ dataset }}'
             and quarantined.source_file = candidate._source_file
             and quarantined.source_row = candidate._source_row
+            -- Warnings (a late record, a pre-2025 code mapped to its new ward) keep the row.
+            and quarantined.severity = 'row'
     )
 {%- endmacro %}

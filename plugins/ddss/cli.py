@@ -138,7 +138,13 @@ def demo(
     manifest = make_feeds(cfg.landing_dir, 2022, scale, cfg)
     typer.echo(f"    {len(manifest['files'])} files in {cfg.landing_dir} "
                f"({len(manifest['defects'])} injected defects listed in truth-manifest.json)")
-    env = airflow_env.environment(cfg)
+    from ddss.api_server import ApiServer
+
+    # The tax department publishes through an HTTP API: served locally from what generate wrote.
+    api = ApiServer(cfg.landing_dir / "_http")
+    api_url = api.start()
+    typer.echo(f"    departments' HTTP API on {api_url} (serving {cfg.landing_dir / '_http'})")
+    env = {**airflow_env.environment(cfg), "DDSS_API_URL": api_url}
     typer.echo(f"2/3 Airflow (home {env['AIRFLOW_HOME']}, SQLite): db migrate, pool ...")
     airflow_env.init(env)
     # The feeds are the centre's Jan-Jul 2022; the run is dated after July's deadline, as
@@ -156,8 +162,30 @@ def demo(
         if state != "success":
             typer.echo(output[-4000:], err=True)
             typer.echo(f"DAG {department} ended in state '{state}'; full log: {log_path}", err=True)
+            api.stop()
             raise typer.Exit(1)
+    api.stop()
     _print_where(cfg, log_path)
+
+
+@app.command("serve-api")
+def serve_api(
+    root: Path = typer.Option(None, help="Folder written by generate (default: <landing>/_http)."),
+    port: int = 8765,
+) -> None:
+    """Serve the departments' paginated JSON APIs on 127.0.0.1 (set DDSS_API_URL to it)."""
+    import time
+
+    from ddss.api_server import ApiServer
+
+    cfg = load_settings()
+    server = ApiServer(root or cfg.landing_dir / "_http", port)
+    typer.echo(f"{server.start()}  (DDSS_API_URL; Ctrl-C to stop)")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.stop()
 
 
 def _print_where(cfg, log_path: Path) -> None:

@@ -56,6 +56,23 @@ class Source:
     delimiter: str = ","
     # The period a file covers, read from its name (first group), e.g. "(\d{4}-\d{2})".
     period_regex: str | None = None
+    # kind http: the department's API path (paginated JSON), fetched into the landing
+    # folder as ``<file_prefix>_<period>.json`` before archiving.
+    endpoint: str | None = None
+    file_prefix: str | None = None
+    # Control totals the department sends beside each file: ``<file stem><suffix>`` (JSON
+    # with ``row_count`` and ``sums``), the columns it sums.
+    control_suffix: str | None = None
+    control_sums: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """đủ: every expected unit reports for every period (batch-level when below min_share)."""
+    unit_column: str  # in the candidate model
+    province_code: str
+    period_column: str | None = None
+    min_share: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -73,13 +90,19 @@ class Contract:
     deadline_days: int
     key: tuple[str, ...]
     columns: tuple[Column, ...]
-    publish_model: str
+    publish_model: str | None
     publish_columns: tuple[Column, ...]
     publish_key: tuple[str, ...]
     source: Source | None = None
     derived_from: tuple[str, ...] = field(default_factory=tuple)
     path: Path | None = None
     first_period: str | None = None
+    coverage: Coverage | None = None
+
+    @property
+    def published(self) -> bool:
+        """Person-level datasets are kept in the warehouse only; their aggregates are published."""
+        return bool(self.publish_columns)
 
     @property
     def raw_table(self) -> str:
@@ -193,7 +216,10 @@ def load_contract(path: Path, departments: dict[str, Department]) -> Contract:
             publish_columns.append(source_column)
         else:
             publish_columns.append(_column(item, f"{where}.publish.columns[{i}]"))
-    if not publish_columns:
+    if node.get("publish", None) is False:
+        if not any(c.personal for c in columns):
+            raise ContractError(f"{where}: publish: false is for person-level data only")
+    elif not publish_columns:
         raise ContractError(f"{where}.publish.columns: at least one column is needed")
 
     source = None
@@ -206,7 +232,20 @@ def load_contract(path: Path, departments: dict[str, Department]) -> Contract:
             encoding=s.get("encoding", "utf-8"),
             delimiter=s.get("delimiter", ","),
             period_regex=s.get("period_regex"),
+            endpoint=s.get("endpoint"),
+            file_prefix=s.get("file_prefix"),
+            control_suffix=(s.get("control_totals") or {}).get("suffix"),
+            control_sums=tuple((s.get("control_totals") or {}).get("sums") or []),
         )
+        if source.kind not in ("drop_folder", "http"):
+            raise ContractError(f"{where}.source.kind: '{source.kind}' is not drop_folder or http")
+        if source.format not in ("csv", "xlsx", "json"):
+            raise ContractError(f"{where}.source.format: '{source.format}' is not csv, xlsx or json")
+        if source.kind == "http" and not (source.endpoint and source.file_prefix):
+            raise ContractError(f"{where}.source: an http source needs endpoint and file_prefix")
+        for name in source.control_sums:
+            if name not in by_name:
+                raise ContractError(f"{where}.source.control_totals.sums: '{name}' is not a column")
         missing_headers = [c.name for c in columns if not c.header]
         if missing_headers:
             raise ContractError(f"{where}: source columns without a header: {missing_headers}")
@@ -229,13 +268,30 @@ def load_contract(path: Path, departments: dict[str, Department]) -> Contract:
         deadline_days=int(node.get("deadline_days", 10)),
         key=key,
         columns=columns,
-        publish_model=_identifier(publish.get("model"), f"{where}.publish.model"),
+        publish_model=(_identifier(publish.get("model"), f"{where}.publish.model")
+                       if publish_columns else None),
         publish_columns=tuple(publish_columns),
         publish_key=tuple(publish.get("key") or key),
         source=source,
         derived_from=tuple(node.get("derived_from") or []),
         path=path,
         first_period=str(node["first_period"]) if node.get("first_period") else None,
+        coverage=_coverage(node.get("coverage"), f"{where}.coverage"),
+    )
+
+
+def _coverage(node: Any, where: str) -> Coverage | None:
+    if not node:
+        return None
+    share = float(node.get("min_share", 1.0))
+    if not 0 < share <= 1:
+        raise ContractError(f"{where}.min_share: {share} is not in (0, 1]")
+    return Coverage(
+        unit_column=_identifier(node.get("unit_column"), f"{where}.unit_column"),
+        province_code=str(node.get("province_code")),
+        period_column=(_identifier(node["period_column"], f"{where}.period_column")
+                       if node.get("period_column") else None),
+        min_share=share,
     )
 
 

@@ -62,6 +62,7 @@ class ExtractReport:
     loaded: dict[str, int] = field(default_factory=dict)  # file name -> rows
     rejected: list[Problem] = field(default_factory=list)
     ragged_rows: int = 0
+    controls: list[ArchivedFile] = field(default_factory=list)  # control-totals files
 
     def as_dict(self) -> dict:
         return {
@@ -119,6 +120,22 @@ def contract_for(file_name: str, department_folder: str, contracts: list[Contrac
     return None
 
 
+def control_for(file_name: str, department_folder: str, contracts: list[Contract]) -> Contract | None:
+    """The contract whose control-totals file this is: ``<data file stem><suffix>``."""
+    for contract in contracts:
+        suffix = contract.source.control_suffix
+        if (suffix and contract.department.landing_folder == department_folder
+                and file_name.endswith(suffix)):
+            stem = file_name.removesuffix(suffix)
+            if fnmatch.fnmatch(stem + Path(contract.source.pattern).suffix, contract.source.pattern):
+                return contract
+    return None
+
+
+def data_file_for_control(control_name: str, contract: Contract) -> str:
+    return control_name.removesuffix(contract.source.control_suffix) + Path(contract.source.pattern).suffix
+
+
 def archive_file(path: Path, contract: Contract, cfg: Settings, known: set[str]) -> ArchivedFile:
     """Copy one landing file into the raw archive (or recognise it as already there)."""
     if not _inside(path, cfg.landing_dir):
@@ -174,6 +191,15 @@ def archive_landing(cfg: Settings, report: ExtractReport, contracts: list[Contra
             if not path.is_file() or path.name.startswith("."):
                 continue
             contract = contract_for(path.name, folder, contracts)
+            control = None if contract else control_for(path.name, folder, contracts)
+            if control is not None:
+                try:
+                    entry = archive_file(path, control, cfg, known)
+                except FileRejected as exc:
+                    report.rejected.append(exc.problem)
+                    continue
+                report.controls.append(entry)
+                continue
             if contract is None:
                 log.warning("landing file %s matches no dataset contract; left in place", path)
                 continue
@@ -280,6 +306,48 @@ def _xlsx_records(path: Path, contract: Contract, display: str):
         )
 
 
+def _json_records(path: Path, contract: Contract, display: str):
+    """(row number, cells) of a fetched API file: the record keys the contract names as
+    headers come first (row 1), then record n as row n + 1 — the row it has when the same
+    records are exported to a spreadsheet."""
+    _check_encoding(path, "utf-8", display)
+    try:
+        document = json.loads(path.read_text("utf-8"))
+        records = document["records"] if isinstance(document, dict) else document
+        if not isinstance(records, list):
+            raise TypeError("records is not a list")
+    except (ValueError, KeyError, TypeError) as exc:
+        raise FileRejected(
+            Problem(display, None, None, None, "not_json",
+                    f"Tệp không phải JSON hợp lệ theo mẫu ({exc}).",
+                    f"Not valid JSON in the expected shape ({exc}).")
+        ) from exc
+    headers = [c.header for c in contract.columns]
+    present = {key for record in records if isinstance(record, dict) for key in record}
+    yield 1, [h for h in headers if h in present]
+    for number, record in enumerate(records, start=2):
+        if not isinstance(record, dict):
+            yield number, [json.dumps(record, ensure_ascii=False)]
+            continue
+        cells = []
+        for h in headers:
+            if h not in present:
+                continue
+            value = record.get(h)
+            if value is None:
+                cells.append("")
+            elif isinstance(value, bool):
+                cells.append("true" if value else "false")
+            elif isinstance(value, (dict, list)):
+                cells.append(json.dumps(value, ensure_ascii=False))
+            else:
+                cells.append(str(value))
+        yield number, cells
+
+
+READERS = {"csv": lambda: _csv_records, "xlsx": lambda: _xlsx_records, "json": lambda: _json_records}
+
+
 def read_rows(path: Path, contract: Contract, display: str | None = None):
     """Yield (source_row, values dict, ragged cells, expected count) for each data row.
 
@@ -291,7 +359,7 @@ def read_rows(path: Path, contract: Contract, display: str | None = None):
             Problem(display, None, None, None, "empty_file",
                     "Tệp rỗng, không có dữ liệu.", "The file is empty.")
         )
-    records = (_xlsx_records if contract.source.format == "xlsx" else _csv_records)(path, contract, display)
+    records = READERS[contract.source.format]()(path, contract, display)
     first = next(records, None)
     if not first or not first[1]:
         raise FileRejected(
@@ -402,6 +470,36 @@ def load_file(con, cfg: Settings, entry: ArchivedFile, contract: Contract, run_i
     return total, len(rejects)
 
 
+def _load_control(con, cfg: Settings, entry: ArchivedFile, contract: Contract) -> None:
+    """Record the totals a department declared for one of its files."""
+    path = cfg.raw_dir / entry.raw_path
+    if not path.exists():  # a duplicate: its first copy holds the bytes
+        path = cfg.raw_dir / next(e["raw_path"] for e in read_manifest(cfg) if e["sha256"] == entry.sha256)
+    try:
+        data = json.loads(path.read_text("utf-8-sig"))
+        row_count = int(data["row_count"])
+        sums = {k: str(v) for k, v in (data.get("sums") or {}).items()}
+    except (ValueError, KeyError, TypeError) as exc:
+        raise FileRejected(Problem(
+            entry.file_name, None, None, None, "control_file",
+            f"Tệp tổng kiểm soát không đúng mẫu (cần row_count và sums): {exc}.",
+            f"The control-totals file is not in the expected shape (row_count and sums): {exc}.",
+        )) from exc
+    unknown = [k for k in sums if k not in contract.source.control_sums]
+    if unknown:
+        raise FileRejected(Problem(
+            entry.file_name, None, unknown[0], sums[unknown[0]], "control_file",
+            f"Tệp tổng kiểm soát có tổng của cột không được thỏa thuận: {', '.join(unknown)}.",
+            f"The control-totals file sums column(s) not agreed in the contract: {', '.join(unknown)}.",
+        ))
+    con.execute(
+        "insert or replace into meta.control_totals (dataset, file_name, control_file, sha256,"
+        " row_count, sums_json) values (?, ?, ?, ?, ?, ?)",
+        [contract.id, data_file_for_control(entry.file_name, contract), entry.file_name,
+         entry.sha256, row_count, json.dumps(sums)],
+    )
+
+
 def _event(con, run_id: str, entry: ArchivedFile | None, problem: Problem | None, status: str,
            rows: int | None = None) -> None:
     con.execute(
@@ -420,6 +518,15 @@ def extract(run_id: str, cfg: Settings | None = None, datasets: list[str] | None
     contracts = [c for c in source_contracts(cfg) if datasets is None or c.id in datasets]
     by_id = {c.id: c for c in contracts}
     report = ExtractReport(run_id=run_id)
+    from ddss.http_source import fetch
+
+    for contract in contracts:
+        if contract.source.kind == "http":
+            try:
+                fetch(contract, cfg)
+            except FileRejected as exc:
+                report.rejected.append(exc.problem)
+                log.error("%s", exc)
     archive_landing(cfg, report, contracts)
     with connect(cfg) as con:
         load_reference_tables(con)
@@ -432,6 +539,12 @@ def extract(run_id: str, cfg: Settings | None = None, datasets: list[str] | None
         }
         for problem in report.rejected:
             _event(con, run_id, None, problem, "rejected")
+        for entry in report.controls:
+            try:
+                _load_control(con, cfg, entry, by_id[entry.dataset])
+            except FileRejected as exc:
+                report.rejected.append(exc.problem)
+                _event(con, run_id, entry, exc.problem, "rejected")
         first_name = {e["sha256"]: e for e in read_manifest(cfg)}
         pending: dict[str, ArchivedFile] = {}
         for entry in report.archived + report.duplicates:

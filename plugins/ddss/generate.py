@@ -375,6 +375,12 @@ def generate(out: Path, seed: int = 2022, scale: float = 1.0, cfg: Settings | No
     files.append(teams_file)
     defects.extend(team_defects)
 
+    from ddss.feeds import generate_all
+
+    feed, other_expected = generate_all(out, seed, scale, contracts)
+    files.extend(feed.files)
+    defects.extend(Defect(**asdict(d)) for d in feed.defects)
+
     manifest = {
         "seed": seed,
         "scale": scale,
@@ -387,7 +393,10 @@ def generate(out: Path, seed: int = 2022, scale: float = 1.0, cfg: Settings | No
             "services_by_level": SERVICES_BY_LEVEL,
             "teams": int(round(TEAMS * scale)),
             "team_members": int(round(TEAM_MEMBERS * scale)),
+            **other_expected,
         },
+        # Served by the departments' HTTP APIs (ddss.api_server), fetched into the landing folder.
+        "http": sorted(str(p.relative_to(out)) for p in (out / "_http").rglob("*.json")),
         "defects": [asdict(d) for d in defects],
     }
     (out / "truth-manifest.json").write_text(

@@ -83,8 +83,9 @@ def scan_text(text: str, file: str, known: set[str] | None = None, names: bool =
                 capitalised += 1
             if capitalised == 0:
                 continue
-            before = text[max(0, match.start() - 24): match.start()].split()
-            if before and before[-1].casefold().strip("\"',;(") in PLACE_WORDS:
+            # The word just before, whatever separates it (a space, or a CSV comma).
+            before = [w for w in re.split(r"[\s,;\"'(]+", text[max(0, match.start() - 24): match.start()]) if w]
+            if before and before[-1].casefold() in PLACE_WORDS:
                 continue
             hit(match.start(), "personal_name", " ".join([match.group(1), *words[:capitalised]]))
     position = text.find("@")

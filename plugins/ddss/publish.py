@@ -84,7 +84,7 @@ def publishable(con, contracts: dict[str, Contract]) -> dict[str, Contract]:
     whose department has sent nothing yet is simply not on the portal."""
     validated = {d for (d,) in con.execute("select distinct dataset from quality.validation_runs").fetchall()}
     return {c.id: c for c in contracts.values()
-            if (c.source is not None and c.id in validated)
+            if (c.source is not None and c.published and c.id in validated)
             or (c.derived_from and all(d in validated for d in c.derived_from))}
 
 
@@ -100,18 +100,19 @@ def gate(run_id: str, contracts: dict[str, Contract], con) -> list[Problem]:
     ).fetchall():
         problems.append(Problem(file_name or "?", None, None, None, "file_rejected",
                                 message_vi or "", message_en or ""))
-    for contract in contracts.values():
-        if contract.source is None:
-            continue
+    # Every source dataset behind what is published: its own rows or its aggregates.
+    sources = sorted({c.id for c in contracts.values() if c.source is not None}
+                     | {d for c in contracts.values() for d in c.derived_from})
+    for dataset in sources:
         # The latest validation of each dataset counts, whichever department's run made it.
         row = first_row(con, "select blocking_failures, result_json from quality.validation_runs "
-                        "where dataset = ? order by recorded_at desc limit 1", [contract.id])
+                        "where dataset = ? order by recorded_at desc limit 1", [dataset])
         if not row:
-            problems.append(Problem(contract.id, None, None, None, "not_validated",
+            problems.append(Problem(dataset, None, None, None, "not_validated",
                                     "Bộ dữ liệu chưa được kiểm định.",
                                     "The dataset has not been validated."))
         elif row[0]:
-            problems.append(Problem(contract.id, None, None, str(row[0]), "validation_blocking",
+            problems.append(Problem(dataset, None, None, str(row[0]), "validation_blocking",
                                     f"Kiểm định có {row[0]} lỗi mức lô (xem báo cáo chất lượng).",
                                     f"Validation found {row[0]} batch-level failure(s) (see the quality report)."))
     return problems

@@ -71,6 +71,8 @@ class Rule:
     value_sql: str | None  # what to show as the value
     fail_sql: str | None  # row-level: the predicate that makes a row fail
     denominator_sql: str | None  # row-level: the rows the rule applies to (for `mostly`)
+    # "row": the row is quarantined; "warning": reported to the steward, the row is kept.
+    severity: str = "row"
 
     @property
     def type(self) -> str:
@@ -92,6 +94,7 @@ class Outcome:
     # 0-100 per criterion: the share of rows with no failure under that criterion.
     scores: dict[str, float | None] = field(default_factory=dict)
     freshness: dict | None = None  # sống: expected, received and missing periods
+    coverage: dict | None = None  # đủ: expected and reporting (unit, period) pairs
     blocking: list[Problem] = field(default_factory=list)
     result: dict = field(default_factory=dict)  # GX ExpectationSuiteValidationResult as JSON
 
@@ -198,6 +201,7 @@ def compile_rule(index: int, exp) -> Rule:
         value_sql=value,
         fail_sql=fail,
         denominator_sql=denominator,
+        severity="warning" if meta.get("severity") == "warning" else "row",
     )
 
 
@@ -233,6 +237,7 @@ def _evaluate(con, contract: Contract, rules: list[Rule], relation: str, run_id:
         "message_vi": [r.message_vi for r in row_rules],
         "message_en": [r.message_en for r in row_rules],
         "personal": [r.column in personal for r in row_rules],
+        "severity": [r.severity for r in row_rules],
     })
     con.register("rule_catalogue", catalogue)
     entries = ", ".join(
@@ -259,7 +264,7 @@ def _evaluate(con, contract: Contract, rules: list[Rule], relation: str, run_id:
                     else left(failing.failure.v, 2) || repeat('*', length(failing.failure.v) - 4)
                          || right(failing.failure.v, 2) end,
                rule_catalogue.rule, rule_catalogue.expectation_type, rule_catalogue.criterion,
-               'row', rule_catalogue.message_vi, rule_catalogue.message_en
+               rule_catalogue.severity, rule_catalogue.message_vi, rule_catalogue.message_en
         from failing join rule_catalogue on rule_catalogue.rule_index = failing.failure.i
         """,
         [run_id, contract.id, contract.department.id],
@@ -359,9 +364,11 @@ def _gx_result(suite, rules: list[Rule], element_count: int, counts: dict[int, i
 
 
 def _scores(con, dataset: str, rows_checked: int, rows_failed: int,
-            song: float | None) -> dict[str, float | None]:
+            song: float | None, row_song_rules: bool = False) -> dict[str, float | None]:
     """0-100 per criterion: for đúng, đủ and sạch the share of rows free of failures under
-    it; for sống the share of due periods received. Overall is their mean."""
+    it; for sống the share of due periods received, averaged with the share of rows that
+    were on time and on current codes when the suite has row-level sống rules. Overall is
+    their mean."""
     by_criterion = dict(con.execute(
         "select criterion, count(distinct (source_file, source_row)) from quality.quarantine "
         "where dataset = ? group by criterion", [dataset]).fetchall())
@@ -370,10 +377,88 @@ def _scores(con, dataset: str, rows_checked: int, rows_failed: int,
         return round(100.0 * (1 - failed / rows_checked), 2) if rows_checked else None
 
     scores = {c: score(by_criterion.get(c, 0)) for c in ("dung", "du", "sach")}
+    if row_song_rules and rows_checked:
+        parts = [p for p in (song, score(by_criterion.get("song", 0))) if p is not None]
+        song = round(sum(parts) / len(parts), 2)
     scores["song"] = song
     measured = [v for v in scores.values() if v is not None]
     scores["overall"] = round(sum(measured) / len(measured), 2) if measured else None
     return scores
+
+
+def control_totals(con, contract: Contract) -> list[Problem]:
+    """đủ, batch level: what arrived must add up to what the department declared it sent.
+    Rows are counted as sent (ragged ones included); sums are over the values that are
+    numbers, as the sender's own spreadsheet would sum them."""
+    if not contract.source or not contract.source.control_suffix:
+        return []
+    declared = {f: (n, json.loads(s)) for f, n, s in con.execute(
+        "select file_name, row_count, sums_json from meta.control_totals where dataset = ?",
+        [contract.id]).fetchall()}
+    problems = []
+    files = [f for (f,) in con.execute(
+        "select file_name from meta.loaded_files where dataset = ? order by file_name", [contract.id]).fetchall()]
+    control_name = lambda f: f.rsplit(".", 1)[0] + contract.source.control_suffix  # noqa: E731
+    for file_name in files:
+        if file_name not in declared:
+            problems.append(Problem(
+                file_name, None, None, None, "control_totals_missing",
+                f"Thiếu tệp tổng kiểm soát '{control_name(file_name)}' đi kèm tệp này. Hãy gửi kèm số dòng và tổng tiền.",
+                f"The control-totals file '{control_name(file_name)}' that goes with this file is missing. "
+                "Send the row count and totals with it."))
+            continue
+        rows, sums = declared[file_name]
+        sums_sql = "".join(
+            f', sum(try_cast(nullif(trim("{_q(c)[1:-1]}"), \'\') as hugeint))' for c in sums)
+        actual = first_row(con, f'select count(*){sums_sql} from raw."{contract.raw_table}" where _source_file = ?',
+                           [file_name])
+        ragged = first_row(con, "select count(*) from raw.load_rejects where dataset = ? and file_name = ?",
+                           [contract.id, file_name])[0]
+        if actual[0] + ragged != rows:
+            problems.append(Problem(
+                file_name, None, None, f"{actual[0] + ragged} / {rows}", "control_total_rows",
+                f"Tệp có {actual[0] + ragged} dòng dữ liệu nhưng tệp tổng kiểm soát khai {rows} dòng. "
+                "Tệp có thể bị cắt hoặc gửi nhầm phiên bản; hãy gửi lại cả hai tệp.",
+                f"The file has {actual[0] + ragged} data rows but its control totals declare {rows}. "
+                "It may be truncated or the wrong version; send both files again."))
+        for (column, expected), got in zip(sums.items(), actual[1:], strict=True):
+            if str(got or 0) != str(expected):
+                problems.append(Problem(
+                    file_name, None, column, f"{got or 0} / {expected}", "control_total_sum",
+                    f"Tổng cột '{contract.column(column).header}' là {got or 0} nhưng tệp tổng kiểm soát khai {expected}. "
+                    "Hãy kiểm tra lại số liệu và gửi lại cả hai tệp.",
+                    f"The column '{contract.column(column).header}' sums to {got or 0} but the control totals declare "
+                    f"{expected}. Check the figures and send both files again."))
+    return problems
+
+
+def coverage(con, contract: Contract, relation: str) -> dict:
+    """đủ: the (unit, period) pairs that reported, against every unit of the province for
+    every period the data covers."""
+    cov = contract.coverage
+    units = [u for (u,) in con.execute(
+        "select ward_code from raw.ref_wards where province_code = ? order by 1", [cov.province_code]).fetchall()]
+    period = _q(cov.period_column) if cov.period_column else "'*'"
+    reported = con.execute(
+        f"select distinct {_q(cov.unit_column)}, {period} from {relation} "
+        f"where {_q(cov.unit_column)} is not null and {period} is not null").fetchall()
+    periods = sorted({p for _, p in reported})
+    have = {(u, p) for u, p in reported}
+    missing = [{"unit": u, "period": p} for p in periods for u in units if (u, p) not in have]
+    expected = len(units) * len(periods)
+    return {"expected": expected, "reported": expected - len(missing),
+            "share": round((expected - len(missing)) / expected, 4) if expected else 0.0,
+            "missing": missing[:200], "missing_count": len(missing)}
+
+
+def _coverage_problem(contract: Contract, cov: dict) -> Problem:
+    sample = ", ".join(f"{m['unit']} ({m['period']})" for m in cov["missing"][:10])
+    return Problem(
+        contract.id, None, contract.coverage.unit_column, f"{cov['reported']} / {cov['expected']}", "coverage",
+        f"Chưa đủ đơn vị báo cáo: {cov['reported']}/{cov['expected']} (phường/xã × kỳ), yêu cầu "
+        f"{contract.coverage.min_share:.0%}. Còn thiếu: {sample}{' …' if cov['missing_count'] > 10 else ''}.",
+        f"Not every unit has reported: {cov['reported']}/{cov['expected']} (ward × period), "
+        f"{contract.coverage.min_share:.0%} required. Missing: {sample}{' …' if cov['missing_count'] > 10 else ''}.")
 
 
 def validate(dataset: str, run_id: str, cfg: Settings | None = None, as_of: date | None = None) -> Outcome:
@@ -409,7 +494,8 @@ def validate(dataset: str, run_id: str, cfg: Settings | None = None, as_of: date
         outcome.rows_checked = element_count + ragged
         outcome.rows_failed = first_row(
             con,
-            "select count(distinct (source_file, source_row)) from quality.quarantine where dataset = ?",
+            "select count(distinct (source_file, source_row)) from quality.quarantine"
+            " where dataset = ? and severity = 'row'",
             [dataset],
         )[0]
         outcome.failures_by_rule = dict(con.execute(
@@ -431,7 +517,13 @@ def validate(dataset: str, run_id: str, cfg: Settings | None = None, as_of: date
                                  "received": fresh.received, "missing": fresh.missing,
                                  "stale": fresh.stale, "score": fresh.score}
             song = fresh.score
-        outcome.scores = _scores(con, dataset, outcome.rows_checked, outcome.rows_failed, song)
+        outcome.blocking.extend(control_totals(con, contract))
+        if contract.coverage:
+            outcome.coverage = coverage(con, contract, relation)
+            if outcome.coverage["share"] < contract.coverage.min_share:
+                outcome.blocking.append(_coverage_problem(contract, outcome.coverage))
+        outcome.scores = _scores(con, dataset, outcome.rows_checked, outcome.rows_failed, song,
+                                 any(r.criterion == "song" and r.fail_sql for r in rules))
         con.execute(
             "insert into quality.validation_runs (run_id, dataset, department, rows_checked, rows_failed,"
             " success, blocking_failures, result_json, scores_json, freshness_json)"

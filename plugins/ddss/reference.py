@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import vietnam_provinces
 
@@ -51,3 +52,20 @@ def load_reference_tables(con) -> None:
     con.register("ref_wards_incoming", table)
     con.execute("create or replace table raw.ref_wards as select * from ref_wards_incoming")
     con.unregister("ref_wards_incoming")
+    con.execute(
+        "create or replace table raw.ref_legacy_wards as select * from read_csv(?, header = true,"
+        " all_varchar = true)", [str(LEGACY_WARDS)])
+
+
+# Pre-2025 ward codes and where they went on 1 July 2025. Curated for the former Hoàn Kiếm
+# district from Resolution 1656/NQ-UBTVQH15 (Hà Nội's 2025 reorganisation): "whole" when the
+# old ward moved entirely into one new ward (mapped), "split" when it was divided (the
+# steward must choose; flagged). Codes reused by a new ward (00070, 00073) are current.
+LEGACY_WARDS = Path(__file__).resolve().parent / "legacy_wards.csv"
+
+
+def legacy_wards() -> list[dict]:
+    import csv
+
+    with LEGACY_WARDS.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))

@@ -17,21 +17,21 @@ from ddss.settings import Settings, load_settings
 from ddss.warehouse import connect
 
 CRITERIA = {"dung": "Đúng / correct", "du": "Đủ / complete", "sach": "Sạch / clean", "song": "Sống / live"}
-CSV_COLUMNS = ["source_file", "source_row", "column", "column_header", "value", "criterion", "rule",
+CSV_COLUMNS = ["source_file", "source_row", "column", "column_header", "value", "criterion", "severity", "rule",
                "message_vi", "message_en", "record_key"]
 
 
 def quarantine_rows(con, dataset: str, headers: dict[str, str]) -> list[dict]:
     rows = con.execute(
         'select source_file, source_row, "column", "value", criterion, rule, message_vi, message_en,'
-        " record_key from quality.quarantine where dataset = ? order by source_file, source_row, rule",
+        " record_key, severity from quality.quarantine where dataset = ? order by source_file, source_row, rule",
         [dataset],
     ).fetchall()
     out = []
-    for f, r, col, val, crit, rule, vi, en, key in rows:
+    for f, r, col, val, crit, rule, vi, en, key, severity in rows:
         out.append({"source_file": f, "source_row": r, "column": col,
                     "column_header": headers.get(col, col) if col else None, "value": val,
-                    "criterion": crit, "rule": rule, "message_vi": vi, "message_en": en,
+                    "criterion": crit, "severity": severity, "rule": rule, "message_vi": vi, "message_en": en,
                     "record_key": key})
     return out
 

@@ -29,6 +29,8 @@ class Settings:
     contracts_dir: Path
     # Largest file accepted from a department; larger ones are refused, not truncated.
     max_file_bytes: int
+    # Where departments' HTTP APIs are reached (the demo and tests start a local server).
+    api_url: str | None = None
 
     @property
     def dbt_profiles_dir(self) -> Path:
@@ -55,4 +57,5 @@ def load_settings() -> Settings:
         expectations_dir=_path("DDSS_EXPECTATIONS_DIR", home / "expectations"),
         contracts_dir=_path("DDSS_CONTRACTS_DIR", Path(__file__).resolve().parent / "contracts"),
         max_file_bytes=int(os.environ.get("DDSS_MAX_FILE_BYTES", str(2 * 1024**3))),
+        api_url=os.environ.get("DDSS_API_URL") or None,
     )

@@ -29,6 +29,11 @@ create table if not exists meta.loaded_files (
     dataset varchar, file_name varchar, sha256 varchar, rows bigint, run_id varchar,
     loaded_at timestamp default current_timestamp, primary key (dataset, file_name)
 );
+-- Totals a department declared for a file it sent (đủ: checked against what arrived).
+create table if not exists meta.control_totals (
+    dataset varchar, file_name varchar, control_file varchar, sha256 varchar,
+    row_count bigint, sums_json varchar, primary key (dataset, file_name)
+);
 -- Rows that could not even be split into the contract's columns (ragged rows).
 create table if not exists raw.load_rejects (
     dataset varchar, file_name varchar, sha256 varchar, source_row integer,

@@ -49,14 +49,18 @@ def test_published_team_indicators_equal_the_seed_figures(published):
 def test_every_injected_defect_is_quarantined_with_its_row_column_and_criterion(published):
     truth = json.loads((published.landing_dir / "truth-manifest.json").read_text("utf-8"))
     con = duckdb.connect(str(published.warehouse_path), read_only=True)
-    found = {(f, r): (c, k) for f, r, c, k in con.execute(
-        'select source_file, source_row, "column", criterion from quality.quarantine').fetchall()}
+    found: dict[tuple, set] = {}
+    for f, r, c, k in con.execute('select source_file, source_row, "column", criterion from quality.quarantine').fetchall():
+        found.setdefault((f, r), set()).add((c, k))
     con.close()
+    assert len(truth["defects"]) > 200
     for defect in truth["defects"]:
         key = (Path(defect["file"]).name, defect["source_row"])
         assert key in found, defect
-        assert found[key] == (defect["column"], defect["criterion"]), defect
-    assert len(found) == len(truth["defects"])  # and nothing clean was quarantined
+        # A row may break more than one rule (an extra row with a bad value is also a duplicate).
+        assert (defect["column"], defect["criterion"]) in found[key], (defect, found[key])
+    # And nothing clean was quarantined.
+    assert set(found) == {(Path(d["file"]).name, d["source_row"]) for d in truth["defects"]}
 
 
 def test_nothing_flagged_reaches_public(published):
@@ -68,6 +72,8 @@ def test_nothing_flagged_reaches_public(published):
     teams = {r["team_id"] for r in _csv(published.public_dir / "downloads" / "community_digital_teams.csv")}
     assert len(teams) == 545
     for defect in truth["defects"]:
+        if not defect["file"].startswith(("tuyen_quang_pasc/ho_so", "hanoi_dict/")):
+            continue  # the other departments: tests/publish/test_departments.py
         published_keys = teams if defect["file"].endswith(".xlsx") else ids
         if defect["kind"] == "duplicate_row":
             assert defect["key"] in published_keys  # the first occurrence is good data

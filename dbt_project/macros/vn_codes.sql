@@ -1,0 +1,61 @@
+{#- A ward code as people type it: Excel drops the leading zeros ("70" for "00070"). -#}
+{% macro ward_code_text(column) -%}
+    case when regexp_full_match({{ clean_text(column) }}, '\d{1,5}')
+        then lpad({{ clean_text(column) }}, 5, '0') else {{ clean_text(column) }} end
+{%- endmacro %}
+
+{#- Every code a row may carry for a ward of the province: current ones, and pre-2025 ones
+    mapped to the ward they became ('legacy_mapped') or flagged as split ('legacy_split'). -#}
+{% macro ward_lookup(province_code) -%}
+    select ward_code as input_code, ward_code, ward_name, 'current' as ward_code_status
+    from {{ source('raw', 'ref_wards') }}
+    where province_code = '{{ province_code }}'
+    union all
+    select legacy.old_code, legacy.new_code, current_wards.ward_name,
+        case legacy.mapping when 'whole' then 'legacy_mapped' else 'legacy_split' end
+    from {{ source('raw', 'ref_legacy_wards') }} as legacy
+    left join {{ source('raw', 'ref_wards') }} as current_wards on current_wards.ward_code = legacy.new_code
+    where legacy.province_code = '{{ province_code }}'
+{%- endmacro %}
+
+{#- The status of a sent ward code once looked up: null when nothing was sent. -#}
+{% macro ward_status(sent, looked_up_status) -%}
+    case when {{ sent }} is not null then coalesce({{ looked_up_status }}, 'unknown') end
+{%- endmacro %}
+
+{#- Có/Không as departments type it; null when empty or anything else. -#}
+{% macro parse_bool_vn(column) -%}
+    case lower({{ clean_text(column) }})
+        when 'có' then true when 'x' then true when 'true' then true
+        when 'không' then false when 'false' then false
+    end
+{%- endmacro %}
+
+{#- A month as "MM/YYYY" (or "YYYY-MM") -> "YYYY-MM"; null when not a month. -#}
+{% macro parse_period_vn(column) -%}
+    coalesce(
+        strftime(try_strptime({{ clean_text(column) }}, '%m/%Y'), '%Y-%m'),
+        strftime(try_strptime({{ clean_text(column) }}, '%Y-%m'), '%Y-%m')
+    )
+{%- endmacro %}
+
+{#- The period a file covers, from its name (ho_so_2022-07.csv -> 2022-07). -#}
+{% macro file_period(column='_source_file') -%}
+    nullif(regexp_extract({{ column }}, '(\d{4}-\d{2})', 1), '')
+{%- endmacro %}
+
+{#- Whether a text cell that was filled holds a valid typed value: null when empty. -#}
+{% macro filled_and_valid(text, typed) -%}
+    case when {{ text }} is not null then {{ typed }} is not null end
+{%- endmacro %}
+
+{#- One indicator row: id, both labels, value (decimal), unit. -#}
+{% macro indicator(id, label_vi, label_en, value, unit) -%}
+    select '{{ id }}' as indicator, '{{ label_vi }}' as label_vi, '{{ label_en }}' as label_en,
+        cast({{ value }} as decimal(20, 2)) as value, '{{ unit }}' as unit
+{%- endmacro %}
+
+{#- 100 * part / whole, two decimals; null when whole is 0. -#}
+{% macro share(part, whole) -%}
+    round(100.0 * ({{ part }}) / nullif({{ whole }}, 0), 2)
+{%- endmacro %}

@@ -1,0 +1,58 @@
+-- Typed payments per ward, month and payment type. The type is matched on its label as
+-- people mean it (case, spacing, NFC vs NFD do not make a new type).
+with
+
+source as (
+
+    select * from {{ source('raw_hanoi_labour', 'raw_cashless_social_payments') }}
+
+),
+
+wards as (
+
+    {{ ward_lookup('01') }}
+
+),
+
+renamed as (
+
+    select
+        {{ ward_code_text('ward_code') }} as ward_code_sent,
+        {{ clean_text('period') }} as period_text,
+        {{ parse_period_vn('period') }} as period,
+        {{ clean_text('payment_type') }} as payment_type_sent,
+        case lower({{ clean_text('payment_type') }})
+            when 'lương hưu' then 'Lương hưu'
+            when 'trợ cấp bảo hiểm xã hội' then 'Trợ cấp bảo hiểm xã hội'
+            when 'trợ cấp xã hội' then 'Trợ cấp xã hội'
+        end as payment_type,
+        {{ clean_text('beneficiaries') }} as beneficiaries_text,
+        try_cast({{ clean_text('beneficiaries') }} as bigint) as beneficiaries,
+        {{ clean_text('paid_cashless') }} as paid_cashless_text,
+        try_cast({{ clean_text('paid_cashless') }} as bigint) as paid_cashless,
+        {{ clean_text('amount_vnd') }} as amount_vnd_text,
+        try_cast({{ clean_text('amount_vnd') }} as bigint) as amount_vnd,
+        _source_file,
+        _source_row
+
+    from source
+
+)
+
+select
+    renamed.*,
+    coalesce(wards.ward_code, renamed.ward_code_sent) as ward_code,
+    wards.ward_name,
+    {{ ward_status('renamed.ward_code_sent', 'wards.ward_code_status') }} as ward_code_status,
+    {{ filled_and_valid('renamed.period_text', 'renamed.period') }} as period_valid,
+    {{ filled_and_valid('renamed.payment_type_sent', 'renamed.payment_type') }} as payment_type_known,
+    {{ filled_and_valid('renamed.beneficiaries_text', 'renamed.beneficiaries') }} as beneficiaries_valid,
+    {{ filled_and_valid('renamed.paid_cashless_text', 'renamed.paid_cashless') }} as paid_cashless_valid,
+    {{ filled_and_valid('renamed.amount_vnd_text', 'renamed.amount_vnd') }} as amount_vnd_valid,
+    row_number() over (
+        partition by coalesce(wards.ward_code, renamed.ward_code_sent), renamed.period,
+            coalesce(renamed.payment_type, renamed.payment_type_sent)
+        order by renamed._source_file, renamed._source_row
+    ) as payment_occurrence
+from renamed
+left join wards on renamed.ward_code_sent = wards.input_code

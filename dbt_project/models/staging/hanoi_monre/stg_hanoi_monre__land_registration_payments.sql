@@ -1,0 +1,49 @@
+-- Typed land-registration dossiers. Dossier IDs are compared as people mean them: case,
+-- spacing and Unicode form (NFC vs NFD) do not make a new dossier. Applicants, citizen IDs
+-- and parcel addresses stop at the raw zone.
+with
+
+source as (
+
+    select * from {{ source('raw_hanoi_monre', 'raw_land_registration_payments') }}
+
+),
+
+wards as (
+
+    {{ ward_lookup('01') }}
+
+),
+
+renamed as (
+
+    select
+        upper(replace({{ clean_text('dossier_id') }}, ' ', '')) as dossier_id,
+        {{ ward_code_text('ward_code') }} as ward_code_sent,
+        {{ clean_text('received_date') }} as received_date_text,
+        {{ parse_date_vn('received_date') }} as received_date,
+        {{ clean_text('procedure') }} as procedure,
+        {{ clean_text('paid_via_portal') }} as paid_via_portal_text,
+        {{ parse_bool_vn('paid_via_portal') }} as paid_via_portal,
+        {{ clean_text('amount_vnd') }} as amount_vnd_text,
+        try_cast({{ clean_text('amount_vnd') }} as bigint) as amount_vnd,
+        _source_file,
+        _source_row
+
+    from source
+
+)
+
+select
+    renamed.*,
+    coalesce(wards.ward_code, renamed.ward_code_sent) as ward_code,
+    wards.ward_name,
+    {{ ward_status('renamed.ward_code_sent', 'wards.ward_code_status') }} as ward_code_status,
+    {{ filled_and_valid('renamed.received_date_text', 'renamed.received_date') }} as received_date_valid,
+    {{ filled_and_valid('renamed.paid_via_portal_text', 'renamed.paid_via_portal') }} as paid_via_portal_valid,
+    {{ filled_and_valid('renamed.amount_vnd_text', 'renamed.amount_vnd') }} as amount_vnd_valid,
+    row_number() over (
+        partition by renamed.dossier_id order by renamed._source_file, renamed._source_row
+    ) as dossier_occurrence
+from renamed
+left join wards on renamed.ward_code_sent = wards.input_code

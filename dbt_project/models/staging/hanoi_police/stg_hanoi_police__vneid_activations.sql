@@ -1,0 +1,66 @@
+-- Typed activations, person by person. This model holds personal data: it is read only by
+-- the quality gate and by the aggregate mart; nothing person-level is ever published.
+with
+
+source as (
+
+    select * from {{ source('raw_hanoi_police', 'raw_vneid_activations') }}
+
+),
+
+wards as (
+
+    {{ ward_lookup('01') }}
+
+),
+
+renamed as (
+
+    select
+        regexp_replace({{ clean_text('citizen_id') }}, '\s', '', 'g') as citizen_id,
+        {{ clean_text('full_name') }} as full_name,
+        {{ clean_text('birth_date') }} as birth_date_text,
+        {{ parse_date_vn('birth_date') }} as birth_date,
+        {{ clean_text('sex') }} as sex,
+        {{ clean_text('phone') }} as phone_text,
+        {{ ward_code_text('ward_code') }} as ward_code_sent,
+        {{ clean_text('activated_on') }} as activated_on_text,
+        {{ parse_date_vn('activated_on') }} as activated_on,
+        {{ clean_text('account_level') }} as account_level,
+        _source_file,
+        _source_row
+
+    from source
+
+),
+
+checked as (
+
+    select
+        renamed.*,
+        vn_citizen_id_problem(renamed.citizen_id, renamed.birth_date,
+                              case renamed.sex when 'Nữ' then true when 'Nam' then false end)
+            as citizen_id_problem,
+        vn_phone_e164(renamed.phone_text) as phone_e164
+    from renamed
+
+)
+
+select
+    checked.*,
+    case when checked.citizen_id is not null
+        then coalesce(checked.citizen_id_problem, 'ok') not in ('format', 'province') end as citizen_id_well_formed,
+    case when checked.citizen_id is not null
+        then coalesce(checked.citizen_id_problem, 'ok') not in ('century_sex', 'birth_year') end as citizen_id_consistent,
+    {{ filled_and_valid('checked.phone_text', 'checked.phone_e164') }} as phone_valid,
+    {{ filled_and_valid('checked.birth_date_text', 'checked.birth_date') }} as birth_date_valid,
+    {{ filled_and_valid('checked.activated_on_text', 'checked.activated_on') }} as activated_on_valid,
+    coalesce(wards.ward_code, checked.ward_code_sent) as ward_code,
+    wards.ward_name,
+    {{ ward_status('checked.ward_code_sent', 'wards.ward_code_status') }} as ward_code_status,
+    strftime(checked.activated_on, '%Y-%m') as period,
+    row_number() over (
+        partition by checked.citizen_id order by checked._source_file, checked._source_row
+    ) as citizen_occurrence
+from checked
+left join wards on checked.ward_code_sent = wards.input_code

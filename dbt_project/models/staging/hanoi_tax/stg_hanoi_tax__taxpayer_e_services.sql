@@ -1,0 +1,61 @@
+-- Typed taxpayers from the tax department's API. Tax codes are checked with python-stdnum
+-- (vn_tax_code_valid); representatives' names and phones stop at the raw zone.
+with
+
+source as (
+
+    select * from {{ source('raw_hanoi_tax', 'raw_taxpayer_e_services') }}
+
+),
+
+wards as (
+
+    {{ ward_lookup('01') }}
+
+),
+
+renamed as (
+
+    select
+        regexp_replace({{ clean_text('tax_code') }}, '[\s.]', '', 'g') as tax_code,
+        {{ clean_text('taxpayer_type') }} as taxpayer_type,
+        {{ ward_code_text('ward_code') }} as ward_code_sent,
+        {{ clean_text('status') }} as status,
+        {{ clean_text('e_filing') }} as e_filing_text,
+        {{ clean_text('e_payment') }} as e_payment_text,
+        {{ clean_text('e_invoice') }} as e_invoice_text,
+        _source_file,
+        _source_row
+
+    from source
+
+),
+
+final as (
+
+    select
+        renamed.* exclude (ward_code_sent),
+        renamed.ward_code_sent,
+        coalesce(wards.ward_code, renamed.ward_code_sent) as ward_code,
+        wards.ward_name,
+        {{ ward_status('renamed.ward_code_sent', 'wards.ward_code_status') }} as ward_code_status,
+        vn_tax_code_valid(renamed.tax_code) as tax_code_valid,
+        -- The API sends JSON booleans: anything else is a wrong type.
+        case renamed.e_filing_text when 'true' then true when 'false' then false end as e_filing,
+        case renamed.e_payment_text when 'true' then true when 'false' then false end as e_payment,
+        case renamed.e_invoice_text when 'true' then true when 'false' then false end as e_invoice,
+        row_number() over (
+            partition by renamed.tax_code order by renamed._source_file, renamed._source_row
+        ) as taxpayer_occurrence
+
+    from renamed
+    left join wards on renamed.ward_code_sent = wards.input_code
+
+)
+
+select
+    *,
+    {{ filled_and_valid('e_filing_text', 'e_filing') }} as e_filing_valid,
+    {{ filled_and_valid('e_payment_text', 'e_payment') }} as e_payment_valid,
+    {{ filled_and_valid('e_invoice_text', 'e_invoice') }} as e_invoice_valid
+from final
