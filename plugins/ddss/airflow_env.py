@@ -34,6 +34,7 @@ def environment(cfg: Settings | None = None, airflow_home: Path | None = None) -
         "DDSS_REPORTS_DIR": str(cfg.reports_dir),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(cfg.home / "plugins"), os.environ.get("PYTHONPATH")])),
         "NO_PROXY": "*",
+        **({"DDSS_API_URL": cfg.api_url} if cfg.api_url else {}),
         # `airflow standalone` starts its components as `airflow ...` found on PATH.
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
     })

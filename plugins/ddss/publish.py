@@ -158,24 +158,26 @@ def _quality_summary(con, contracts: dict[str, Contract]) -> dict:
     """What the public may see of quality: scores and counts per rule, never values;
     and each dataset's score history, one point per validation."""
     summary = {}
-    for contract in contracts.values():
-        if contract.source is None:
-            continue
+    # Published source datasets, and the person-level ones behind published aggregates.
+    sources = sorted({c.id for c in contracts.values() if c.source is not None}
+                     | {d for c in contracts.values() for d in c.derived_from})
+    for dataset in sources:
         history = con.execute(
             "select run_id, strftime(recorded_at, '%Y-%m-%d %H:%M'), rows_checked, rows_failed,"
-            " scores_json from quality.validation_runs where dataset = ? order by recorded_at",
-            [contract.id]).fetchall()
+            " scores_json, freshness_json from quality.validation_runs where dataset = ? order by recorded_at",
+            [dataset]).fetchall()
         if not history:
             continue
-        run_id, _, rows_checked, rows_failed, scores = history[-1]
+        run_id, _, rows_checked, rows_failed, scores, fresh = history[-1]
         by_rule = con.execute(
             "select rule, criterion, any_value(message_vi), any_value(message_en), count(*) "
             "from quality.quarantine where dataset = ? group by rule, criterion order by rule",
-            [contract.id],
+            [dataset],
         ).fetchall()
-        summary[contract.id] = {
+        summary[dataset] = {
             "run_id": run_id,
             "scores": json.loads(scores) if scores else {},
+            "freshness": json.loads(fresh) if fresh else None,
             "rows_checked": rows_checked,
             "rows_quarantined": rows_failed,
             "failures": [

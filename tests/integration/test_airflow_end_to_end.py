@@ -41,3 +41,14 @@ def test_landing_to_public_through_airflow(tmp_path, feeds):
     truth = json.loads((cfg.landing_dir / "truth-manifest.json").read_text("utf-8"))
     assert len(rows) == len([d for d in truth["defects"] if "ho_so_" in d["file"]])
     assert str(reports[0]) in output  # the run's log says where the steward report is
+
+    # A second department, whose data comes from its HTTP API (served on 127.0.0.1 by the
+    # session's feeds fixture), through its own DAG in the same Airflow home.
+    state, output = airflow_env.dag_test(
+        "hanoi_tax", datetime(2022, 8, 11, tzinfo=timezone.utc).isoformat(), env)
+    assert state == "success", output[-5000:]
+    text = (cfg.public_dir / "downloads" / "tax_indicators.csv").read_bytes().decode("utf-8-sig")
+    tax = {r["indicator"]: float(r["value"]) for r in csv.DictReader(io.StringIO(text))}
+    assert tax["etax_mobile_accounts"] == 61_917 and tax["enterprises_e_filing_percent"] == 99.5
+    assert (cfg.public_dir / "downloads" / "dossier_indicators.csv").is_file()  # still published
+    assert "fetched 1" in output or "nguoi_nop_thue_2022-07.json" in output

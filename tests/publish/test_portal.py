@@ -119,7 +119,9 @@ def test_catalog_is_dcat_ap_with_mandatory_properties(published):
     for prop in (DCTERMS.title, DCTERMS.description, DCTERMS.publisher, DCAT.dataset):
         assert graph.value(catalogs[0], prop) is not None, prop
     datasets = list(graph.subjects(RDF.type, DCAT.Dataset))
-    assert len(datasets) == 5
+    from ddss.contracts import load_contracts
+
+    assert len(datasets) == sum(1 for c in load_contracts(published).values() if c.published) == 20
     for dataset in datasets:
         assert {t.language for t in graph.objects(dataset, DCTERMS.title)} == {"vi", "en"}
         assert graph.value(dataset, DCTERMS.description) is not None
@@ -234,7 +236,7 @@ def test_the_fix_loop_a_corrected_file_leaves_quarantine_and_is_published(publis
 
     con = duckdb.connect(str(cfg.warehouse_path), read_only=True)
     left = con.execute("select count(*) from quality.quarantine where source_file = 'ho_so_2022-04.csv'").fetchall()
-    total = con.execute("select count(*) from quality.quarantine").fetchall()
+    total = con.execute("select count(distinct (source_file, source_row)) from quality.quarantine").fetchall()
     con.close()
     assert left == [(0,)]
     assert total == [(len(truth["defects"]) - len(defects),)]
