@@ -39,7 +39,7 @@ def test_landing_to_public_through_airflow(tmp_path, feeds):
     rows = list(csv.DictReader(io.StringIO(
         (reports[0].parent / "admin_procedure_dossiers_can_sua.csv").read_text("utf-8-sig"))))
     truth = json.loads((cfg.landing_dir / "truth-manifest.json").read_text("utf-8"))
-    assert len(rows) == len([d for d in truth["defects"] if "ho_so_" in d["file"]])
+    assert len(rows) == len([d for d in truth["defects"] if d["file"].startswith("tuyen_quang_pasc/ho_so_")])
     assert str(reports[0]) in output  # the run's log says where the steward report is
 
     # A second department, whose data comes from its HTTP API (served on 127.0.0.1 by the
@@ -51,4 +51,4 @@ def test_landing_to_public_through_airflow(tmp_path, feeds):
     tax = {r["indicator"]: float(r["value"]) for r in csv.DictReader(io.StringIO(text))}
     assert tax["etax_mobile_accounts"] == 61_917 and tax["enterprises_e_filing_percent"] == 99.5
     assert (cfg.public_dir / "downloads" / "dossier_indicators.csv").is_file()  # still published
-    assert "fetched 1" in output or "nguoi_nop_thue_2022-07.json" in output
+    assert (cfg.landing_dir / "hanoi_tax" / "nguoi_nop_thue_2022-07.json").is_file()  # fetched from the API
