@@ -4,7 +4,13 @@
 Monthly: the department drops its spreadsheet of community digital technology teams
 (`to_cong_nghe_so_YYYY-MM.xlsx`, a title above the header) into `data/landing/hanoi_dict/`.
 
+DAG `hanoi_dict__extract`, on the data's period:
+
 1. **extract** — new files → immutable raw archive (sha256) → DuckDB `raw.*`
+   It updates the assets `ddss://raw/<dataset>`.
+
+DAG `hanoi_dict`, scheduled on those assets (Airflow runs it when extract has updated any of them):
+
 2. **stage** — dbt staging (typed; wards checked against Hà Nội's 126 units after 2025)
 3. **validate** — `expectations/community_digital_teams.json` → quarantine, steward report
 4. **build_marts** — validated teams and the indicators (545 teams, 2,396 members)
@@ -13,7 +19,8 @@ Monthly: the department drops its spreadsheet of community digital technology te
 Writing tasks share the `duckdb_writer` pool (one slot): DuckDB allows one writer per file.
 """
 
-# An Airflow DAG: the five steps are wired by ddss.dag_factory.
-from ddss.dag_factory import department_dag
+# Two Airflow DAGs, extract (on the data's period) and transform (on the raw assets
+# extract updates), wired by ddss.dag_factory.
+from ddss.dag_factory import department_dags
 
-dag = department_dag("hanoi_dict", ["community_digital_teams"], __doc__)
+extract_dag, dag = department_dags("hanoi_dict", ["community_digital_teams"], __doc__)

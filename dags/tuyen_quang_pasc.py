@@ -4,7 +4,13 @@
 Monthly: the centre drops its dossier file (`ho_so_YYYY-MM.csv`) and its online-service
 catalogue (`dich_vu_cong_YYYY-MM.csv`) into `data/landing/tuyen_quang_pasc/`.
 
+DAG `tuyen_quang_pasc__extract`, on the data's period:
+
 1. **extract** — new files → immutable raw archive (sha256) → DuckDB `raw.*`
+   It updates the assets `ddss://raw/<dataset>`.
+
+DAG `tuyen_quang_pasc`, scheduled on those assets (Airflow runs it when extract has updated any of them):
+
 2. **stage** — dbt staging models (typed, normalised candidates)
 3. **validate** — Great Expectations suites (`expectations/`) → every failing row to
    `quality.quarantine`; steward report under `data/reports/<run_id>/`; freshness (sống)
@@ -15,7 +21,8 @@ catalogue (`dich_vu_cong_YYYY-MM.csv`) into `data/landing/tuyen_quang_pasc/`.
 Writing tasks share the `duckdb_writer` pool (one slot): DuckDB allows one writer per file.
 """
 
-# An Airflow DAG: the five steps are wired by ddss.dag_factory.
-from ddss.dag_factory import department_dag
+# Two Airflow DAGs, extract (on the data's period) and transform (on the raw assets
+# extract updates), wired by ddss.dag_factory.
+from ddss.dag_factory import department_dags
 
-dag = department_dag("tuyen_quang_pasc", ["admin_procedure_dossiers", "online_public_services"], __doc__)
+extract_dag, dag = department_dags("tuyen_quang_pasc", ["admin_procedure_dossiers", "online_public_services"], __doc__)

@@ -68,3 +68,18 @@ def dag_test(dag_id: str, logical_date: str, env: dict[str, str]) -> tuple[str, 
             if runs:
                 state = max(runs, key=lambda r: r.get("start_date") or "").get("state", "unknown")
     return state, (process.stdout or "") + (process.stderr or "")
+
+
+def department_test(department: str, logical_date: str, env: dict[str, str]) -> tuple[str, str]:
+    """A department's two DAGs as the scheduler would chain them: ``<department>__extract``,
+    then ``<department>`` (which the raw assets trigger). `dags test` runs without a
+    scheduler, so the asset-triggered run is started here, with the same logical date."""
+    from ddss.dag_factory import EXTRACT_SUFFIX
+
+    outputs = []
+    for dag_id in (f"{department}{EXTRACT_SUFFIX}", department):
+        state, output = dag_test(dag_id, logical_date, env)
+        outputs.append(output)
+        if state != "success":
+            return f"{dag_id}: {state}", "\n".join(outputs)
+    return "success", "\n".join(outputs)

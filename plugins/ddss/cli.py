@@ -155,8 +155,8 @@ def demo(
     log_path = Path(env["AIRFLOW_HOME"]) / "demo-dags-test.log"
     outputs = []
     for department in known_departments(cfg):
-        typer.echo(f"3/3 airflow dags test {department} ...")
-        state, output = airflow_env.dag_test(department, logical_date, env)
+        typer.echo(f"3/3 airflow dags test {department}__extract, then {department} (on its raw assets) ...")
+        state, output = airflow_env.department_test(department, logical_date, env)
         outputs.append(output)
         log_path.write_text("\n".join(outputs), "utf-8")
         if state != "success":

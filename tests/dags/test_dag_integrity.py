@@ -1,5 +1,6 @@
-"""Every DAG imports without errors, is named after its file, documents itself, and does no
-work at parse time (no heavy imports, no file touched)."""
+"""Every DAG imports without errors, is named after its file, documents itself, does no
+work at parse time (no heavy imports, no file touched), and each department's transform DAG
+is scheduled on the raw assets its extract DAG updates."""
 
 import json
 import os
@@ -21,7 +22,13 @@ heavy = sorted(m for m in sys.modules
 print("JSON" + json.dumps({
     "errors": {k: str(v) for k, v in bag.import_errors.items()},
     "dags": {d.dag_id: {"file": d.fileloc, "doc": d.doc_md or "", "tasks": sorted(d.task_ids),
-                        "pools": sorted({t.pool for t in d.tasks})} for d in bag.dags.values()},
+                        "pools": sorted({t.pool for t in d.tasks}),
+                        "timetable": type(d.timetable).__name__,
+                        "on_assets": sorted(a.uri for a in (
+                            getattr(getattr(d.timetable, "asset_condition", None), "objects", None)
+                            or [getattr(d.timetable, "asset_condition", None)]) if a is not None),
+                        "outlets": sorted(o.uri for t in d.tasks for o in t.outlets)}
+             for d in bag.dags.values()},
     "heavy": heavy,
 }))
 """
@@ -44,13 +51,13 @@ def test_every_dag_file_imports_without_errors(parsed):
     result, _ = parsed
     assert result["errors"] == {}
     files = {p.stem for p in (REPO / "dags").glob("*.py") if not p.name.startswith("_")}
-    assert set(result["dags"]) == files
+    assert set(result["dags"]) == files | {f"{f}__extract" for f in files}
 
 
 def test_dag_id_is_the_file_name_and_the_dag_documents_itself(parsed):
     result, _ = parsed
     for dag_id, info in result["dags"].items():
-        assert Path(info["file"]).stem == dag_id
+        assert Path(info["file"]).stem == dag_id.removesuffix("__extract")
         assert len(info["doc"]) > 100
 
 
@@ -63,5 +70,20 @@ def test_parsing_does_no_work(parsed):
 def test_writing_tasks_share_the_one_slot_pool(parsed):
     result, _ = parsed
     info = result["dags"]["tuyen_quang_pasc"]
-    assert info["tasks"] == ["build_marts", "extract", "publish", "stage", "validate"]
+    assert info["tasks"] == ["build_marts", "publish", "stage", "validate"]
     assert info["pools"] == ["duckdb_writer"]
+    assert result["dags"]["tuyen_quang_pasc__extract"]["pools"] == ["duckdb_writer"]
+
+
+def test_transform_is_scheduled_on_the_assets_extract_updates(parsed):
+    from ddss.contracts import source_contracts
+
+    result, _ = parsed
+    departments = {d.removesuffix("__extract") for d in result["dags"]}
+    for department in departments:
+        extract, transform = result["dags"][f"{department}__extract"], result["dags"][department]
+        assert extract["tasks"] == ["extract"]
+        assert extract["timetable"] == "CronTriggerTimetable"
+        assert transform["timetable"] == "AssetTriggeredTimetable"
+        datasets = sorted(c.id for c in source_contracts() if c.department.id == department)
+        assert transform["on_assets"] == extract["outlets"] == sorted(f"ddss://raw/{d}" for d in datasets)

@@ -20,7 +20,7 @@ def test_landing_to_public_through_airflow(tmp_path, feeds):
     shutil.copytree(feeds, cfg.landing_dir)
     env = airflow_env.environment(cfg, tmp_path / "airflow")
     airflow_env.init(env)
-    state, output = airflow_env.dag_test(
+    state, output = airflow_env.department_test(
         "tuyen_quang_pasc", datetime(2022, 8, 1, tzinfo=timezone.utc).isoformat(), env)
     assert state == "success", output[-5000:]
 
@@ -41,10 +41,13 @@ def test_landing_to_public_through_airflow(tmp_path, feeds):
     truth = json.loads((cfg.landing_dir / "truth-manifest.json").read_text("utf-8"))
     assert len(rows) == len([d for d in truth["defects"] if d["file"].startswith("tuyen_quang_pasc/ho_so_")])
     assert str(reports[0]) in output  # the run's log says where the steward report is
+    # The asset-scheduled transform DAG judged sống as of the run's logical date.
+    quality = json.loads((cfg.public_dir / "quality.json").read_text("utf-8"))["datasets"]
+    assert quality["admin_procedure_dossiers"]["freshness"]["as_of"] == "2022-08-01"
 
     # A second department, whose data comes from its HTTP API (served on 127.0.0.1 by the
     # session's feeds fixture), through its own DAG in the same Airflow home.
-    state, output = airflow_env.dag_test(
+    state, output = airflow_env.department_test(
         "hanoi_tax", datetime(2022, 8, 11, tzinfo=timezone.utc).isoformat(), env)
     assert state == "success", output[-5000:]
     text = (cfg.public_dir / "downloads" / "tax_indicators.csv").read_bytes().decode("utf-8-sig")
