@@ -559,10 +559,13 @@ GENERATORS = {
 }
 
 
-def generate_all(out: Path, seed: int, scale: float, contracts: dict[str, Contract]) -> tuple[Feed, dict]:
+def generate_all(out: Path, seed: int, scale: float, contracts: dict[str, Contract],
+                 departments: set[str] | None = None) -> tuple[Feed, dict]:
     feed = Feed()
     expected: dict = {}
     for dataset, (function, offset) in GENERATORS.items():
+        if departments is not None and contracts[dataset].department.id not in departments:
+            continue
         expected.update(function(out, contracts[dataset], random.Random(seed * 100 + offset), scale, feed))
     for relative, records in feed.api.items():
         path = out / "_http" / relative

@@ -325,8 +325,10 @@ def _generate_teams(out: Path, rng: random.Random, scale: float, contracts: dict
     return path, defects
 
 
-def generate(out: Path, seed: int = 2022, scale: float = 1.0, cfg: Settings | None = None) -> dict:
-    """Write the feeds under ``out/<department>/`` and ``out/truth-manifest.json``."""
+def generate(out: Path, seed: int = 2022, scale: float = 1.0, cfg: Settings | None = None,
+             departments: set[str] | None = None) -> dict:
+    """Write the feeds under ``out/<department>/`` and ``out/truth-manifest.json``
+    (every department's, or only those in ``departments``; the centre's always)."""
     if scale <= 0:
         raise ValueError(f"scale must be positive, got {scale}")
     contracts = load_contracts(cfg)
@@ -371,13 +373,14 @@ def generate(out: Path, seed: int = 2022, scale: float = 1.0, cfg: Settings | No
                 kind, column, criterion = defect
                 defects.append(Defect(relative, index + 2, column, kind, criterion, cells[0]))
 
-    teams_file, team_defects = _generate_teams(out, random.Random(seed + 1), scale, contracts)
-    files.append(teams_file)
-    defects.extend(team_defects)
+    if departments is None or "hanoi_dict" in departments:
+        teams_file, team_defects = _generate_teams(out, random.Random(seed + 1), scale, contracts)
+        files.append(teams_file)
+        defects.extend(team_defects)
 
     from ddss.feeds import generate_all
 
-    feed, other_expected = generate_all(out, seed, scale, contracts)
+    feed, other_expected = generate_all(out, seed, scale, contracts, departments)
     files.extend(feed.files)
     defects.extend(Defect(**asdict(d)) for d in feed.defects)
 
