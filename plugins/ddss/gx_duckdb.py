@@ -13,6 +13,8 @@ changing behaviour.
 
 from __future__ import annotations
 
+import os
+
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -63,6 +65,7 @@ def validate_with_gx(database: Path, table: str, suite, result_format: str = "SU
     """
     import great_expectations as gx
 
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no telemetry leaves the machine
     context = gx.get_context(mode="ephemeral")
     source = context.data_sources.add_sql(name="warehouse", connection_string=f"duckdb:///{database}")
     asset = source.add_table_asset(name=table, table_name=table)

@@ -57,6 +57,9 @@ def validate_step(run_id: str, department: str | None = None, cfg: Settings | No
     reports = write_reports(run_id, outcomes, rejected_files(run_id, cfg), cfg)
     for department_id, path in reports.items():
         log.info("Báo cáo chất lượng / quality report for %s: %s", department_id, path)
+        docs = path.parent / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+        if docs.exists():
+            log.info("GX Data Docs for %s: %s", department_id, docs)
     for outcome in outcomes:
         log.info("%s: %d rows checked, %d quarantined, %d blocking", outcome.dataset,
                  outcome.rows_checked, outcome.rows_failed, len(outcome.blocking))

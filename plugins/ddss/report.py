@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
+import os
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from ddss.quality import Outcome
 from ddss.settings import Settings, load_settings
 from ddss.warehouse import connect
 
+log = logging.getLogger(__name__)
 CRITERIA = {"dung": "Đúng / correct", "du": "Đủ / complete", "sach": "Sạch / clean", "song": "Sống / live"}
 CSV_COLUMNS = ["source_file", "source_row", "column", "column_header", "value", "criterion", "severity", "rule",
                "message_vi", "message_en", "record_key"]
@@ -34,6 +37,18 @@ def quarantine_rows(con, dataset: str, headers: dict[str, str]) -> list[dict]:
                     "criterion": crit, "severity": severity, "rule": rule, "message_vi": vi, "message_en": en,
                     "record_key": key})
     return out
+
+
+def _data_docs(run_id: str, outcomes: list[Outcome], folder: Path) -> dict:
+    """GX Data Docs beside the report; a failure to render them never loses the report."""
+    from ddss import data_docs
+
+    try:
+        index = data_docs.build(run_id, outcomes, folder)
+    except Exception as exc:  # noqa: BLE001 - Data Docs are a convenience view
+        log.warning("GX Data Docs not built for %s: %s", folder, exc)
+        return {}
+    return {"index": index, "pages": data_docs.pages(index)} if index else {}
 
 
 def write_reports(run_id: str, outcomes: list[Outcome], rejected: list[Problem],
@@ -69,8 +84,13 @@ def write_reports(run_id: str, outcomes: list[Outcome], rejected: list[Problem],
                 datasets.append({"contract": contract, "outcome": outcome, "rows": rows,
                                  "rules": list(rules.values()), "csv_name": csv_name})
             department = datasets[0]["contract"].department
+            docs = _data_docs(run_id, items, folder)
+            for d in datasets:
+                page = docs.get("pages", {}).get(d["outcome"].dataset)
+                d["data_docs"] = os.path.relpath(page, folder) if page else None
             html = env.get_template("steward.html").render(
                 department=department, run_id=run_id, datasets=datasets, criteria=CRITERIA,
+                data_docs=os.path.relpath(docs["index"], folder) if docs.get("index") else None,
                 rejected=[p for p in rejected if p.file],
                 generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             )

@@ -5,6 +5,7 @@ design says (person-level police data never leaves the warehouse)."""
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import duckdb
@@ -212,3 +213,23 @@ def test_a_ward_that_did_not_report_blocks_a_city_wide_feed(published, tmp_path)
     assert "00070 (2022-05)" in problems
     with pytest.raises(PublicationBlocked):
         publish("run-cov", cfg)
+
+
+def test_steward_reports_and_gx_data_docs_link_to_each_other(published):
+    reports = sorted(published.reports_dir.glob("run-1/*/index.html"))
+    assert len(reports) == 9
+    ids = set()
+    for path in (published.landing_dir / "hanoi_police").glob("*.csv"):
+        ids.update(r[0] for r in list(csv.reader(path.open(encoding="utf-8")))[1:])
+    for report in reports:
+        html = report.read_text("utf-8")
+        links = re.findall(r'href="([^"]*data_docs[^"]*\.html)"', html)
+        assert links, report
+        for link in links:
+            page = (report.parent / link).resolve()
+            text = page.read_text("utf-8")
+            back = re.search(r'<a href="([^"]+)">← Báo cáo chất lượng', text).group(1)
+            assert (page.parent / back).resolve() == report.resolve()
+            assert not [i for i in ids if i in text]  # values shown in Data Docs are masked
+    police = (published.reports_dir / "run-1" / "hanoi_police" / "index.html").read_text("utf-8")
+    assert "vneid_activations" in police and "Great Expectations Data Docs" in police
