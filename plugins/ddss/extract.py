@@ -52,6 +52,9 @@ class ArchivedFile:
     landing_path: str
     status: str  # archived | duplicate
     archived_at: str = ""
+    # When the department dropped the file (its modification time in the landing folder):
+    # sống judges whether each period arrived before its deadline from this.
+    arrived_at: str = ""
 
 
 @dataclass
@@ -159,6 +162,7 @@ def archive_file(path: Path, contract: Contract, cfg: Settings, known: set[str])
         sha256=digest, bytes=size, raw_path=str(target.relative_to(cfg.raw_dir)),
         landing_path=str(path.relative_to(cfg.landing_dir)), status="archived",
         archived_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        arrived_at=datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).isoformat(timespec="seconds"),
     )
     if digest in known:
         entry.status = "duplicate"
@@ -459,9 +463,9 @@ def load_file(con, cfg: Settings, entry: ArchivedFile, contract: Contract, run_i
         if rejects:
             con.executemany("insert into raw.load_rejects values (?, ?, ?, ?, ?, ?, ?)", rejects)
         con.execute(
-            "insert or replace into meta.loaded_files (dataset, file_name, sha256, rows, run_id) "
-            "values (?, ?, ?, ?, ?)",
-            [contract.id, entry.file_name, entry.sha256, total, run_id],
+            "insert or replace into meta.loaded_files (dataset, file_name, sha256, rows, run_id, arrived_at) "
+            "values (?, ?, ?, ?, ?, ?)",
+            [contract.id, entry.file_name, entry.sha256, total, run_id, entry.arrived_at or None],
         )
         con.execute("commit")
     except Exception:

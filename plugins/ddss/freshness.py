@@ -4,6 +4,11 @@ Each contract declares its update period (ISO 8601, P1M or P1Y), the first perio
 to read a file's period from its name. A period is due ``deadline_days`` after it ends.
 The reference date is the pipeline run's logical date, never the wall clock, so a re-run
 of an old interval gives the same answer.
+
+A period arrived late when its first file reached the landing folder (the file's
+modification time, kept in the archive manifest) after its due date. Score: a period on
+time counts 1, a late one 0.5, a missing one 0. A file whose arrival is after the run's
+logical date (a back-filled run) cannot be judged late by that run and counts as on time.
 """
 
 from __future__ import annotations
@@ -21,13 +26,15 @@ class Freshness:
     expected: list[str] = field(default_factory=list)
     received: list[str] = field(default_factory=list)
     missing: list[dict] = field(default_factory=list)  # {"period", "due"}
+    late: list[dict] = field(default_factory=list)  # {"period", "due", "arrived", "days_late"}
 
     @property
     def score(self) -> float | None:
         if not self.expected:
             return None
-        present = len([p for p in self.expected if p in self.received])
-        return round(100.0 * present / len(self.expected), 2)
+        late = {m["period"] for m in self.late}
+        points = sum(0.5 if p in late else 1.0 for p in self.expected if p in self.received)
+        return round(100.0 * points / len(self.expected), 2)
 
     @property
     def stale(self) -> bool:
@@ -73,10 +80,23 @@ def file_period(contract: Contract, file_name: str) -> str | None:
 
 
 def freshness(con, contract: Contract, as_of: date) -> Freshness:
-    names = [n for (n,) in con.execute(
-        "select file_name from meta.loaded_files where dataset = ?", [contract.id]).fetchall()]
-    received = sorted({p for p in (file_period(contract, n) for n in names) if p})
+    files = con.execute(
+        "select file_name, arrived_at from meta.loaded_files where dataset = ?", [contract.id]).fetchall()
+    arrived: dict[str, date | None] = {}
+    for name, when in files:
+        period = file_period(contract, name)
+        if not period:
+            continue
+        day = date.fromisoformat(when[:10]) if when else None
+        if period not in arrived or (day and (arrived[period] is None or day < arrived[period])):
+            arrived[period] = day
+    received = sorted(arrived)
     result = Freshness(as_of=as_of, expected=expected_periods(contract, as_of), received=received)
     result.missing = [{"period": p, "due": due_date(p, contract).isoformat()}
                       for p in result.expected if p not in received]
+    for period in result.expected:
+        day, due = arrived.get(period), due_date(period, contract)
+        if day and due < day <= as_of:
+            result.late.append({"period": period, "due": due.isoformat(), "arrived": day.isoformat(),
+                                "days_late": (day - due).days})
     return result

@@ -325,6 +325,39 @@ def _generate_teams(out: Path, rng: random.Random, scale: float, contracts: dict
     return path, defects
 
 
+# When departments drop their files: the 5th after the period (monthly) or 20 January
+# (yearly), 09:00 in Hà Nội — before the deadline. One file comes late on purpose.
+LATE_FILES = {"hanoi_labour/chi_tra_khong_tien_mat_2022-05.xlsx": date(2022, 6, 25)}
+
+
+def _set_arrival_times(out: Path, files: list[Path]) -> list[dict]:
+    import os
+    import re
+    from datetime import datetime, timezone
+
+    hanoi = timezone(timedelta(hours=7))
+    late = []
+    controls = [p for p in out.rglob("*.kiem_soat.json")]
+    for path in [*files, *controls]:
+        relative = str(path.relative_to(out))
+        monthly = re.search(r"(\d{4})-(\d{2})", path.name)
+        yearly = re.search(r"(\d{4})", path.name)
+        if relative.replace(".kiem_soat.json", ".csv") in LATE_FILES or relative in LATE_FILES:
+            day = LATE_FILES.get(relative) or LATE_FILES[relative.replace(".kiem_soat.json", ".csv")]
+        elif monthly:
+            year, month = int(monthly.group(1)), int(monthly.group(2))
+            day = date(year + (month == 12), month % 12 + 1, 5)
+        elif yearly:
+            day = date(int(yearly.group(1)) + 1, 1, 20)
+        else:
+            continue
+        moment = datetime(day.year, day.month, day.day, 9, 0, tzinfo=hanoi).timestamp()
+        os.utime(path, (moment, moment))
+        if relative in LATE_FILES:
+            late.append({"file": relative, "arrived": day.isoformat()})
+    return late
+
+
 def generate(out: Path, seed: int = 2022, scale: float = 1.0, cfg: Settings | None = None,
              departments: set[str] | None = None) -> dict:
     """Write the feeds under ``out/<department>/`` and ``out/truth-manifest.json``
@@ -384,6 +417,8 @@ def generate(out: Path, seed: int = 2022, scale: float = 1.0, cfg: Settings | No
     files.extend(feed.files)
     defects.extend(Defect(**asdict(d)) for d in feed.defects)
 
+    late_files = _set_arrival_times(out, files)
+
     manifest = {
         "seed": seed,
         "scale": scale,
@@ -401,6 +436,8 @@ def generate(out: Path, seed: int = 2022, scale: float = 1.0, cfg: Settings | No
         # Served by the departments' HTTP APIs (ddss.api_server), fetched into the landing folder.
         "http": sorted(str(p.relative_to(out)) for p in (out / "_http").rglob("*.json")),
         "defects": [asdict(d) for d in defects],
+        # File-level: sent after the period's deadline (sống), by the file's modification time.
+        "late_files": late_files,
     }
     (out / "truth-manifest.json").write_text(
         json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8"

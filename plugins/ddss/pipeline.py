@@ -66,6 +66,10 @@ def validate_step(run_id: str, department: str | None = None, cfg: Settings | No
         if outcome.freshness and outcome.freshness["missing"]:
             log.warning("%s: DỮ LIỆU CHẬM / LATE FEED, missing periods %s", outcome.dataset,
                         ", ".join(f"{m['period']} (due {m['due']})" for m in outcome.freshness["missing"]))
+        if outcome.freshness and outcome.freshness.get("late"):
+            log.warning("%s: GỬI MUỘN / SENT LATE %s", outcome.dataset,
+                        ", ".join(f"{m['period']} ({m['days_late']} days after {m['due']})"
+                                  for m in outcome.freshness["late"]))
     return {
         "reports": {k: str(v) for k, v in reports.items()},
         "quarantined": {o.dataset: o.rows_failed for o in outcomes},

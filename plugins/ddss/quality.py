@@ -514,7 +514,7 @@ def validate(dataset: str, run_id: str, cfg: Settings | None = None, as_of: date
         if as_of is not None and contract.first_period:
             fresh = freshness(con, contract, as_of)
             outcome.freshness = {"as_of": as_of.isoformat(), "expected": fresh.expected,
-                                 "received": fresh.received, "missing": fresh.missing,
+                                 "received": fresh.received, "missing": fresh.missing, "late": fresh.late,
                                  "stale": fresh.stale, "score": fresh.score}
             song = fresh.score
         outcome.blocking.extend(control_totals(con, contract))

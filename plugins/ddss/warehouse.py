@@ -53,6 +53,7 @@ create table if not exists quality.validation_runs (
 );
 alter table quality.validation_runs add column if not exists scores_json varchar;
 alter table quality.validation_runs add column if not exists freshness_json varchar;
+alter table meta.loaded_files add column if not exists arrived_at varchar;  -- ISO 8601, UTC
 """
 
 

@@ -233,3 +233,17 @@ def test_steward_reports_and_gx_data_docs_link_to_each_other(published):
             assert not [i for i in ids if i in text]  # values shown in Data Docs are masked
     police = (published.reports_dir / "run-1" / "hanoi_police" / "index.html").read_text("utf-8")
     assert "vneid_activations" in police and "Great Expectations Data Docs" in police
+
+
+def test_a_file_sent_after_its_deadline_is_flagged_late_and_lowers_song(published):
+    truth = json.loads((published.landing_dir / "truth-manifest.json").read_text("utf-8"))
+    assert truth["late_files"] == [{"file": "hanoi_labour/chi_tra_khong_tien_mat_2022-05.xlsx", "arrived": "2022-06-25"}]
+    quality = json.loads((published.public_dir / "quality.json").read_text("utf-8"))["datasets"]
+    labour = quality["cashless_social_payments"]["freshness"]
+    assert labour["late"] == [{"period": "2022-05", "due": "2022-06-10", "arrived": "2022-06-25", "days_late": 15}]
+    assert labour["score"] == round(100 * 6.5 / 7, 2)
+    # Files dropped on the 5th are on time; files fetched from an API during the run too.
+    for dataset in ("admin_procedure_dossiers", "taxpayer_e_services", "e_documents"):
+        assert quality[dataset]["freshness"]["late"] == [], dataset
+    report = next(published.reports_dir.glob("run-1/hanoi_labour/index.html")).read_text("utf-8")
+    assert "muộn 15 ngày" in report
