@@ -88,7 +88,8 @@ def publish_step(run_id: str, cfg: Settings | None = None) -> dict:
 
     publication = publish(run_id, cfg)
     return {"version": publication.version, "path": str(publication.path),
-            "rows": {k: v["rows"] for k, v in publication.datasets.items()}}
+            "rows": {k: v["rows"] for k, v in publication.datasets.items()},
+            "held_back": publication.held_back}
 
 
 @dataclass

@@ -52,6 +52,8 @@ class Publication:
     version: str
     path: Path
     datasets: dict[str, dict] = field(default_factory=dict)
+    # Datasets whose new data failed a batch-level check: their previous files were kept.
+    held_back: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _fault(point: str) -> None:
@@ -88,18 +90,38 @@ def publishable(con, contracts: dict[str, Contract]) -> dict[str, Contract]:
             or (c.derived_from and all(d in validated for d in c.derived_from))}
 
 
-def gate(run_id: str, contracts: dict[str, Contract], con) -> list[Problem]:
-    """Batch-level reasons not to publish this run. Row-level defects are quarantined."""
-    problems: list[Problem] = []
+def _dataset_of(file_name: str, contracts: dict[str, Contract]) -> str | None:
+    """Which dataset a rejected file (or an unreachable API endpoint) belongs to."""
+    import fnmatch
+
+    for contract in contracts.values():
+        source = contract.source
+        if source and (fnmatch.fnmatch(Path(file_name).name, source.pattern)
+                       or (source.endpoint and file_name == source.endpoint)
+                       or (source.control_suffix and file_name.endswith(source.control_suffix)
+                           and fnmatch.fnmatch(file_name.removesuffix(source.control_suffix)
+                                               + Path(source.pattern).suffix, source.pattern))):
+            return contract.id
+    return None
+
+
+def gate(run_id: str, contracts: dict[str, Contract], con,
+         every: dict[str, Contract] | None = None) -> dict[str | None, list[Problem]]:
+    """Batch-level reasons not to publish, per source dataset (key None: the whole
+    publication). Row-level defects are quarantined and do not appear here."""
+    every = every or contracts
+    problems: dict[str | None, list[Problem]] = {}
     if not contracts:
-        problems.append(Problem("*", None, None, None, "nothing_validated",
-                                "Chưa có bộ dữ liệu nào được kiểm định.", "No dataset has been validated yet."))
-    for message_vi, message_en, file_name in con.execute(
-        "select message_vi, message_en, file_name from meta.file_events "
+        problems.setdefault(None, []).append(Problem(
+            "*", None, None, None, "nothing_validated",
+            "Chưa có bộ dữ liệu nào được kiểm định.", "No dataset has been validated yet."))
+    for message_vi, message_en, file_name, dataset in con.execute(
+        "select message_vi, message_en, file_name, dataset from meta.file_events "
         "where run_id = ? and status = 'rejected'", [run_id]
     ).fetchall():
-        problems.append(Problem(file_name or "?", None, None, None, "file_rejected",
-                                message_vi or "", message_en or ""))
+        owner = dataset or _dataset_of(file_name or "", every)
+        problems.setdefault(owner, []).append(Problem(file_name or "?", None, None, None, "file_rejected",
+                                                      message_vi or "", message_en or ""))
     # Every source dataset behind what is published: its own rows or its aggregates.
     sources = sorted({c.id for c in contracts.values() if c.source is not None}
                      | {d for c in contracts.values() for d in c.derived_from})
@@ -108,14 +130,43 @@ def gate(run_id: str, contracts: dict[str, Contract], con) -> list[Problem]:
         row = first_row(con, "select blocking_failures, result_json from quality.validation_runs "
                         "where dataset = ? order by recorded_at desc limit 1", [dataset])
         if not row:
-            problems.append(Problem(dataset, None, None, None, "not_validated",
-                                    "Bộ dữ liệu chưa được kiểm định.",
-                                    "The dataset has not been validated."))
+            problems.setdefault(dataset, []).append(Problem(
+                dataset, None, None, None, "not_validated",
+                "Bộ dữ liệu chưa được kiểm định.", "The dataset has not been validated."))
         elif row[0]:
-            problems.append(Problem(dataset, None, None, str(row[0]), "validation_blocking",
-                                    f"Kiểm định có {row[0]} lỗi mức lô (xem báo cáo chất lượng).",
-                                    f"Validation found {row[0]} batch-level failure(s) (see the quality report)."))
+            problems.setdefault(dataset, []).append(Problem(
+                dataset, None, None, str(row[0]), "validation_blocking",
+                f"Kiểm định có {row[0]} lỗi mức lô (xem báo cáo chất lượng).",
+                f"Validation found {row[0]} batch-level failure(s) (see the quality report)."))
     return problems
+
+
+def _held_back(problems: dict[str | None, list[Problem]], contracts: dict[str, Contract]) -> dict[str, list[Problem]]:
+    """The published datasets whose new data may not go out: a source with a batch-level
+    problem, and everything derived from one."""
+    held = {d: p for d, p in problems.items() if d is not None and d in contracts}
+    for contract in contracts.values():
+        blocked = [d for d in contract.derived_from if d in problems]
+        if blocked:
+            held[contract.id] = [p for d in blocked for p in problems[d]]
+    return held
+
+
+def _carry(previous: Path, dataset: str, target: Path) -> dict | None:
+    """The dataset's files from the previous version, unchanged (None if it had none)."""
+    manifest = json.loads((previous / "manifest.json").read_text("utf-8"))
+    entries = {e["path"]: e for e in manifest["files"]}
+    files = {}
+    for fmt in ("csv", "parquet", "json"):
+        path = f"downloads/{dataset}.{fmt}"
+        if path not in entries:
+            return None
+        (target / "downloads").mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(previous / path, target / path)
+        files[fmt] = target / path
+    preview = pq.read_table(files["parquet"]).slice(0, 20).to_pylist()
+    return {"rows": entries[f"downloads/{dataset}.csv"].get("rows", 0), "files": files, "preview": preview,
+            "carried_from": manifest["version"]}
 
 
 def _write_downloads(con, contract: Contract, target: Path) -> dict:
@@ -325,10 +376,19 @@ def list_versions(public: Path) -> list[dict]:
     return versions
 
 
-def publish(run_id: str, cfg: Settings | None = None, now: datetime | None = None) -> Publication:
-    """Build, verify and switch to a new version; raise PublicationBlocked if the gate fails."""
+def publish(run_id: str, cfg: Settings | None = None, now: datetime | None = None,
+            _hold: dict[str, list[Problem]] | None = None) -> Publication:
+    """Build, verify and switch to a new version.
+
+    A dataset with a batch-level problem (a rejected file, control totals, coverage, a
+    blocking rule, personal data found in its files) is *held back*: the new version carries
+    its files from the previous version unchanged (or leaves it out if it was never
+    published) and says so; every other dataset is published. PublicationBlocked is raised,
+    and public/ left exactly as it was, when a problem concerns the whole publication or
+    nothing new could be published."""
     cfg = cfg or load_settings()
-    contracts = load_contracts(cfg)
+    every = load_contracts(cfg)
+    contracts = every
     now = now or datetime.now(timezone.utc)
     version = f"{now:%Y%m%dT%H%M%SZ}"
     public = cfg.public_dir
@@ -338,15 +398,31 @@ def publish(run_id: str, cfg: Settings | None = None, now: datetime | None = Non
     target = staging_root / version
     target.mkdir(parents=True)
     try:
+        previous_dir = (public / "current").resolve() if (public / "current").is_symlink() else None
         with connect(cfg, read_only=True) as con:
             contracts = publishable(con, contracts)
-            problems = gate(run_id, contracts, con)
-            if problems:
-                raise PublicationBlocked(problems)
-            datasets = {c.id: _write_downloads(con, c, target) for c in contracts.values()}
+            problems = gate(run_id, contracts, con, every)
+            if None in problems:
+                raise PublicationBlocked(problems[None])
+            held = _held_back({**problems, **(_hold or {})}, contracts)
+            fresh = {k: c for k, c in contracts.items() if k not in held}
+            if not fresh:
+                raise PublicationBlocked([p for ps in held.values() for p in ps])
+            datasets = {k: _write_downloads(con, c, target) for k, c in fresh.items()}
+            for dataset in held:
+                carried = _carry(previous_dir, dataset, target) if previous_dir else None
+                if carried:
+                    datasets[dataset] = carried
+            contracts = {k: c for k, c in contracts.items() if k in datasets}
             quality = _quality_summary(con, contracts)
+            for dataset, reasons in held.items():
+                if dataset in quality:
+                    quality[dataset]["held_back"] = {
+                        "since_version": datasets.get(dataset, {}).get("carried_from"),
+                        "reasons": [{"file": p.file, "rule": p.rule, "message_vi": p.message_vi,
+                                     "message_en": p.message_en} for p in reasons]}
             departments = _department_scorecards(con, contracts)
-            personal_values = _personal_values(con, contracts)
+            personal_values = _personal_values(con, every)
         _fault("after_downloads")
         previous = list_versions(public)
         context = metadata.Context(version=version, run_id=run_id, published_at=now,
@@ -360,6 +436,17 @@ def publish(run_id: str, cfg: Settings | None = None, now: datetime | None = Non
         portal.render(context, target, previous)
         hits = scan_tree(target, personal_values)
         if hits:
+            # Hits in one dataset's own files hold that dataset back (once); elsewhere they block.
+            owners = {Path(h.file).stem if Path(h.file).parent.name in ("downloads", "datasets") else None
+                      for h in hits}
+            if _hold is None and None not in owners and owners <= set(fresh):
+                shutil.rmtree(staging_root, ignore_errors=True)
+                hold = {d: [Problem(d, None, None, None, "personal_data",
+                                    "Phát hiện dữ liệu cá nhân trong tệp công bố của bộ dữ liệu này; giữ nguyên bản trước.",
+                                    "Personal data was found in this dataset's published files; the previous version is kept.")]
+                        for d in owners}
+                log.error("personal data found, holding back %s: %s", sorted(owners), "; ".join(map(str, hits[:20])))
+                return publish(run_id, cfg, now, _hold=hold)
             raise PublicationBlocked([str(h) for h in hits[:50]])
         (target / "manifest.json").write_text(
             json.dumps(_manifest(target, version, run_id, datasets), ensure_ascii=False, indent=1), "utf-8")
@@ -383,5 +470,10 @@ def publish(run_id: str, cfg: Settings | None = None, now: datetime | None = Non
     finally:
         shutil.rmtree(staging_root, ignore_errors=True)
     log.info("published version %s to %s", version, public)
+    for dataset, reasons in held.items():
+        log.warning("GIỮ BẢN CŨ / HELD BACK %s (%s): %s", dataset,
+                    f"files of {datasets[dataset]['carried_from']}" if dataset in datasets else "not published",
+                    "; ".join(str(p) for p in reasons))
     return Publication(version=version, path=public / "versions" / version,
-                       datasets={k: {"rows": v["rows"]} for k, v in datasets.items()})
+                       datasets={k: {"rows": v["rows"]} for k, v in datasets.items()},
+                       held_back={k: [str(p) for p in v] for k, v in held.items()})

@@ -11,8 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import copy_workspace, tree_state
-from ddss.errors import PublicationBlocked
+from conftest import copy_workspace
 
 
 def _csv(path: Path) -> list[dict]:
@@ -183,11 +182,15 @@ def _department_run(cfg, department: str, run_id: str):
     return result
 
 
-def test_control_totals_that_do_not_match_block_and_keep_the_publication(published, tmp_path):
+def _land_files(cfg) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in (cfg.public_dir / "current" / "downloads").glob("land_*")}
+
+
+def test_control_totals_that_do_not_match_hold_back_the_dataset(published, tmp_path):
     from ddss.publish import publish
 
     cfg = copy_workspace(published, tmp_path / "w")
-    before = tree_state(cfg.public_dir)
+    before = _land_files(cfg)
     control = cfg.landing_dir / "hanoi_monre" / "dang_ky_dat_dai_2022-03.kiem_soat.json"
     data = json.loads(control.read_text("utf-8"))
     data["row_count"] += 25  # the department sent 25 more rows than arrived
@@ -195,12 +198,12 @@ def test_control_totals_that_do_not_match_block_and_keep_the_publication(publish
     result = _department_run(cfg, "hanoi_monre", "run-ct")
     problems = " ".join(result["blocking"]["land_registration_payments"])
     assert "dang_ky_dat_dai_2022-03.csv" in problems and "kiểm soát" in problems
-    with pytest.raises(PublicationBlocked):
-        publish("run-ct", cfg)
-    assert tree_state(cfg.public_dir) == before
+    publication = publish("run-ct", cfg)
+    assert set(publication.held_back) == {"land_registration_payments", "land_indicators"}
+    assert _land_files(cfg) == before  # the previous files, byte for byte
 
 
-def test_a_ward_that_did_not_report_blocks_a_city_wide_feed(published, tmp_path):
+def test_a_ward_that_did_not_report_holds_back_a_city_wide_feed(published, tmp_path):
     from ddss.publish import publish
 
     cfg = copy_workspace(published, tmp_path / "w")
@@ -211,8 +214,8 @@ def test_a_ward_that_did_not_report_blocks_a_city_wide_feed(published, tmp_path)
     result = _department_run(cfg, "hanoi_health", "run-cov")
     problems = " ".join(result["blocking"]["electronic_health_records"])
     assert "00070 (2022-05)" in problems
-    with pytest.raises(PublicationBlocked):
-        publish("run-cov", cfg)
+    publication = publish("run-cov", cfg)
+    assert set(publication.held_back) == {"electronic_health_records", "health_indicators"}
 
 
 def test_steward_reports_and_gx_data_docs_link_to_each_other(published):

@@ -187,23 +187,49 @@ def test_a_publisher_killed_mid_write_leaves_public_exactly_as_it_was(published,
     publish("run-3", cfg)
 
 
-def _rerun_blocked(cfg, run_id="run-2"):
-    before = tree_state(cfg.public_dir)
-    with pytest.raises(PublicationBlocked) as error:
-        run_all(run_id, cfg)
-    assert tree_state(cfg.public_dir) == before
-    return str(error.value)
+def _rerun_held(cfg, datasets: set[str], run_id="run-2") -> dict:
+    """Run again; the given datasets must be held back: their files in the new version are
+    byte for byte the previous version's, while the others are published anew."""
+    previous = current_version(cfg)
+    old = {p.name: p.read_bytes() for p in (cfg.public_dir / "current" / "downloads").iterdir()}
+    summary = run_all(run_id, cfg)
+    assert set(summary.publish["held_back"]) == datasets
+    assert current_version(cfg) != previous
+    downloads = cfg.public_dir / "current" / "downloads"
+    for dataset in datasets:
+        for fmt in ("csv", "parquet", "json"):
+            assert (downloads / f"{dataset}.{fmt}").read_bytes() == old[f"{dataset}.{fmt}"]
+    quality = json.loads((cfg.public_dir / "quality.json").read_text("utf-8"))["datasets"]
+    for dataset in datasets:
+        assert quality[dataset]["held_back"]["since_version"] == previous
+    page = (cfg.public_dir / "datasets" / f"{sorted(datasets)[0]}.html").read_text("utf-8")
+    assert "chưa được công bố" in page and previous in page
+    assert verify(cfg.public_dir / "current") == []
+    return quality
 
 
-def test_a_batch_level_failure_blocks_and_keeps_the_previous_publication(published, tmp_path):
+def test_a_batch_level_failure_holds_back_its_dataset_and_publishes_the_others(published, tmp_path):
     cfg = copy_workspace(published, tmp_path)
     bad = cfg.landing_dir / "tuyen_quang_pasc" / "ho_so_2022-08.csv"
     bad.write_text("Mã hồ sơ,Mã thủ tục\r\n000.00.15.H61-220801-0001,1.001007\r\n", "utf-8")
-    message = _rerun_blocked(cfg)
-    assert "ho_so_2022-08.csv" in message and "Hình thức nộp" in message
+    quality = _rerun_held(cfg, {"admin_procedure_dossiers", "dossier_indicators"})
+    reasons = quality["admin_procedure_dossiers"]["held_back"]["reasons"]
+    assert any(r["file"] == "ho_so_2022-08.csv" and "Hình thức nộp" in r["message_vi"] for r in reasons)
 
 
-def test_personal_data_typed_into_a_public_column_blocks_the_publication(published, tmp_path):
+def test_when_nothing_new_can_be_published_public_stays_exactly_as_it_was(published, tmp_path):
+    cfg = copy_workspace(published, tmp_path)
+    before = tree_state(cfg.public_dir)
+    con = duckdb.connect(str(cfg.warehouse_path))
+    con.execute("update quality.validation_runs set blocking_failures = 1")  # every dataset fails
+    con.close()
+    with pytest.raises(PublicationBlocked) as error:
+        publish("run-2", cfg)
+    assert "lỗi mức lô" in str(error.value.problems[0])
+    assert tree_state(cfg.public_dir) == before
+
+
+def test_personal_data_typed_into_a_public_column_holds_back_that_dataset(published, tmp_path):
     cfg = copy_workspace(published, tmp_path)
     path = cfg.landing_dir / "tuyen_quang_pasc" / "dich_vu_cong_2022-07.csv"
     text = path.read_text("utf-8").splitlines(keepends=True)
@@ -211,8 +237,9 @@ def test_personal_data_typed_into_a_public_column_blocks_the_publication(publish
     cells[1] = "Liên hệ anh Tuấn 0912345678"
     text[5] = ",".join(cells)
     path.write_text("".join(text), "utf-8")
-    message = _rerun_blocked(cfg)
-    assert "phone" in message and "0912345678" not in message
+    _rerun_held(cfg, {"online_public_services", "dossier_indicators"})
+    leaked = [p for p in cfg.public_dir.rglob("*") if p.is_file() and b"0912345678" in p.read_bytes()]
+    assert leaked == []
 
 
 def test_the_fix_loop_a_corrected_file_leaves_quarantine_and_is_published(published, tmp_path):
