@@ -49,12 +49,25 @@ def run(run_id: str = typer.Option(None, help="Defaults to manual__<UTC time>.")
     from ddss.errors import PublicationBlocked
     from ddss.pipeline import run_all
 
+    import dataclasses
+
+    from ddss.api_server import ApiServer
+
     _logging(verbose)
+    cfg = load_settings()
+    server = None
+    if not cfg.api_url and (cfg.landing_dir / "_http").is_dir():
+        # Generated feeds: serve their API part locally, as `make demo` does.
+        server = ApiServer(cfg.landing_dir / "_http")
+        cfg = dataclasses.replace(cfg, api_url=server.start())
     try:
-        summary = run_all(run_id or _run_id(), as_of=(as_of or datetime.now(timezone.utc)).date())
+        summary = run_all(run_id or _run_id(), cfg, as_of=(as_of or datetime.now(timezone.utc)).date())
     except PublicationBlocked as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc
+    finally:
+        if server:
+            server.stop()
     typer.echo(json.dumps(summary.__dict__, ensure_ascii=False, indent=1))
 
 
@@ -114,6 +127,17 @@ def airflow_ui(port: int = 8080) -> None:
         "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
     })
+    cfg = load_settings()
+    if not cfg.api_url and (cfg.landing_dir / "_http").is_dir():
+        # The tax department's API, for the hanoi_tax__extract DAG: a child process that
+        # outlives this one's exec into Airflow.
+        import subprocess
+
+        api_port = 8765
+        subprocess.Popen([str(Path(sys.executable).with_name("ddss")), "serve-api", "--port", str(api_port)],
+                         stdout=subprocess.DEVNULL, start_new_session=True)
+        env["DDSS_API_URL"] = f"http://127.0.0.1:{api_port}"
+        typer.echo(f"Departments' API: {env['DDSS_API_URL']} (ddss serve-api)")
     passwords = f"{env['AIRFLOW_HOME']}/simple_auth_manager_passwords.json.generated"
     typer.echo(f"Airflow UI: http://127.0.0.1:{port}  — user 'admin', password in {passwords}")
     typer.echo("(also printed by airflow standalone below when it starts)")
