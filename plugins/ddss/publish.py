@@ -6,6 +6,7 @@ Layout of ``public/``::
         index.html, datasets/<id>.html, downloads/<id>.{csv,parquet,json},
         datapackage.json, catalog.jsonld, quality.json, manifest.json
     current -> versions/<version>      the `latest` pointer: a symlink replaced by rename(2)
+    latest -> current                  the same pointer under the name the portal's users know
     index.html -> current/index.html   (and the other top-level names, through `current`)
     versions/index.html                the list of every version
 
@@ -348,6 +349,9 @@ def _switch(public: Path, version: str) -> None:
         temporary.unlink()
     os.symlink(Path("versions") / version, temporary)
     os.replace(temporary, link)
+    # `latest` is another name for `current` (a fixed link to it), so it moves in the same rename.
+    if not (public / "latest").is_symlink():
+        os.symlink("current", public / "latest")
     for name in TOP_LEVEL:
         entry = public / name
         if not entry.is_symlink():

@@ -156,6 +156,7 @@ def test_a_new_publication_keeps_the_earlier_versions(published, tmp_path):
     assert {v["version"] for v in list_versions(cfg.public_dir)} == {first, publication.version}
     assert verify(cfg.public_dir / "versions" / first) == []
     assert (cfg.public_dir / "index.html").resolve().parent.name == publication.version
+    assert (cfg.public_dir / "latest").resolve().name == publication.version
 
 
 PUBLISH_SCRIPT = """
