@@ -212,6 +212,17 @@ def serve_api(
         server.stop()
 
 
+@app.command("legacy-wards")
+def legacy_wards_command(
+    out: Path = typer.Option(None, help="Default: the crosswalk the pipeline loads (plugins/ddss/legacy_wards.csv)."),
+) -> None:
+    """Rebuild the pre-2025 -> 2025 ward crosswalk from the vietnamadminunits package (dev extra)."""
+    from ddss.reference import LEGACY_WARDS, write_legacy_wards
+
+    target = out or LEGACY_WARDS
+    typer.echo(f"{write_legacy_wards(target)} pre-2025 ward codes -> {target}")
+
+
 def _print_where(cfg, log_path: Path) -> None:
     from ddss.publish import current_version
 

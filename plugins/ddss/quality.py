@@ -73,6 +73,11 @@ class Rule:
     denominator_sql: str | None  # row-level: the rows the rule applies to (for `mostly`)
     # "row": the row is quarantined; "warning": reported to the steward, the row is kept.
     severity: str = "row"
+    # meta.hint_from: a column whose value, when there is one, ends the row's messages after
+    # meta.hint_vi / hint_en (e.g. the new wards a split pre-2025 ward went to).
+    hint_sql: str | None = None
+    hint_vi: str = ""
+    hint_en: str = ""
 
     @property
     def type(self) -> str:
@@ -202,6 +207,9 @@ def compile_rule(index: int, exp) -> Rule:
         fail_sql=fail,
         denominator_sql=denominator,
         severity="warning" if meta.get("severity") == "warning" else "row",
+        hint_sql=_q(meta["hint_from"]) + "::varchar" if meta.get("hint_from") and fail else None,
+        hint_vi=meta.get("hint_vi", ""),
+        hint_en=meta.get("hint_en", ""),
     )
 
 
@@ -238,10 +246,13 @@ def _evaluate(con, contract: Contract, rules: list[Rule], relation: str, run_id:
         "message_en": [r.message_en for r in row_rules],
         "personal": [r.column in personal for r in row_rules],
         "severity": [r.severity for r in row_rules],
+        "hint_vi": [r.hint_vi for r in row_rules],
+        "hint_en": [r.hint_en for r in row_rules],
     })
     con.register("rule_catalogue", catalogue)
     entries = ", ".join(
-        f"case when {r.fail_sql} then {{'i': {r.index}, 'v': {r.value_sql}}} end" for r in row_rules
+        f"case when {r.fail_sql} then {{'i': {r.index}, 'v': {r.value_sql}, 'h': {r.hint_sql or 'null::varchar'}}} end"
+        for r in row_rules
     )
     any_fail = " or ".join(f"({r.fail_sql})" for r in row_rules) or "false"
     key_sql = f"{_q(key)}::varchar" if key else "null"
@@ -264,7 +275,11 @@ def _evaluate(con, contract: Contract, rules: list[Rule], relation: str, run_id:
                     else left(failing.failure.v, 2) || repeat('*', length(failing.failure.v) - 4)
                          || right(failing.failure.v, 2) end,
                rule_catalogue.rule, rule_catalogue.expectation_type, rule_catalogue.criterion,
-               rule_catalogue.severity, rule_catalogue.message_vi, rule_catalogue.message_en
+               rule_catalogue.severity,
+               rule_catalogue.message_vi || case when rule_catalogue.personal then '' else
+                   coalesce(' ' || rule_catalogue.hint_vi || ' ' || failing.failure.h || '.', '') end,
+               rule_catalogue.message_en || case when rule_catalogue.personal then '' else
+                   coalesce(' ' || rule_catalogue.hint_en || ' ' || failing.failure.h || '.', '') end
         from failing join rule_catalogue on rule_catalogue.rule_index = failing.failure.i
         """,
         [run_id, contract.id, contract.department.id],

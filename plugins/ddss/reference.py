@@ -52,16 +52,126 @@ def load_reference_tables(con) -> None:
     con.register("ref_wards_incoming", table)
     con.execute("create or replace table raw.ref_wards as select * from ref_wards_incoming")
     con.unregister("ref_wards_incoming")
-    con.execute(
-        "create or replace table raw.ref_legacy_wards as select * from read_csv(?, header = true,"
-        " all_varchar = true)", [str(LEGACY_WARDS)])
+    # Split wards carry their candidates as "code name, code name" for the steward's message.
+    names = {w.code: w.name for w in wards()}
+    legacy = legacy_wards()
+    table = pa.table({
+        **{column: [row[column] for row in legacy] for column in LEGACY_COLUMNS},
+        "candidate_names": [", ".join(f"{code} {names.get(code, '?')}" for code in row["candidates"].split())
+                            for row in legacy],
+    })
+    con.register("ref_legacy_incoming", table)
+    con.execute("create or replace table raw.ref_legacy_wards as select * from ref_legacy_incoming")
+    con.unregister("ref_legacy_incoming")
 
 
-# Pre-2025 ward codes and where they went on 1 July 2025. Curated for the former Hoàn Kiếm
-# district from Resolution 1656/NQ-UBTVQH15 (Hà Nội's 2025 reorganisation): "whole" when the
-# old ward moved entirely into one new ward (mapped), "split" when it was divided (the
-# steward must choose; flagged). Codes reused by a new ward (00070, 00073) are current.
+# Pre-2025 ward codes and where they went on 1 July 2025, for all 34 provinces: "whole"
+# when the old ward moved entirely into one new ward (mapped), "split" when it was divided
+# between several (the steward must choose; flagged, with the candidates listed). Built by
+# ``build_legacy_wards`` from the crosswalk that the ``vietnamadminunits`` package publishes,
+# joined to vietnam-provinces' new wards by name. Old codes that a new ward reuses are
+# simply current and are left out.
 LEGACY_WARDS = Path(__file__).resolve().parent / "legacy_wards.csv"
+LEGACY_COLUMNS = ("old_code", "old_name", "old_district", "old_province", "province_code",
+                  "new_code", "mapping", "candidates")
+
+
+def _name_key(name: str) -> str:
+    """Lower case without tone marks or spaces, as vietnamadminunits keys its units."""
+    import re
+    import unicodedata
+
+    text = unicodedata.normalize("NFD", name.lower()).replace("đ", "d")
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
+    return re.sub(r"[^a-z0-9]", "", text)
+
+
+def _crosswalk_files() -> tuple[Path, Path]:
+    """vietnamadminunits' data files, found without importing it (its import pulls geopy)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("vietnamadminunits")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("vietnamadminunits is not installed (pip install -e '.[dev]')")
+    data = Path(next(iter(spec.submodule_search_locations))) / "data"
+    return data / "converter_2025.json", data / "dataset.db"
+
+
+def build_legacy_wards() -> list[dict]:
+    """Every pre-2025 ward code (10,000 and more) with the new ward it became."""
+    import sqlite3
+    import unicodedata
+    from collections import defaultdict
+
+    converter_path, db_path = _crosswalk_files()
+    crosswalk = json.loads(converter_path.read_text("utf-8"))
+    db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        old_units = defaultdict(list)
+        for key, code, name, district, province in db.execute(
+            "select provinceKey || '_' || districtKey || '_' || wardKey, wardCode, ward, district,"
+            " province from admin_units_legacy"
+        ):
+            old_units[key].append((code, name, district, province))
+        their_new = {(p, k): (p, name) for p, k, name in db.execute(
+            "select provinceKey, wardKey, ward from admin_units")}
+        province_codes = dict(db.execute("select distinct provinceKey, provinceCode from admin_units"))
+    finally:
+        db.close()
+
+    # Their new wards -> vietnam-provinces' codes, by exact name, else by unaccented name
+    # when that is unique in the province (spellings such as Thuỷ/Thủy differ).
+    by_name = {(w.province_code, unicodedata.normalize("NFC", w.name).lower()): w.code for w in wards()}
+    by_key = defaultdict(list)
+    for w in wards():
+        by_key[(w.province_code, _name_key(w.name))].append(w.code)
+
+    def new_code(province_key: str, ward_key: str) -> str:
+        province_key, name = their_new[(province_key, ward_key)]
+        province = province_codes[province_key]
+        code = by_name.get((province, unicodedata.normalize("NFC", name).lower()))
+        if code is None:
+            candidates = by_key.get((province, _name_key(name)), [])
+            if len(candidates) != 1:
+                raise RuntimeError(f"new ward {name} ({province}) is not in vietnam-provinces")
+            code = candidates[0]
+        return code
+
+    current = {w.code for w in wards()}
+    rows: dict[str, dict] = {}
+
+    def add(old_key: str, province_key: str, mapping: str, targets: list[str]) -> None:
+        for code, name, district, province in old_units.get(old_key, []):
+            if code in current:
+                continue
+            rows[code] = {
+                "old_code": code, "old_name": name, "old_district": district,
+                "old_province": province, "province_code": province_codes[province_key],
+                "new_code": targets[0] if mapping == "whole" else "", "mapping": mapping,
+                "candidates": " ".join(targets) if mapping == "split" else "",
+            }
+
+    for province_key, new_wards in crosswalk["DICT_PROVINCE_WARD_NO_DIVIDED"].items():
+        for ward_key, old_keys in new_wards.items():
+            target = new_code(province_key, ward_key)
+            for old_key in old_keys:
+                add(old_key, province_key, "whole", [target])
+    for province_key, divided in crosswalk["DICT_PROVINCE_WARD_DIVIDED"].items():
+        for old_key, parts in divided.items():
+            targets = list(dict.fromkeys(new_code(province_key, p["newWardKey"]) for p in parts))
+            add(old_key, province_key, "whole" if len(targets) == 1 else "split", targets)
+    return [rows[code] for code in sorted(rows)]
+
+
+def write_legacy_wards(path: Path = LEGACY_WARDS) -> int:
+    import csv
+
+    rows = build_legacy_wards()
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=LEGACY_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return len(rows)
 
 
 def legacy_wards() -> list[dict]:

@@ -47,3 +47,29 @@ def test_an_unreadable_file_is_reported_not_crashed_on(published, tmp_path):
     process = _cli(bad, published)
     assert process.returncode == 1
     assert "UTF-8" in process.stdout
+
+
+def test_old_ward_codes_anywhere_in_the_city_are_mapped_or_their_new_wards_named(published, tmp_path):
+    # Phúc Xá (00001, former Ba Đình) went whole into Hồng Hà (00097); Cống Vị (00007) was
+    # divided: the steward is told which new wards to choose from.
+    name = "hanoi_transport/trong_giu_xe_2022-03.csv"
+    lines = (published.landing_dir / name).read_text("utf-8").splitlines(keepends=True)
+    header = lines[0].rstrip("\r\n").split(";")
+    ward = header.index("Mã phường/xã")
+    edited = [lines[0]]
+    for number, line in enumerate(lines[1:4], start=2):
+        cells = line.rstrip("\r\n").split(";")
+        cells[ward] = {2: "00001", 3: "00007", 4: "1"}[number]
+        edited.append(";".join(cells) + "\n")
+    path = tmp_path / "trong_giu_xe_2022-03.csv"
+    path.write_text("".join(edited), "utf-8")
+    result = check_file(path, "cashless_parking_payments", published)
+    by_row = {}
+    for failure in result.failures:
+        by_row.setdefault(failure["source_row"], []).append(failure)
+    assert [(f["column"], f["value"], f["criterion"]) for f in by_row[2]] == [("Mã phường/xã", "00001", "song")]
+    assert [(f["column"], f["value"], f["criterion"]) for f in by_row[3]] == [("Mã phường/xã", "00007", "dung")]
+    assert "00025 Phường Giảng Võ" in by_row[3][0]["message_vi"]
+    assert "00008 Phường Ngọc Hà" in by_row[3][0]["message_en"]
+    # "1" is Excel's "00001": read as the old code too.
+    assert [f["value"] for f in by_row[4]] == ["00001"]

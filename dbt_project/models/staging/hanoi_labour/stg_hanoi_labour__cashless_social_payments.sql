@@ -43,6 +43,7 @@ select
     renamed.*,
     coalesce(wards.ward_code, renamed.ward_code_sent) as ward_code,
     wards.ward_name,
+    wards.ward_candidates,
     {{ ward_status('renamed.ward_code_sent', 'wards.ward_code_status') }} as ward_code_status,
     {{ filled_and_valid('renamed.period_text', 'renamed.period') }} as period_valid,
     {{ filled_and_valid('renamed.payment_type_sent', 'renamed.payment_type') }} as payment_type_known,

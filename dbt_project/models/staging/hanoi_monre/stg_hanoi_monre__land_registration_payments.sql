@@ -38,6 +38,7 @@ select
     renamed.*,
     coalesce(wards.ward_code, renamed.ward_code_sent) as ward_code,
     wards.ward_name,
+    wards.ward_candidates,
     {{ ward_status('renamed.ward_code_sent', 'wards.ward_code_status') }} as ward_code_status,
     {{ filled_and_valid('renamed.received_date_text', 'renamed.received_date') }} as received_date_valid,
     {{ filled_and_valid('renamed.paid_via_portal_text', 'renamed.paid_via_portal') }} as paid_via_portal_valid,

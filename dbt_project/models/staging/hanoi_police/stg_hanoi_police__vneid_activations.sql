@@ -57,6 +57,7 @@ select
     {{ filled_and_valid('checked.activated_on_text', 'checked.activated_on') }} as activated_on_valid,
     coalesce(wards.ward_code, checked.ward_code_sent) as ward_code,
     wards.ward_name,
+    wards.ward_candidates,
     {{ ward_status('checked.ward_code_sent', 'wards.ward_code_status') }} as ward_code_status,
     strftime(checked.activated_on, '%Y-%m') as period,
     row_number() over (

@@ -38,6 +38,7 @@ final as (
         renamed.ward_code_sent,
         coalesce(wards.ward_code, renamed.ward_code_sent) as ward_code,
         wards.ward_name,
+        wards.ward_candidates,
         {{ ward_status('renamed.ward_code_sent', 'wards.ward_code_status') }} as ward_code_status,
         vn_tax_code_valid(renamed.tax_code) as tax_code_valid,
         -- The API sends JSON booleans: anything else is a wrong type.

@@ -40,6 +40,7 @@ select
     renamed.*,
     coalesce(wards.ward_code, renamed.ward_code_sent) as ward_code,
     wards.ward_name,
+    wards.ward_candidates,
     {{ ward_status('renamed.ward_code_sent', 'wards.ward_code_status') }} as ward_code_status,
     {{ filled_and_valid('renamed.day_text', 'renamed.day') }} as day_valid,
     {{ filled_and_valid('renamed.transactions_text', 'renamed.transactions') }} as transactions_valid,
