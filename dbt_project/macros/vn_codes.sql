@@ -7,7 +7,7 @@
 {#- Every code a row may carry for a ward of the province: current ones, and pre-2025 ones
     mapped to the ward they became ('legacy_mapped') or flagged as split ('legacy_split'),
     with the new wards a split one went to ('00073 Phường Cửa Nam, 00070 Phường Hoàn Kiếm')
-    so the steward can choose. A code that is current is never read as an old one. -#}
+    so the steward can choose. The crosswalk holds no current code (tests/unit/test_reference.py). -#}
 {% macro ward_lookup(province_code) -%}
     select ward_code as input_code, ward_code, ward_name, 'current' as ward_code_status,
         null::varchar as ward_candidates
@@ -20,7 +20,6 @@
     from {{ source('raw', 'ref_legacy_wards') }} as legacy
     left join {{ source('raw', 'ref_wards') }} as current_wards on current_wards.ward_code = legacy.new_code
     where legacy.province_code = '{{ province_code }}'
-        and legacy.old_code not in (select ward_code from {{ source('raw', 'ref_wards') }})
 {%- endmacro %}
 
 {#- The status of a sent ward code once looked up: null when nothing was sent. -#}

@@ -98,7 +98,7 @@ def _crosswalk_files() -> tuple[Path, Path]:
 
 
 def build_legacy_wards() -> list[dict]:
-    """Every pre-2025 ward code (10,000 and more) with the new ward it became."""
+    """Every pre-2025 ward code that is not current today, with the new ward(s) it became."""
     import sqlite3
     import unicodedata
     from collections import defaultdict
@@ -163,14 +163,21 @@ def build_legacy_wards() -> list[dict]:
     return [rows[code] for code in sorted(rows)]
 
 
-def write_legacy_wards(path: Path = LEGACY_WARDS) -> int:
+def legacy_wards_csv(rows: list[dict]) -> str:
+    """The crosswalk file's text, exactly as committed."""
     import csv
+    import io
 
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=LEGACY_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return text.getvalue()
+
+
+def write_legacy_wards(path: Path = LEGACY_WARDS) -> int:
     rows = build_legacy_wards()
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=LEGACY_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    path.write_text(legacy_wards_csv(rows), "utf-8")
     return len(rows)
 
 

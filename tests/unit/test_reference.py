@@ -1,18 +1,12 @@
 """The pre-2025 ward crosswalk: complete, consistent with vietnam-provinces, and rebuilt from
 its source exactly as committed."""
 
-import csv
-import io
-
-from ddss.reference import LEGACY_COLUMNS, LEGACY_WARDS, build_legacy_wards, legacy_wards, wards
+from ddss.reference import LEGACY_WARDS, build_legacy_wards, legacy_wards, legacy_wards_csv, wards
 
 
 def test_the_committed_crosswalk_is_what_its_source_builds():
-    built = io.StringIO()
-    writer = csv.DictWriter(built, fieldnames=LEGACY_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(build_legacy_wards())
-    assert LEGACY_WARDS.read_text("utf-8") == built.getvalue(), "run: ddss legacy-wards"
+    built = legacy_wards_csv(build_legacy_wards())
+    assert LEGACY_WARDS.read_text("utf-8") == built, "run: ddss legacy-wards"
 
 
 def test_every_province_is_covered_and_every_target_is_a_current_ward():
