@@ -17,10 +17,10 @@ help:
 	@echo "make airflow - airflow standalone on 127.0.0.1:8080 with the project's DAGs"
 	@echo "make serve   - serve public/ on http://127.0.0.1:8000"
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml demo/pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade "pip==25.3"
-	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]" -e ./demo
 	touch $(STAMP)
 
 install: $(STAMP)

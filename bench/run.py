@@ -44,19 +44,18 @@ def best_of(n, fn):
 
 
 def one_size(rows: int, root: Path) -> dict:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
     import duckdb
     import great_expectations  # noqa: F401  (import time is not validation time)
 
-    from conftest import settings_for
-    from ddss.extract import extract
-    from ddss.generate import generate
-    from ddss.gx_duckdb import validate_with_gx
-    from ddss.publish import publish
-    from ddss.quality import compile_suite, floor_sql, load_suite, validate
-    from ddss.transform import build_marts, build_staging
+    from ddss.ingest.extract import extract
+    from ddss_demo.generate import generate
+    from ddss.quality.gx_duckdb import validate_with_gx
+    from ddss.publish.publisher import publish
+    from ddss.quality.gate import compile_suite, floor_sql, load_suite, validate
+    from ddss.settings import workspace_settings
+    from ddss.transform.dbt_runner import build_marts, build_staging
 
-    cfg = settings_for(root)
+    cfg = workspace_settings(root)
     generated = min(rows, GENERATED_MAX // 2) if rows > GENERATED_MAX else rows
     scale = generated / ROWS_AT_SCALE_1
     t = time.perf_counter()
@@ -107,7 +106,7 @@ def one_size(rows: int, root: Path) -> dict:
 def _floor(cfg) -> float:
     import duckdb
 
-    from ddss.quality import compile_suite, floor_sql, load_suite
+    from ddss.quality.gate import compile_suite, floor_sql, load_suite
 
     query = floor_sql(CANDIDATE, compile_suite(load_suite("admin_procedure_dossiers", cfg)))
 
@@ -134,15 +133,14 @@ def _pandas_bytes(cfg, rows: int) -> float:
 VALIDATE_ALONE = """
 import sys, threading, time
 from pathlib import Path
-sys.path.insert(0, sys.argv[1])
-from conftest import settings_for
-from ddss.quality import load_suite, validate
+from ddss.settings import workspace_settings
+from ddss.quality.gate import load_suite, validate
 
 def rss_mb():
     with open('/proc/self/status') as f:
         return next(int(l.split()[1]) for l in f if l.startswith('VmRSS')) / 1024
 
-cfg = settings_for(Path(sys.argv[2]))
+cfg = workspace_settings(Path(sys.argv[2]))
 load_suite('admin_procedure_dossiers', cfg)  # imports GX: neither validation time nor memory
 base = rss_mb()
 peak = [base]

@@ -19,7 +19,7 @@ Writing tasks share the `duckdb_writer` pool (one slot): DuckDB allows one write
 """
 
 # Two Airflow DAGs, extract (on the data's period) and transform (on the raw assets
-# extract updates), wired by ddss.dag_factory.
-from ddss.dag_factory import department_dags
+# extract updates), wired by ddss.orchestration.dag_factory.
+from ddss.orchestration.dag_factory import department_dags
 
 extract_dag, dag = department_dags("tuyen_quang_office", ['e_documents'], __doc__, schedule="@yearly", start=(2021, 1, 1))

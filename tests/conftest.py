@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ddss.generate import generate
-from ddss.settings import Settings, load_settings
+from ddss_demo.generate import generate
+from ddss.settings import Settings, load_settings, workspace_settings
 
 REPO = Path(__file__).resolve().parents[1]
 # The demo's reference date: after the deadline (10 Aug) of the feeds' last month, July 2022.
@@ -33,7 +33,7 @@ def feeds(tmp_path_factory) -> Path:
     workspace's settings, and Airflow's subprocesses, find it through DDSS_API_URL)."""
     import os
 
-    from ddss.api_server import ApiServer
+    from ddss_demo.api_server import ApiServer
 
     out = tmp_path_factory.mktemp("feeds")
     generate(out, seed=2022, scale=1.0)
@@ -58,15 +58,9 @@ def settings_for(root: Path) -> Settings:
     """Settings for a workspace under ``root`` without touching the environment."""
     import dataclasses
 
-    base = load_settings()
     return dataclasses.replace(
-        base,
+        workspace_settings(root),
         home=REPO,
-        landing_dir=root / "data" / "landing",
-        raw_dir=root / "data" / "raw",
-        warehouse_path=root / "data" / "warehouse" / "ddss.duckdb",
-        public_dir=root / "public",
-        reports_dir=root / "data" / "reports",
         dbt_project_dir=REPO / "dbt_project",
         expectations_dir=REPO / "expectations",
     )
@@ -76,7 +70,7 @@ def settings_for(root: Path) -> Settings:
 def published(tmp_path_factory, feeds) -> Settings:
     """The whole pipeline run once, in process, on the demo feeds. Read-only for tests:
     a test that changes things copies it with ``copy_workspace`` first."""
-    from ddss.pipeline import run_all
+    from ddss.orchestration.pipeline import run_all
 
     root = tmp_path_factory.mktemp("published")
     cfg = settings_for(root)

@@ -7,7 +7,7 @@ fresh clone with no configuration. `.env.example` documents each variable.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 
@@ -58,4 +58,19 @@ def load_settings() -> Settings:
         contracts_dir=_path("DDSS_CONTRACTS_DIR", Path(__file__).resolve().parent / "contracts"),
         max_file_bytes=int(os.environ.get("DDSS_MAX_FILE_BYTES", str(2 * 1024**3))),
         api_url=os.environ.get("DDSS_API_URL") or None,
+    )
+
+
+def workspace_settings(root: Path, base: Settings | None = None) -> Settings:
+    """Settings whose data (landing, raw, warehouse, reports) and public folders live under
+    ``root``, with the repository's dbt project, suites and contracts: a scratch workspace
+    for a check, a test or a benchmark, chosen without touching the environment."""
+    base = base or load_settings()
+    return replace(
+        base,
+        landing_dir=root / "data" / "landing",
+        raw_dir=root / "data" / "raw",
+        warehouse_path=root / "data" / "warehouse" / "ddss.duckdb",
+        public_dir=root / "public",
+        reports_dir=root / "data" / "reports",
     )

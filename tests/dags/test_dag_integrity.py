@@ -18,7 +18,7 @@ from airflow.dag_processing.dagbag import DagBag
 bag = DagBag(dag_folder=sys.argv[1])
 heavy = sorted(m for m in sys.modules
                if m.split(".")[0] in ("dbt", "great_expectations", "duckdb", "pyarrow")
-               or m in ("ddss.extract", "ddss.quality", "ddss.publish", "ddss.transform"))
+               or m in ("ddss.ingest.extract", "ddss.quality.gate", "ddss.publish.publisher", "ddss.transform.dbt_runner"))
 print("JSON" + json.dumps({
     "errors": {k: str(v) for k, v in bag.import_errors.items()},
     "dags": {d.dag_id: {"file": d.fileloc, "doc": d.doc_md or "", "tasks": sorted(d.task_ids),
@@ -76,7 +76,7 @@ def test_writing_tasks_share_the_one_slot_pool(parsed):
 
 
 def test_transform_is_scheduled_on_the_assets_extract_updates(parsed):
-    from ddss.contracts import source_contracts
+    from ddss.data_contracts import source_contracts
 
     result, _ = parsed
     departments = {d.removesuffix("__extract") for d in result["dags"]}

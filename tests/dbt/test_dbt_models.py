@@ -4,9 +4,9 @@ must pass on validated rows only — and must fail if the quarantine were ignore
 import duckdb
 import pytest
 
-from ddss.extract import extract
-from ddss.quality import validate
-from ddss.transform import DbtFailed, build_marts, build_staging
+from ddss.ingest.extract import extract
+from ddss.quality.gate import validate
+from ddss.transform.dbt_runner import DbtFailed, build_marts, build_staging
 
 
 DATASETS = ("online_public_services", "admin_procedure_dossiers", "community_digital_teams")

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 import pytest
 
 from conftest import settings_for
-from ddss import airflow_env
+from ddss.orchestration import airflow_env
 
 pytestmark = pytest.mark.integration
 

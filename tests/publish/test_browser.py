@@ -59,7 +59,7 @@ def test_a_person_finds_a_dataset_reads_it_and_downloads_it(site, browser, tmp_p
 
     browser.get(site)
     cards = browser.find_elements(By.CSS_SELECTOR, ".dataset")
-    from ddss.contracts import load_contracts, load_departments
+    from ddss.data_contracts import load_contracts, load_departments
 
     assert len(cards) == sum(1 for c in load_contracts().values() if c.published) == 20
     assert "Dữ liệu mở" in browser.find_element(By.TAG_NAME, "h1").text

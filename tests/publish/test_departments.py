@@ -52,7 +52,7 @@ def test_provincial_office_indicators_equal_the_seed_figures(published):
 
 
 def test_every_department_is_on_the_portal_with_a_scorecard(published):
-    from ddss.contracts import load_departments
+    from ddss.data_contracts import load_departments
 
     quality = json.loads((published.public_dir / "quality.json").read_text("utf-8"))
     assert set(quality["departments"]) == set(load_departments(published))
@@ -173,7 +173,7 @@ def test_personal_data_typed_into_a_note_is_quarantined_and_never_published(publ
 
 
 def _department_run(cfg, department: str, run_id: str):
-    from ddss.pipeline import extract_step, marts_step, stage_step, validate_step
+    from ddss.orchestration.pipeline import extract_step, marts_step, stage_step, validate_step
 
     extract_step(run_id, department, cfg)
     stage_step(cfg, department)
@@ -187,7 +187,7 @@ def _land_files(cfg) -> dict[str, bytes]:
 
 
 def test_control_totals_that_do_not_match_hold_back_the_dataset(published, tmp_path):
-    from ddss.publish import publish
+    from ddss.publish.publisher import publish
 
     cfg = copy_workspace(published, tmp_path / "w")
     before = _land_files(cfg)
@@ -204,7 +204,7 @@ def test_control_totals_that_do_not_match_hold_back_the_dataset(published, tmp_p
 
 
 def test_a_ward_that_did_not_report_holds_back_a_city_wide_feed(published, tmp_path):
-    from ddss.publish import publish
+    from ddss.publish.publisher import publish
 
     cfg = copy_workspace(published, tmp_path / "w")
     path = cfg.landing_dir / "hanoi_health" / "ho_so_suc_khoe_2022-05.csv"

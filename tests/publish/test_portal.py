@@ -14,8 +14,8 @@ import pytest
 
 from conftest import REPO, copy_workspace, tree_state
 from ddss.errors import PublicationBlocked
-from ddss.pipeline import run_all
-from ddss.publish import current_version, list_versions, publish, verify
+from ddss.orchestration.pipeline import run_all
+from ddss.publish.publisher import current_version, list_versions, publish, verify
 
 SEED_FIGURES = {
     "received_total": 42_540, "received_direct": 27_067, "received_online": 14_424,
@@ -87,8 +87,8 @@ def test_no_personal_value_from_the_feeds_appears_under_public(published):
         with path.open(encoding="utf-8", newline="") as handle:
             for row in list(csv.reader(handle))[1:]:
                 personal.update(v for v in row[4:7] if v)
-    from ddss.contracts import load_contracts
-    from ddss.extract import read_rows
+    from ddss.data_contracts import load_contracts
+    from ddss.ingest.extract import read_rows
 
     teams = load_contracts(published)["community_digital_teams"]
     for _, values, _, _ in read_rows(published.landing_dir / "hanoi_dict" / "to_cong_nghe_so_2022-07.xlsx", teams):
@@ -119,7 +119,7 @@ def test_catalog_is_dcat_ap_with_mandatory_properties(published):
     for prop in (DCTERMS.title, DCTERMS.description, DCTERMS.publisher, DCAT.dataset):
         assert graph.value(catalogs[0], prop) is not None, prop
     datasets = list(graph.subjects(RDF.type, DCAT.Dataset))
-    from ddss.contracts import load_contracts
+    from ddss.data_contracts import load_contracts
 
     assert len(datasets) == sum(1 for c in load_contracts(published).values() if c.published) == 20
     for dataset in datasets:
@@ -164,7 +164,7 @@ import sys
 sys.path.insert(0, {tests!r})
 from conftest import settings_for
 from pathlib import Path
-from ddss.publish import publish
+from ddss.publish.publisher import publish
 publish("run-2", settings_for(Path({root!r})))
 """
 

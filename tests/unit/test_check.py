@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from conftest import REPO
-from ddss.check import check_file
+from ddss.quality.check import check_file
 
 
 def test_check_finds_every_injected_defect_of_a_file_with_its_row(published):

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from ddss.contracts import ContractError, load_contract, load_contracts, load_departments
+from ddss.data_contracts import ContractError, load_contract, load_contracts, load_departments
 
 
 def test_every_contract_loads_with_bilingual_descriptions(cfg):

@@ -10,9 +10,9 @@ import csv
 import duckdb
 import pytest
 
-from ddss.contracts import load_contracts
+from ddss.data_contracts import load_contracts
 from ddss.errors import FileRejected
-from ddss.extract import extract, read_manifest, read_rows
+from ddss.ingest.extract import extract, read_manifest, read_rows
 
 FOLDER = "tuyen_quang_pasc"
 

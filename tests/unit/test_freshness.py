@@ -5,9 +5,9 @@ from datetime import date
 import duckdb
 
 from conftest import copy_workspace
-from ddss.contracts import load_contracts
-from ddss.freshness import expected_periods, file_period
-from ddss.quality import validate
+from ddss.data_contracts import load_contracts
+from ddss.quality.freshness import expected_periods, file_period
+from ddss.quality.gate import validate
 
 
 def test_periods_are_due_deadline_days_after_they_end(cfg):

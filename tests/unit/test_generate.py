@@ -3,7 +3,7 @@ import hashlib
 import json
 from collections import Counter
 
-from ddss.generate import RECEIVED, RESOLVED, SERVICES_BY_LEVEL, generate
+from ddss_demo.generate import RECEIVED, RESOLVED, SERVICES_BY_LEVEL, generate
 
 
 def _digest(folder):

@@ -1,6 +1,6 @@
 """The gate and Great Expectations' own SQL engine agree, expectation by expectation, on
 the real suites over the real candidate tables (with the injected defects) — and GX's
-engine as shipped really does fail on DuckDB, which is why ddss.gx_duckdb exists."""
+engine as shipped really does fail on DuckDB, which is why ddss.quality.gx_duckdb exists."""
 
 import json
 
@@ -8,8 +8,8 @@ import duckdb
 import pytest
 
 from conftest import copy_workspace
-from ddss.gx_duckdb import patched_engine, validate_with_gx
-from ddss.quality import compile_suite, load_suite
+from ddss.quality.gx_duckdb import patched_engine, validate_with_gx
+from ddss.quality.gate import compile_suite, load_suite
 
 CANDIDATES = {
     "admin_procedure_dossiers": "stg_tuyen_quang_pasc__admin_procedure_dossiers",

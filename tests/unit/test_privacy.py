@@ -1,7 +1,7 @@
-from ddss.privacy import scan_text, scan_tree
+from ddss.publish.privacy import scan_text, scan_tree
 import pyarrow as pa
 
-from ddss.publish import neutralise, neutralise_column
+from ddss.publish.publisher import neutralise, neutralise_column
 
 
 def test_scanner_finds_citizen_ids_phones_and_emails():

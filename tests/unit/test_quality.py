@@ -4,8 +4,8 @@ is quarantined (no 200-row cap); the counts agree with GX's own engine."""
 import duckdb
 import pytest
 
-from ddss.contracts import load_contracts
-from ddss.quality import SuiteError, _evaluate, compile_suite, load_suite
+from ddss.data_contracts import load_contracts
+from ddss.quality.gate import SuiteError, _evaluate, compile_suite, load_suite
 
 
 def _suite(expectations, name="t"):
@@ -75,7 +75,7 @@ def test_each_rule_type_matches_a_hand_written_query(con, cfg):
 
 
 def test_a_rule_over_its_mostly_threshold_blocks_and_table_rules_report(con, cfg):
-    from ddss import quality
+    from ddss.quality import gate as quality
 
     suite = _suite([
         {"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 5000}},

@@ -1,7 +1,8 @@
 """The pre-2025 ward crosswalk: complete, consistent with vietnam-provinces, and rebuilt from
 its source exactly as committed."""
 
-from ddss.reference import LEGACY_WARDS, build_legacy_wards, legacy_wards, legacy_wards_csv, wards
+from ddss.reference.wards import LEGACY_WARDS, legacy_wards, wards
+from ddss_demo.crosswalk import build_legacy_wards, legacy_wards_csv
 
 
 def test_the_committed_crosswalk_is_what_its_source_builds():

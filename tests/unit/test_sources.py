@@ -5,13 +5,13 @@ import random
 
 import pytest
 
-from ddss import validators
-from ddss.api_server import ApiServer
+from ddss.transform import validators
+from ddss_demo.api_server import ApiServer
 from ddss.errors import FileRejected
 
 
 def _contract(cfg):
-    from ddss.contracts import load_contracts
+    from ddss.data_contracts import load_contracts
 
     return load_contracts(cfg)["etax_mobile_accounts"]
 
@@ -19,8 +19,8 @@ def _contract(cfg):
 def test_the_api_is_fetched_page_by_page_into_one_landing_file_and_not_loaded_twice(cfg, tmp_path):
     import dataclasses
 
-    from ddss import http_source
-    from ddss.extract import extract
+    from ddss.ingest import http_source
+    from ddss.ingest.extract import extract
 
     records = [{"ma_phuong_xa": f"{i:05d}", "ky_bao_cao": "2022-07", "so_tai_khoan": i} for i in range(1234)]
     (tmp_path / "api" / "hanoi_tax" / "etax-mobile").mkdir(parents=True)
@@ -40,7 +40,7 @@ def test_the_api_is_fetched_page_by_page_into_one_landing_file_and_not_loaded_tw
 def test_an_api_that_does_not_add_up_to_its_declared_total_is_refused(cfg, monkeypatch):
     import dataclasses
 
-    from ddss import http_source
+    from ddss.ingest import http_source
 
     pages = {"periods": {"periods": ["2022-07"]},
              "page": {"period": "2022-07", "page": 1, "total": 126, "data": [{"ma_phuong_xa": "00070"}], "next": None}}
@@ -55,7 +55,7 @@ def test_an_api_that_does_not_add_up_to_its_declared_total_is_refused(cfg, monke
 def test_an_unreachable_api_is_reported_and_nothing_is_lost(cfg):
     import dataclasses
 
-    from ddss.extract import extract
+    from ddss.ingest.extract import extract
 
     cfg = dataclasses.replace(cfg, api_url="http://127.0.0.1:9")  # nothing listens on port 9
     report = extract("r1", cfg, ["etax_mobile_accounts"])
@@ -66,7 +66,7 @@ def test_an_unreachable_api_is_reported_and_nothing_is_lost(cfg):
 def test_tax_codes_agree_with_python_stdnum():
     from stdnum.vn import mst
 
-    from ddss.feeds import tax_code
+    from ddss_demo.feeds import tax_code
 
     rng = random.Random(7)
     codes = [tax_code(rng, "01") for _ in range(300)]
@@ -106,4 +106,4 @@ def test_the_validators_are_sql_functions_on_dbt_connections(cfg):
                        " vn_citizen_id_problem('001090123456', date '1990-05-01', true)").fetchone() == (
         True, "+84912345678", "century_sex")
     profiles = (cfg.dbt_project_dir / "profiles.yml").read_text("utf-8")
-    assert "ddss.dbt_udfs" in profiles
+    assert "ddss.transform.dbt_udfs" in profiles

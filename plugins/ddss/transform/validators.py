@@ -1,6 +1,6 @@
 """Vietnamese validators, one definition each, used by dbt staging on every dataset.
 
-They are registered as DuckDB functions on dbt's connections (``ddss.dbt_udfs``, a
+They are registered as DuckDB functions on dbt's connections (``ddss.transform.dbt_udfs``, a
 dbt-duckdb plugin) and on the pipeline's own (``register``), so a staging model calls
 ``vn_tax_code_valid(tax_code)`` like any SQL function and the quality suites check the
 resulting columns. The rules come from the reference libraries, not re-typed tables:

@@ -16,9 +16,13 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlparse
+
+from ddss.settings import Settings
 
 SEGMENT = re.compile(r"^[a-z0-9_-]+$")
 PERIOD = re.compile(r"^\d{4}(-\d{2})?$")
@@ -107,3 +111,15 @@ class ApiServer:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+@contextmanager
+def serve_generated_feeds(cfg: Settings) -> Iterator[str | None]:
+    """The ``ddss.source_services`` entry point: serves ``<landing>/_http`` (what ``ddss
+    generate`` wrote) while the block runs, and yields its URL; None when there is none."""
+    root = cfg.landing_dir / "_http"
+    if not root.is_dir():
+        yield None
+        return
+    with ApiServer(root) as url:
+        yield url

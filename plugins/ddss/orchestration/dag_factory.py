@@ -50,7 +50,7 @@ def department_dags(department: str, datasets: list[str], doc_md: str, schedule:
     def extract_pipeline():
         @task(outlets=assets)
         def extract(run_id=None) -> dict:
-            from ddss.pipeline import extract_step
+            from ddss.orchestration.pipeline import extract_step
 
             return extract_step(run_id, department)
 
@@ -64,26 +64,26 @@ def department_dags(department: str, datasets: list[str], doc_md: str, schedule:
     def transform_pipeline():
         @task
         def stage() -> None:
-            from ddss.pipeline import stage_step
+            from ddss.orchestration.pipeline import stage_step
 
             stage_step(department=department)
 
         @task
         def validate(run_id=None, logical_date=None, dag_run=None) -> dict:
-            from ddss.pipeline import validate_step
+            from ddss.orchestration.pipeline import validate_step
 
             # Freshness (sống) is judged as of the run's date, not the wall clock.
             return validate_step(run_id, department, as_of=_as_of(logical_date, dag_run))
 
         @task
         def build_marts() -> None:
-            from ddss.pipeline import marts_step
+            from ddss.orchestration.pipeline import marts_step
 
             marts_step(department=department)
 
         @task(outlets=[PORTAL])
         def publish(run_id=None) -> dict:
-            from ddss.pipeline import publish_step
+            from ddss.orchestration.pipeline import publish_step
 
             return publish_step(run_id)
 

@@ -18,8 +18,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Callable
 
-from ddss.contracts import Contract
-from ddss.reference import wards_of
+from ddss.data_contracts import Contract
+from ddss.reference.wards import wards_of
 
 HANOI = "01"
 MONTHS_2022 = [f"2022-{m:02d}" for m in range(1, 8)]

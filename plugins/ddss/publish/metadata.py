@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from ddss.contracts import Contract
+from ddss.data_contracts import Contract
 
 LICENCES = {"CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/"}
 FREQUENCY = {  # EU frequency vocabulary, used by DCAT-AP

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from ddss.contracts import Contract
+from ddss.data_contracts import Contract
 
 
 @dataclass

@@ -30,9 +30,9 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from ddss.contracts import Contract, source_contracts
+from ddss.data_contracts import Contract, source_contracts
 from ddss.errors import FileRejected, Problem
-from ddss.reference import load_reference_tables
+from ddss.reference.wards import load_reference_tables
 from ddss.settings import Settings, load_settings
 from ddss.warehouse import connect
 
@@ -522,7 +522,7 @@ def extract(run_id: str, cfg: Settings | None = None, datasets: list[str] | None
     contracts = [c for c in source_contracts(cfg) if datasets is None or c.id in datasets]
     by_id = {c.id: c for c in contracts}
     report = ExtractReport(run_id=run_id)
-    from ddss.http_source import fetch
+    from ddss.ingest.http_source import fetch
 
     for contract in contracts:
         if contract.source.kind == "http":

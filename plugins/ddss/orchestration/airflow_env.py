@@ -74,7 +74,7 @@ def department_test(department: str, logical_date: str, env: dict[str, str]) -> 
     """A department's two DAGs as the scheduler would chain them: ``<department>__extract``,
     then ``<department>`` (which the raw assets trigger). `dags test` runs without a
     scheduler, so the asset-triggered run is started here, with the same logical date."""
-    from ddss.dag_factory import EXTRACT_SUFFIX
+    from ddss.orchestration.dag_factory import EXTRACT_SUFFIX
 
     outputs = []
     for dag_id in (f"{department}{EXTRACT_SUFFIX}", department):

@@ -3,7 +3,7 @@
 
 from dbt.adapters.duckdb.plugins import BasePlugin
 
-from ddss import validators
+from ddss.transform import validators
 
 
 class Plugin(BasePlugin):

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from ddss.contracts import load_contracts, source_contracts
+from ddss.data_contracts import load_contracts, source_contracts
 from ddss.errors import Problem
 from ddss.settings import Settings, load_settings
 
@@ -20,7 +20,7 @@ def department_datasets(department: str | None, cfg: Settings) -> list[str]:
 
 
 def extract_step(run_id: str, department: str | None = None, cfg: Settings | None = None) -> dict:
-    from ddss.extract import extract
+    from ddss.ingest.extract import extract
 
     cfg = cfg or load_settings()
     report = extract(run_id, cfg, department_datasets(department, cfg))
@@ -32,7 +32,7 @@ def extract_step(run_id: str, department: str | None = None, cfg: Settings | Non
 
 
 def stage_step(cfg: Settings | None = None, department: str | None = None) -> None:
-    from ddss.transform import build_staging
+    from ddss.transform.dbt_runner import build_staging
 
     build_staging(cfg, department)
 
@@ -49,8 +49,8 @@ def rejected_files(run_id: str, cfg: Settings) -> list[Problem]:
 
 def validate_step(run_id: str, department: str | None = None, cfg: Settings | None = None,
                   as_of: date | None = None) -> dict:
-    from ddss.quality import validate
-    from ddss.report import write_reports
+    from ddss.quality.gate import validate
+    from ddss.quality.report import write_reports
 
     cfg = cfg or load_settings()
     outcomes = [validate(d, run_id, cfg, as_of) for d in department_datasets(department, cfg)]
@@ -78,13 +78,13 @@ def validate_step(run_id: str, department: str | None = None, cfg: Settings | No
 
 
 def marts_step(cfg: Settings | None = None, department: str | None = None) -> None:
-    from ddss.transform import build_marts
+    from ddss.transform.dbt_runner import build_marts
 
     build_marts(cfg, department)
 
 
 def publish_step(run_id: str, cfg: Settings | None = None) -> dict:
-    from ddss.publish import publish
+    from ddss.publish.publisher import publish
 
     publication = publish(run_id, cfg)
     return {"version": publication.version, "path": str(publication.path),

@@ -1,7 +1,7 @@
 """The quality gate: Great Expectations suites, evaluated in one DuckDB pass.
 
 Why not GX's own SQL execution engine? On DuckDB it fails as shipped (IndexError in
-``resolve_metric_bundle``; see ``ddss.gx_duckdb`` for the cause and a fix), it caps the
+``resolve_metric_bundle``; see ``ddss.quality.gx_duckdb`` for the cause and a fix), it caps the
 unexpected rows it returns at 200, and it runs one query per metric. Stewards need *every*
 failing row with its file and spreadsheet row number, so the gate:
 
@@ -13,7 +13,7 @@ failing row with its file and spreadsheet row number, so the gate:
    (row, rule) to ``quality.quarantine`` — no cap — with the criterion and both messages;
 4. returns a GX ``ExpectationSuiteValidationResult`` built from those counts.
 
-``tests/unit/test_gx_conformance.py`` runs the real GX engine (``ddss.gx_duckdb``) on the
+``tests/unit/test_gx_conformance.py`` runs the real GX engine (``ddss.quality.gx_duckdb``) on the
 same tables and asserts that both agree expectation by expectation.
 """
 
@@ -28,9 +28,9 @@ from typing import Any
 
 import pyarrow as pa
 
-from ddss.contracts import IDENTIFIER, Contract, load_contracts
+from ddss.data_contracts import IDENTIFIER, Contract, load_contracts
 from ddss.errors import Problem
-from ddss.freshness import freshness
+from ddss.quality.freshness import freshness
 from ddss.settings import Settings, load_settings
 from ddss.warehouse import connect, first_row, table_exists
 

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import duckdb
 
-from ddss.contracts import load_contracts
+from ddss.data_contracts import load_contracts
 from ddss.errors import FileRejected
-from ddss.extract import ArchivedFile, load_file, sha256_of
-from ddss.reference import load_reference_tables
+from ddss.ingest.extract import ArchivedFile, load_file, sha256_of
+from ddss.reference.wards import load_reference_tables
 from ddss.settings import Settings, load_settings
 from ddss.warehouse import connect, table_exists
 
@@ -65,9 +65,9 @@ def _copy_reference(cfg: Settings, scratch: Settings, dataset: str, notes: list[
 
 
 def check_file(path: Path, dataset: str, cfg: Settings | None = None) -> CheckResult:
-    from ddss.quality import validate
-    from ddss.report import quarantine_rows
-    from ddss.transform import run_dbt
+    from ddss.quality.gate import validate
+    from ddss.quality.report import quarantine_rows
+    from ddss.transform.dbt_runner import run_dbt
 
     cfg = cfg or load_settings()
     contracts = load_contracts(cfg)

@@ -34,10 +34,10 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from ddss import metadata, portal
-from ddss.contracts import Contract, load_contracts
+from ddss.publish import metadata, portal
+from ddss.data_contracts import Contract, load_contracts
 from ddss.errors import Problem, PublicationBlocked
-from ddss.privacy import scan_tree
+from ddss.publish.privacy import scan_tree
 from ddss.settings import Settings, load_settings
 from ddss.warehouse import connect, first_row
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from ddss.metadata import Context
+from ddss.publish.metadata import Context
 
 PERIODS = {"P1D": "Hằng ngày / daily", "P1W": "Hằng tuần / weekly", "P1M": "Hằng tháng / monthly",
            "P3M": "Hằng quý / quarterly", "P1Y": "Hằng năm / yearly"}
@@ -17,7 +17,7 @@ CRITERIA = {"dung": "Đúng / correct", "du": "Đủ / complete", "sach": "Sạc
 
 
 def _env() -> Environment:
-    return Environment(loader=PackageLoader("ddss", "templates"), autoescape=select_autoescape())
+    return Environment(loader=PackageLoader("ddss.publish", "templates"), autoescape=select_autoescape())
 
 
 def _sha(path: Path) -> str:

@@ -16,8 +16,8 @@ from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from ddss.contracts import Contract, load_contracts
-from ddss.reference import wards_of
+from ddss.data_contracts import Contract, load_contracts
+from ddss.reference.wards import wards_of
 from ddss.settings import Settings
 
 # Seed 004: Tuyên Quang public administration service centre, 1 Jan – 31 Jul 2022.
@@ -411,7 +411,7 @@ def generate(out: Path, seed: int = 2022, scale: float = 1.0, cfg: Settings | No
         files.append(teams_file)
         defects.extend(team_defects)
 
-    from ddss.feeds import generate_all
+    from ddss_demo.feeds import generate_all
 
     feed, other_expected = generate_all(out, seed, scale, contracts, departments)
     files.extend(feed.files)
@@ -433,7 +433,7 @@ def generate(out: Path, seed: int = 2022, scale: float = 1.0, cfg: Settings | No
             "team_members": int(round(TEAM_MEMBERS * scale)),
             **other_expected,
         },
-        # Served by the departments' HTTP APIs (ddss.api_server), fetched into the landing folder.
+        # Served by the departments' HTTP APIs (ddss_demo.api_server), fetched into the landing folder.
         "http": sorted(str(p.relative_to(out)) for p in (out / "_http").rglob("*.json")),
         "defects": [asdict(d) for d in defects],
         # File-level: sent after the period's deadline (sống), by the file's modification time.

@@ -19,7 +19,7 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode
 
-from ddss.contracts import Contract
+from ddss.data_contracts import Contract
 from ddss.errors import FileRejected, Problem
 from ddss.settings import Settings
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from ddss.contracts import load_contracts
+from ddss.data_contracts import load_contracts
 from ddss.errors import Problem
-from ddss.quality import Outcome
+from ddss.quality.gate import Outcome
 from ddss.settings import Settings, load_settings
 from ddss.warehouse import connect
 
@@ -41,7 +41,7 @@ def quarantine_rows(con, dataset: str, headers: dict[str, str]) -> list[dict]:
 
 def _data_docs(run_id: str, outcomes: list[Outcome], folder: Path) -> dict:
     """GX Data Docs beside the report; a failure to render them never loses the report."""
-    from ddss import data_docs
+    from ddss.quality import data_docs
 
     try:
         index = data_docs.build(run_id, outcomes, folder)
@@ -56,7 +56,7 @@ def write_reports(run_id: str, outcomes: list[Outcome], rejected: list[Problem],
     """Write one report per department; return {department: path of index.html}."""
     cfg = cfg or load_settings()
     contracts = load_contracts(cfg)
-    env = Environment(loader=PackageLoader("ddss", "templates"), autoescape=select_autoescape())
+    env = Environment(loader=PackageLoader("ddss.quality", "templates"), autoescape=select_autoescape())
     by_department: dict[str, list[Outcome]] = {}
     for outcome in outcomes:
         by_department.setdefault(contracts[outcome.dataset].department.id, []).append(outcome)
