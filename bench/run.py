@@ -48,12 +48,12 @@ def one_size(rows: int, root: Path) -> dict:
     import great_expectations  # noqa: F401  (import time is not validation time)
 
     from ddss.ingest.extract import extract
-    from ddss_demo.generate import generate
-    from ddss.quality.gx_duckdb import validate_with_gx
     from ddss.publish.publisher import publish
     from ddss.quality.gate import compile_suite, floor_sql, load_suite, validate
+    from ddss.quality.gx_duckdb import validate_with_gx
     from ddss.settings import workspace_settings
     from ddss.transform.dbt_runner import build_marts, build_staging
+    from ddss_demo.generate import generate
 
     cfg = workspace_settings(root)
     generated = min(rows, GENERATED_MAX // 2) if rows > GENERATED_MAX else rows
@@ -76,7 +76,9 @@ def one_size(rows: int, root: Path) -> dict:
     result["validate_s"] = best_of(3, lambda: validate("admin_procedure_dossiers", "bench", cfg))
 
     suite = load_suite("admin_procedure_dossiers", cfg)
-    query = floor_sql('staging."stg_tuyen_quang_pasc__admin_procedure_dossiers"', compile_suite(suite))
+    query = floor_sql(
+        'staging."stg_tuyen_quang_pasc__admin_procedure_dossiers"', compile_suite(suite)
+    )
 
     def floor():
         con = duckdb.connect(str(cfg.warehouse_path), read_only=True)
@@ -96,10 +98,14 @@ def one_size(rows: int, root: Path) -> dict:
 
     # Last: GX's engine keeps the DuckDB file open in this process afterwards.
     con = duckdb.connect(str(cfg.warehouse_path))
-    con.execute("create or replace table main.candidate as "
-                "select * from staging.stg_tuyen_quang_pasc__admin_procedure_dossiers").fetchall()
+    con.execute(
+        "create or replace table main.candidate as "
+        "select * from staging.stg_tuyen_quang_pasc__admin_procedure_dossiers"
+    ).fetchall()
     con.close()
-    result["gx_engine_s"] = best_of(1, lambda: validate_with_gx(cfg.warehouse_path, "candidate", suite))
+    result["gx_engine_s"] = best_of(
+        1, lambda: validate_with_gx(cfg.warehouse_path, "candidate", suite)
+    )
     return result
 
 
@@ -178,30 +184,44 @@ def _replicated(cfg, rows: int, generated: int, result: dict) -> dict:
     # Validation in its own process: its peak RSS is the gate's memory, not the bench's.
     code = VALIDATE_ALONE
     tests = str(Path(__file__).resolve().parents[1] / "tests")
-    out = subprocess.run([sys.executable, "-c", code, tests, str(cfg.warehouse_path.parents[2])],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code, tests, str(cfg.warehouse_path.parents[2])],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     line = next(l for l in out.stdout.splitlines() if l.startswith("RESULT"))
     _, seconds, rss, checked, failed, base = line.split()
-    result.update({"validate_s": float(seconds), "validate_peak_rss_mb": float(rss), "imports_rss_mb": float(base),
-                   "rows_checked": int(checked), "rows_quarantined": int(failed),
-                   "floor_s": _floor(cfg), "pandas_mb": _pandas_bytes(cfg, rows) / 2**20,
-                   "replicated_from": actual})
+    result.update(
+        {
+            "validate_s": float(seconds),
+            "validate_peak_rss_mb": float(rss),
+            "imports_rss_mb": float(base),
+            "rows_checked": int(checked),
+            "rows_quarantined": int(failed),
+            "floor_s": _floor(cfg),
+            "pandas_mb": _pandas_bytes(cfg, rows) / 2**20,
+            "replicated_from": actual,
+        }
+    )
     return result
 
 
 def report(r: dict) -> str:
     n = r["rows"]
     if "replicated_from" in r:
-        return "\n".join([
-            f"rows={n:,}  (the {r['replicated_from']:,}-row candidate built by the pipeline, copied in DuckDB)",
-            f"  validation  {n / r['validate_s']:>12,.0f} rows/s  ({r['validate_s']:.2f} s; "
-            f"{r['rows_checked']:,} rows checked, {r['rows_quarantined']:,} quarantined)",
-            f"  floor (one SQL pass, same checks) {r['floor_s']:.2f} s",
-            f"  ratio validation / floor = {r['validate_s'] / r['floor_s']:.2f}x   (target <= 2x)",
-            f"  memory added by validation {r['validate_peak_rss_mb']:,.0f} MB (peak RSS over the "
-            f"{r['imports_rss_mb']:,.0f} MB of imports); the same rows in pandas {r['pandas_mb']:,.0f} MB "
-            f"(ratio {r['validate_peak_rss_mb'] / r['pandas_mb']:.2f})",
-        ])
+        return "\n".join(
+            [
+                f"rows={n:,}  (the {r['replicated_from']:,}-row candidate built by the pipeline, copied in DuckDB)",
+                f"  validation  {n / r['validate_s']:>12,.0f} rows/s  ({r['validate_s']:.2f} s; "
+                f"{r['rows_checked']:,} rows checked, {r['rows_quarantined']:,} quarantined)",
+                f"  floor (one SQL pass, same checks) {r['floor_s']:.2f} s",
+                f"  ratio validation / floor = {r['validate_s'] / r['floor_s']:.2f}x   (target <= 2x)",
+                f"  memory added by validation {r['validate_peak_rss_mb']:,.0f} MB (peak RSS over the "
+                f"{r['imports_rss_mb']:,.0f} MB of imports); the same rows in pandas {r['pandas_mb']:,.0f} MB "
+                f"(ratio {r['validate_peak_rss_mb'] / r['pandas_mb']:.2f})",
+            ]
+        )
     dbt = r["dbt_staging_s"] + r["dbt_marts_s"]
     lines = [
         f"rows={n:,}  (generate {r['generate_s']:.1f} s, peak RSS {r['peak_rss_mb']:.0f} MB)",
@@ -223,11 +243,15 @@ def main() -> None:
             print("RESULT" + json.dumps(one_size(int(sys.argv[2]), Path(tmp))))
         sys.stdout.flush()
         os._exit(0)
-    sizes = [int(float(s)) for s in os.environ.get("BENCH_SIZES", "100000,1000000,10000000").split(",")]
+    sizes = [
+        int(float(s)) for s in os.environ.get("BENCH_SIZES", "100000,1000000,10000000").split(",")
+    ]
     print(f"ddss bench on {os.cpu_count()} cores; each size in its own process")
     results = []
     for size in sizes:
-        out = subprocess.run([sys.executable, __file__, "--one", str(size)], capture_output=True, text=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--one", str(size)], capture_output=True, text=True
+        )
         line = next((l for l in out.stdout.splitlines() if l.startswith("RESULT")), None)
         if line is None:
             print(out.stdout[-3000:], out.stderr[-3000:])

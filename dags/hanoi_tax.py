@@ -22,4 +22,6 @@ Writing tasks share the `duckdb_writer` pool (one slot): DuckDB allows one write
 # extract updates), wired by ddss.orchestration.dag_factory.
 from ddss.orchestration.dag_factory import department_dags
 
-extract_dag, dag = department_dags("hanoi_tax", ['taxpayer_e_services', 'etax_mobile_accounts'], __doc__)
+extract_dag, dag = department_dags(
+    "hanoi_tax", ["taxpayer_e_services", "etax_mobile_accounts"], __doc__
+)

@@ -22,4 +22,4 @@ Writing tasks share the `duckdb_writer` pool (one slot): DuckDB allows one write
 # extract updates), wired by ddss.orchestration.dag_factory.
 from ddss.orchestration.dag_factory import department_dags
 
-extract_dag, dag = department_dags("hanoi_transport", ['cashless_parking_payments'], __doc__)
+extract_dag, dag = department_dags("hanoi_transport", ["cashless_parking_payments"], __doc__)

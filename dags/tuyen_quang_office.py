@@ -22,4 +22,6 @@ Writing tasks share the `duckdb_writer` pool (one slot): DuckDB allows one write
 # extract updates), wired by ddss.orchestration.dag_factory.
 from ddss.orchestration.dag_factory import department_dags
 
-extract_dag, dag = department_dags("tuyen_quang_office", ['e_documents'], __doc__, schedule="@yearly", start=(2021, 1, 1))
+extract_dag, dag = department_dags(
+    "tuyen_quang_office", ["e_documents"], __doc__, schedule="@yearly", start=(2021, 1, 1)
+)

@@ -25,4 +25,6 @@ Writing tasks share the `duckdb_writer` pool (one slot): DuckDB allows one write
 # extract updates), wired by ddss.orchestration.dag_factory.
 from ddss.orchestration.dag_factory import department_dags
 
-extract_dag, dag = department_dags("tuyen_quang_pasc", ["admin_procedure_dossiers", "online_public_services"], __doc__)
+extract_dag, dag = department_dags(
+    "tuyen_quang_pasc", ["admin_procedure_dossiers", "online_public_services"], __doc__
+)

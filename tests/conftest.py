@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ddss_demo.generate import generate
 from ddss.settings import Settings, load_settings, workspace_settings
+from ddss_demo.generate import generate
 
 REPO = Path(__file__).resolve().parents[1]
 # The demo's reference date: after the deadline (10 Aug) of the feeds' last month, July 2022.

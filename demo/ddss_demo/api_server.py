@@ -77,10 +77,25 @@ def _handler(root: Path):
             rows = records(folder / f"{period}.json")
             start = (page - 1) * size
             more = start + size < len(rows)
-            next_url = (f"/api/{parts[1]}/{parts[2]}?"
-                        + urlencode({"period": period, "page": page + 1, "page_size": size})) if more else None
-            return self._send(200, {"period": period, "page": page, "page_size": size,
-                                    "total": len(rows), "data": rows[start:start + size], "next": next_url})
+            next_url = (
+                (
+                    f"/api/{parts[1]}/{parts[2]}?"
+                    + urlencode({"period": period, "page": page + 1, "page_size": size})
+                )
+                if more
+                else None
+            )
+            return self._send(
+                200,
+                {
+                    "period": period,
+                    "page": page,
+                    "page_size": size,
+                    "total": len(rows),
+                    "data": rows[start : start + size],
+                    "next": next_url,
+                },
+            )
 
     return Handler
 

@@ -69,7 +69,9 @@ def demo(
             log_path.write_text("\n".join(outputs), "utf-8")
             if state != "success":
                 typer.echo(output[-4000:], err=True)
-                typer.echo(f"DAG {department} ended in state '{state}'; full log: {log_path}", err=True)
+                typer.echo(
+                    f"DAG {department} ended in state '{state}'; full log: {log_path}", err=True
+                )
                 raise typer.Exit(1)
     _print_where(cfg, log_path)
 
@@ -123,7 +125,9 @@ def _print_where(cfg: Settings, log_path: Path) -> None:
         if "derived_from" in q:
             typer.echo(f"  {dataset}: derived from {', '.join(q['derived_from'])}")
         else:
-            typer.echo(f"  {dataset}: {q['rows_checked']} rows checked, {q['rows_quarantined']} quarantined")
+            typer.echo(
+                f"  {dataset}: {q['rows_checked']} rows checked, {q['rows_quarantined']} quarantined"
+            )
     for department, card in quality["departments"].items():
         scores = ", ".join(f"{k} {v}" for k, v in card["scores"].items())
         typer.echo(f"  bảng điểm / scorecard {department}: {scores}")

@@ -49,15 +49,21 @@ def build_legacy_wards() -> list[dict]:
             " province from admin_units_legacy"
         ):
             old_units[key].append((code, name, district, province))
-        their_new = {(p, k): (p, name) for p, k, name in db.execute(
-            "select provinceKey, wardKey, ward from admin_units")}
-        province_codes = dict(db.execute("select distinct provinceKey, provinceCode from admin_units"))
+        their_new = {
+            (p, k): (p, name)
+            for p, k, name in db.execute("select provinceKey, wardKey, ward from admin_units")
+        }
+        province_codes = dict(
+            db.execute("select distinct provinceKey, provinceCode from admin_units")
+        )
     finally:
         db.close()
 
     # Their new wards -> vietnam-provinces' codes, by exact name, else by unaccented name
     # when that is unique in the province (spellings such as Thuỷ/Thủy differ).
-    by_name = {(w.province_code, unicodedata.normalize("NFC", w.name).lower()): w.code for w in wards()}
+    by_name = {
+        (w.province_code, unicodedata.normalize("NFC", w.name).lower()): w.code for w in wards()
+    }
     by_key = defaultdict(list)
     for w in wards():
         by_key[(w.province_code, _name_key(w.name))].append(w.code)
@@ -81,9 +87,13 @@ def build_legacy_wards() -> list[dict]:
             if code in current:
                 continue
             rows[code] = {
-                "old_code": code, "old_name": name, "old_district": district,
-                "old_province": province, "province_code": province_codes[province_key],
-                "new_code": targets[0] if mapping == "whole" else "", "mapping": mapping,
+                "old_code": code,
+                "old_name": name,
+                "old_district": district,
+                "old_province": province,
+                "province_code": province_codes[province_key],
+                "new_code": targets[0] if mapping == "whole" else "",
+                "mapping": mapping,
                 "candidates": " ".join(targets) if mapping == "split" else "",
             }
 

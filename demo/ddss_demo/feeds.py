@@ -13,10 +13,10 @@ import csv
 import json
 import random
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Callable
 
 from ddss.data_contracts import Contract
 from ddss.reference.wards import wards_of
@@ -25,8 +25,28 @@ HANOI = "01"
 MONTHS_2022 = [f"2022-{m:02d}" for m in range(1, 8)]
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô", "Dương", "Lý"]
 MIDDLE = ["Văn", "Thị", "Đức", "Minh", "Thu", "Quang", "Ngọc", "Hữu", "Thanh", "Xuân"]
-GIVEN = ["An", "Bình", "Chi", "Dũng", "Giang", "Hà", "Hùng", "Lan", "Linh", "Nam", "Phương", "Tú",
-         "Hải", "Hằng", "Khoa", "Mai", "Quân", "Sơn", "Trang", "Yến"]
+GIVEN = [
+    "An",
+    "Bình",
+    "Chi",
+    "Dũng",
+    "Giang",
+    "Hà",
+    "Hùng",
+    "Lan",
+    "Linh",
+    "Nam",
+    "Phương",
+    "Tú",
+    "Hải",
+    "Hằng",
+    "Khoa",
+    "Mai",
+    "Quân",
+    "Sơn",
+    "Trang",
+    "Yến",
+]
 STREETS = ["Hàng Bạc", "Kim Mã", "Láng Hạ", "Giải Phóng", "Hàng Gai", "Thụy Khuê", "Tràng Thi"]
 
 
@@ -43,6 +63,7 @@ class Defect:
 @dataclass
 class Spec:
     """One kind of defect: what it breaks and how it is made from a clean template row."""
+
     kind: str
     column: str | None
     criterion: str
@@ -70,7 +91,7 @@ def person(rng: random.Random) -> dict:
         "birth_date": born,
         "female": female,
         "phone": f"0{rng.choice(['32', '35', '36', '38', '70', '77', '86', '90', '91', '94', '96', '98'])}"
-                 f"{rng.randint(0, 9_999_999):07d}",
+        f"{rng.randint(0, 9_999_999):07d}",
     }
 
 
@@ -79,7 +100,7 @@ def tax_code(rng: random.Random, prefix: str, used: set[str] | None = None) -> s
     weights = (31, 29, 23, 19, 17, 13, 7, 5, 3)
     while True:
         body = prefix + "".join(rng.choice("0123456789") for _ in range(9 - len(prefix)))
-        check = 10 - sum(w * int(d) for w, d in zip(weights, body)) % 11
+        check = 10 - sum(w * int(d) for w, d in zip(weights, body, strict=False)) % 11
         code = body + str(check)
         if check < 10 and body[2:9] != "0000000" and (used is None or code not in used):
             if used is not None:
@@ -121,10 +142,22 @@ def _cells(row: dict, contract: Contract, typed: bool) -> list:
     return out
 
 
-def emit(out: Path, contract: Contract, files: dict[str, list[dict]], specs: list[Spec],
-         rng: random.Random, per_kind: int, key: str, feed: Feed, *, fmt: str = "csv",
-         encoding: str = "utf-8", delimiter: str = ",", title: str | None = None,
-         controls: list[str] | None = None) -> None:
+def emit(
+    out: Path,
+    contract: Contract,
+    files: dict[str, list[dict]],
+    specs: list[Spec],
+    rng: random.Random,
+    per_kind: int,
+    key: str,
+    feed: Feed,
+    *,
+    fmt: str = "csv",
+    encoding: str = "utf-8",
+    delimiter: str = ",",
+    title: str | None = None,
+    controls: list[str] | None = None,
+) -> None:
     """Insert the defects into each file's rows and write the files (or API pages)."""
     names = list(files)
     for index, name in enumerate(names):
@@ -136,8 +169,11 @@ def emit(out: Path, contract: Contract, files: dict[str, list[dict]], specs: lis
                 continue
             for _ in range(per_kind):
                 serial += 1
-                candidates = [i for i, (r, d) in enumerate(lines)
-                              if d is None and (spec.where is None or spec.where(r))]
+                candidates = [
+                    i
+                    for i, (r, d) in enumerate(lines)
+                    if d is None and (spec.where is None or spec.where(r))
+                ]
                 at = rng.choice(candidates)
                 template = lines[at][0]
                 row = spec.make(dict(template), rng, serial)
@@ -150,9 +186,17 @@ def emit(out: Path, contract: Contract, files: dict[str, list[dict]], specs: lis
         path.parent.mkdir(parents=True, exist_ok=True)
         first = 2
         if fmt == "json":
-            records = [{c.header: v for c, v in zip(contract.columns, _cells(r, contract, True))
-                        if v is not None} for r, _ in lines]
-            feed.api[f"{contract.source.endpoint}/{name.rsplit('_', 1)[1].removesuffix('.json')}.json"] = records
+            records = [
+                {
+                    c.header: v
+                    for c, v in zip(contract.columns, _cells(r, contract, True), strict=False)
+                    if v is not None
+                }
+                for r, _ in lines
+            ]
+            feed.api[
+                f"{contract.source.endpoint}/{name.rsplit('_', 1)[1].removesuffix('.json')}.json"
+            ] = records
         elif fmt == "xlsx":
             from openpyxl import Workbook
 
@@ -184,15 +228,28 @@ def emit(out: Path, contract: Contract, files: dict[str, list[dict]], specs: lis
                 sums[column] = str(total)
             stem = name.rsplit(".", 1)[0]
             (path.parent / f"{stem}{contract.source.control_suffix}").write_text(
-                json.dumps({"file": name, "row_count": len(lines), "sums": sums}, ensure_ascii=False, indent=1),
-                "utf-8")
+                json.dumps(
+                    {"file": name, "row_count": len(lines), "sums": sums},
+                    ensure_ascii=False,
+                    indent=1,
+                ),
+                "utf-8",
+            )
         if fmt != "json":
             feed.files.append(path)
         relative = f"{contract.department.landing_folder}/{name}"
         for i, (row, marker) in enumerate(lines):
             if marker:
-                feed.defects.append(Defect(relative, first + i, marker[1], marker[0], marker[2],
-                                           str(row.get(key)) if row.get(key) is not None else None))
+                feed.defects.append(
+                    Defect(
+                        relative,
+                        first + i,
+                        marker[1],
+                        marker[0],
+                        marker[2],
+                        str(row.get(key)) if row.get(key) is not None else None,
+                    )
+                )
 
 
 TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
@@ -231,9 +288,17 @@ def _period(month: str) -> str:
 
 
 # --- Tax department (Cục Thuế Hà Nội): JSON API -------------------------------------------
-TAX = {"enterprises": 5_000, "enterprises_e_filing": 4_975, "enterprises_e_payment": 4_956,
-       "enterprises_e_invoice": 4_958, "households": 5_000, "households_e_filing": 4_900,
-       "households_e_payment": 4_850, "households_e_invoice": 4_999, "inactive": 300}
+TAX = {
+    "enterprises": 5_000,
+    "enterprises_e_filing": 4_975,
+    "enterprises_e_payment": 4_956,
+    "enterprises_e_invoice": 4_958,
+    "households": 5_000,
+    "households_e_filing": 4_900,
+    "households_e_payment": 4_850,
+    "households_e_invoice": 4_999,
+    "inactive": 300,
+}
 ETAX_MOBILE_ACCOUNTS = 61_917
 
 
@@ -249,21 +314,43 @@ def taxpayers(out: Path, contract: Contract, rng: random.Random, scale: float, f
             rng.shuffle(c)
         return list(zip(*columns, strict=True))
 
-    for kind, prefix, count in (("doanh_nghiep", "01", n["enterprises"]), ("ho_kinh_doanh", "80", n["households"])):
+    for kind, prefix, count in (
+        ("doanh_nghiep", "01", n["enterprises"]),
+        ("ho_kinh_doanh", "80", n["households"]),
+    ):
         group = "enterprises" if kind == "doanh_nghiep" else "households"
-        for e_filing, e_payment, e_invoice in flags(count, n[f"{group}_e_filing"], n[f"{group}_e_payment"],
-                                                    n[f"{group}_e_invoice"]):
+        for e_filing, e_payment, e_invoice in flags(
+            count, n[f"{group}_e_filing"], n[f"{group}_e_payment"], n[f"{group}_e_invoice"]
+        ):
             p = person(rng)
-            rows.append({"tax_code": tax_code(rng, prefix, used), "taxpayer_type": kind, "ward_code": rng.choice(wards),
-                         "status": "dang_hoat_dong", "e_filing": e_filing, "e_payment": e_payment,
-                         "e_invoice": e_invoice, "representative_name": p["name"],
-                         "representative_phone": p["phone"]})
+            rows.append(
+                {
+                    "tax_code": tax_code(rng, prefix, used),
+                    "taxpayer_type": kind,
+                    "ward_code": rng.choice(wards),
+                    "status": "dang_hoat_dong",
+                    "e_filing": e_filing,
+                    "e_payment": e_payment,
+                    "e_invoice": e_invoice,
+                    "representative_name": p["name"],
+                    "representative_phone": p["phone"],
+                }
+            )
     for _ in range(n["inactive"]):
         p = person(rng)
-        rows.append({"tax_code": tax_code(rng, "01", used), "taxpayer_type": "doanh_nghiep",
-                     "ward_code": rng.choice(wards), "status": "ngung_hoat_dong", "e_filing": False,
-                     "e_payment": False, "e_invoice": False, "representative_name": p["name"],
-                     "representative_phone": p["phone"]})
+        rows.append(
+            {
+                "tax_code": tax_code(rng, "01", used),
+                "taxpayer_type": "doanh_nghiep",
+                "ward_code": rng.choice(wards),
+                "status": "ngung_hoat_dong",
+                "e_filing": False,
+                "e_payment": False,
+                "e_invoice": False,
+                "representative_name": p["name"],
+                "representative_phone": p["phone"],
+            }
+        )
     rng.shuffle(rows)
 
     def bad_check_digit(r, rng, s):
@@ -276,39 +363,97 @@ def taxpayers(out: Path, contract: Contract, rng: random.Random, scale: float, f
     fresh = iter(lambda: tax_code(rng, "01", used), None)
     specs = [
         Spec("duplicate_row", "tax_code", "sach", lambda r, rng, s: r),
-        Spec("invalid_tax_code", "tax_code", "dung", lambda r, rng, s: bad_check_digit({**r}, rng, s)),
-        Spec("unknown_ward_code", "ward_code", "dung",
-             lambda r, rng, s: {**r, "tax_code": next(fresh), "ward_code": "99999"}),
-        Spec("not_a_boolean", "e_filing", "dung", lambda r, rng, s: {**r, "tax_code": next(fresh), "e_filing": "có"}),
-        Spec("missing_required", "taxpayer_type", "du",
-             lambda r, rng, s: {**r, "tax_code": next(fresh), "taxpayer_type": None}),
-        Spec("pre_2025_ward_code_mapped", "ward_code", "song", legacy, in_place=True,
-         where=lambda r: r["ward_code"] == "00070"),
+        Spec(
+            "invalid_tax_code", "tax_code", "dung", lambda r, rng, s: bad_check_digit({**r}, rng, s)
+        ),
+        Spec(
+            "unknown_ward_code",
+            "ward_code",
+            "dung",
+            lambda r, rng, s: {**r, "tax_code": next(fresh), "ward_code": "99999"},
+        ),
+        Spec(
+            "not_a_boolean",
+            "e_filing",
+            "dung",
+            lambda r, rng, s: {**r, "tax_code": next(fresh), "e_filing": "có"},
+        ),
+        Spec(
+            "missing_required",
+            "taxpayer_type",
+            "du",
+            lambda r, rng, s: {**r, "tax_code": next(fresh), "taxpayer_type": None},
+        ),
+        Spec(
+            "pre_2025_ward_code_mapped",
+            "ward_code",
+            "song",
+            legacy,
+            in_place=True,
+            where=lambda r: r["ward_code"] == "00070",
+        ),
     ]
-    emit(out, contract, {f"{contract.source.file_prefix}_2022-07.json": rows}, specs, rng,
-         max(1, round(scale)), "tax_code", feed, fmt="json")
+    emit(
+        out,
+        contract,
+        {f"{contract.source.file_prefix}_2022-07.json": rows},
+        specs,
+        rng,
+        max(1, round(scale)),
+        "tax_code",
+        feed,
+        fmt="json",
+    )
     return {"taxpayers": n}
 
 
-def etax_mobile(out: Path, contract: Contract, rng: random.Random, scale: float, feed: Feed) -> dict:
+def etax_mobile(
+    out: Path, contract: Contract, rng: random.Random, scale: float, feed: Feed
+) -> dict:
     wards = [w.code for w in wards_of(HANOI)]
     total = int(round(ETAX_MOBILE_ACCOUNTS * scale))
-    rows = [{"ward_code": w, "period": "2022-07", "accounts": c}
-            for w, c in zip(wards, split_total(rng, total, len(wards), low=50), strict=True)]
-    specs = [
-        Spec("near_duplicate", "ward_code", "sach", lambda r, rng, s: {**r, "ward_code": str(int(r["ward_code"]))}),
-        # An extra correction line with a negative count (it is also a second row for its ward).
-        Spec("negative_count", "accounts", "dung", lambda r, rng, s: {**r, "accounts": -r["accounts"]}),
+    rows = [
+        {"ward_code": w, "period": "2022-07", "accounts": c}
+        for w, c in zip(wards, split_total(rng, total, len(wards), low=50), strict=True)
     ]
-    emit(out, contract, {f"{contract.source.file_prefix}_2022-07.json": rows}, specs, rng,
-         max(1, round(scale)), "ward_code", feed, fmt="json")
+    specs = [
+        Spec(
+            "near_duplicate",
+            "ward_code",
+            "sach",
+            lambda r, rng, s: {**r, "ward_code": str(int(r["ward_code"]))},
+        ),
+        # An extra correction line with a negative count (it is also a second row for its ward).
+        Spec(
+            "negative_count",
+            "accounts",
+            "dung",
+            lambda r, rng, s: {**r, "accounts": -r["accounts"]},
+        ),
+    ]
+    emit(
+        out,
+        contract,
+        {f"{contract.source.file_prefix}_2022-07.json": rows},
+        specs,
+        rng,
+        max(1, round(scale)),
+        "ward_code",
+        feed,
+        fmt="json",
+    )
     return {"etax_mobile_accounts": total}
 
 
 # --- Natural resources and environment: land registration, CSV with BOM + control totals ---
 LAND = {"dossiers": 5_000, "paid_via_portal": 4_053, "amount_via_portal": 46_218_500_000}
-PROCEDURES = ["Đăng ký biến động quyền sử dụng đất", "Cấp đổi Giấy chứng nhận", "Chuyển nhượng quyền sử dụng đất",
-              "Tặng cho quyền sử dụng đất", "Thừa kế quyền sử dụng đất"]
+PROCEDURES = [
+    "Đăng ký biến động quyền sử dụng đất",
+    "Cấp đổi Giấy chứng nhận",
+    "Chuyển nhượng quyền sử dụng đất",
+    "Tặng cho quyền sử dụng đất",
+    "Thừa kế quyền sử dụng đất",
+]
 
 
 def land(out: Path, contract: Contract, rng: random.Random, scale: float, feed: Feed) -> dict:
@@ -329,29 +474,84 @@ def land(out: Path, contract: Contract, rng: random.Random, scale: float, feed: 
             k += 1
         else:
             value = rng.randint(2, 40) * 500_000
-        rows.append({"dossier_id": f"HS-TNMT-{received:%y%m%d}-{i + 1:05d}", "ward_code": rng.choice(wards),
-                     "received_date": received, "procedure": rng.choice(PROCEDURES),
-                     "paid_via_portal": "Có" if via_portal else "Không", "amount_vnd": value,
-                     "applicant_name": p["name"], "applicant_id_number": p["citizen_id"],
-                     "parcel_address": f"Số {rng.randint(1, 200)} phố {rng.choice(STREETS)}"})
+        rows.append(
+            {
+                "dossier_id": f"HS-TNMT-{received:%y%m%d}-{i + 1:05d}",
+                "ward_code": rng.choice(wards),
+                "received_date": received,
+                "procedure": rng.choice(PROCEDURES),
+                "paid_via_portal": "Có" if via_portal else "Không",
+                "amount_vnd": value,
+                "applicant_name": p["name"],
+                "applicant_id_number": p["citizen_id"],
+                "parcel_address": f"Số {rng.randint(1, 200)} phố {rng.choice(STREETS)}",
+            }
+        )
     files: dict[str, list[dict]] = {}
     for r in rows:
         files.setdefault(f"dang_ky_dat_dai_{_month_of(r['received_date'])}.csv", []).append(r)
     specs = [
-        Spec("near_duplicate", "dossier_id", "sach", lambda r, rng, s: {**r, "dossier_id": near(r["dossier_id"], s)}),
-        Spec("unknown_ward_code", "ward_code", "dung",
-             lambda r, rng, s: {**r, "dossier_id": r["dossier_id"] + f"-X{s}", "ward_code": "99999"}),
-        Spec("pre_2025_ward_code_split", "ward_code", "dung",
-             lambda r, rng, s: {**r, "dossier_id": r["dossier_id"] + f"-X{s}", "ward_code": "00079"}),
-        Spec("impossible_date", "received_date", "dung",
-             lambda r, rng, s: {**r, "dossier_id": r["dossier_id"] + f"-X{s}", "received_date": "31/06/2022"}),
-        Spec("amount_not_a_number", "amount_vnd", "dung",
-             lambda r, rng, s: {**r, "dossier_id": r["dossier_id"] + f"-X{s}", "amount_vnd": "12,5 triệu"}),
-        Spec("missing_required", "paid_via_portal", "du",
-             lambda r, rng, s: {**r, "dossier_id": r["dossier_id"] + f"-X{s}", "paid_via_portal": ""}),
+        Spec(
+            "near_duplicate",
+            "dossier_id",
+            "sach",
+            lambda r, rng, s: {**r, "dossier_id": near(r["dossier_id"], s)},
+        ),
+        Spec(
+            "unknown_ward_code",
+            "ward_code",
+            "dung",
+            lambda r, rng, s: {**r, "dossier_id": r["dossier_id"] + f"-X{s}", "ward_code": "99999"},
+        ),
+        Spec(
+            "pre_2025_ward_code_split",
+            "ward_code",
+            "dung",
+            lambda r, rng, s: {**r, "dossier_id": r["dossier_id"] + f"-X{s}", "ward_code": "00079"},
+        ),
+        Spec(
+            "impossible_date",
+            "received_date",
+            "dung",
+            lambda r, rng, s: {
+                **r,
+                "dossier_id": r["dossier_id"] + f"-X{s}",
+                "received_date": "31/06/2022",
+            },
+        ),
+        Spec(
+            "amount_not_a_number",
+            "amount_vnd",
+            "dung",
+            lambda r, rng, s: {
+                **r,
+                "dossier_id": r["dossier_id"] + f"-X{s}",
+                "amount_vnd": "12,5 triệu",
+            },
+        ),
+        Spec(
+            "missing_required",
+            "paid_via_portal",
+            "du",
+            lambda r, rng, s: {
+                **r,
+                "dossier_id": r["dossier_id"] + f"-X{s}",
+                "paid_via_portal": "",
+            },
+        ),
     ]
-    emit(out, contract, files, specs, rng, max(1, round(scale)), "dossier_id", feed, encoding="utf-8-sig",
-         controls=list(contract.source.control_sums))
+    emit(
+        out,
+        contract,
+        files,
+        specs,
+        rng,
+        max(1, round(scale)),
+        "dossier_id",
+        feed,
+        encoding="utf-8-sig",
+        controls=list(contract.source.control_sums),
+    )
     return {"land": {"dossiers": total, "paid_via_portal": portal, "amount_via_portal": amount}}
 
 
@@ -368,25 +568,66 @@ def vneid(out: Path, contract: Contract, rng: random.Random, scale: float, feed:
         for _ in range(int(round(ACTIVATIONS_PER_MONTH * scale))):
             serial += 1
             p = person(rng)
-            rows.append({"citizen_id": p["citizen_id"][:6] + f"{serial:06d}", "full_name": p["name"],
-                         "birth_date": p["birth_date"], "sex": "Nữ" if p["female"] else "Nam",
-                         "phone": p["phone"], "ward_code": rng.choice(wards),
-                         "activated_on": rng.choice(_days(month)), "account_level": rng.choice("1222")})
+            rows.append(
+                {
+                    "citizen_id": p["citizen_id"][:6] + f"{serial:06d}",
+                    "full_name": p["name"],
+                    "birth_date": p["birth_date"],
+                    "sex": "Nữ" if p["female"] else "Nam",
+                    "phone": p["phone"],
+                    "ward_code": rng.choice(wards),
+                    "activated_on": rng.choice(_days(month)),
+                    "account_level": rng.choice("1222"),
+                }
+            )
         files[f"kich_hoat_vneid_{month}.csv"] = rows
 
     def other_sex(r, rng, s):  # the sex digit of the ID no longer agrees with the sex column
-        return {**r, "sex": "Nam" if r["sex"] == "Nữ" else "Nữ", "citizen_id": r["citizen_id"][:6] + f"9{s:05d}"}
+        return {
+            **r,
+            "sex": "Nam" if r["sex"] == "Nữ" else "Nữ",
+            "citizen_id": r["citizen_id"][:6] + f"9{s:05d}",
+        }
 
     specs = [
         Spec("duplicate_row", "citizen_id", "sach", lambda r, rng, s: r),
-        Spec("citizen_id_wrong_length", "citizen_id", "dung", lambda r, rng, s: {**r, "citizen_id": r["citizen_id"][:11]}),
+        Spec(
+            "citizen_id_wrong_length",
+            "citizen_id",
+            "dung",
+            lambda r, rng, s: {**r, "citizen_id": r["citizen_id"][:11]},
+        ),
         Spec("citizen_id_inconsistent", "citizen_id", "dung", other_sex),
-        Spec("invalid_phone", "phone", "dung",
-             lambda r, rng, s: {**r, "citizen_id": r["citizen_id"][:6] + f"8{s:05d}", "phone": "0123 456"}),
-        Spec("impossible_date", "activated_on", "dung",
-             lambda r, rng, s: {**r, "citizen_id": r["citizen_id"][:6] + f"7{s:05d}", "activated_on": "31/06/2022"}),
-        Spec("unknown_ward_code", "ward_code", "dung",
-             lambda r, rng, s: {**r, "citizen_id": r["citizen_id"][:6] + f"6{s:05d}", "ward_code": "99999"}),
+        Spec(
+            "invalid_phone",
+            "phone",
+            "dung",
+            lambda r, rng, s: {
+                **r,
+                "citizen_id": r["citizen_id"][:6] + f"8{s:05d}",
+                "phone": "0123 456",
+            },
+        ),
+        Spec(
+            "impossible_date",
+            "activated_on",
+            "dung",
+            lambda r, rng, s: {
+                **r,
+                "citizen_id": r["citizen_id"][:6] + f"7{s:05d}",
+                "activated_on": "31/06/2022",
+            },
+        ),
+        Spec(
+            "unknown_ward_code",
+            "ward_code",
+            "dung",
+            lambda r, rng, s: {
+                **r,
+                "citizen_id": r["citizen_id"][:6] + f"6{s:05d}",
+                "ward_code": "99999",
+            },
+        ),
     ]
     emit(out, contract, files, specs, rng, max(1, round(scale)), "citizen_id", feed)
     return {"vneid_activations": sum(len(v) for v in files.values())}
@@ -398,9 +639,15 @@ def health(out: Path, contract: Contract, rng: random.Random, scale: float, feed
     files: dict[str, list[dict]] = {}
     for month in MONTHS_2022:
         files[f"ho_so_suc_khoe_{month}.csv"] = [
-            {"ward_code": w, "period": _period(month), "records_opened": (opened := rng.randint(40, 400) * max(1, round(scale))),
-             "records_linked": int(opened * rng.uniform(0.55, 0.95)), "note": rng.choice(["", "", "", "Đã rà soát"])}
-            for w in wards]
+            {
+                "ward_code": w,
+                "period": _period(month),
+                "records_opened": (opened := rng.randint(40, 400) * max(1, round(scale))),
+                "records_linked": int(opened * rng.uniform(0.55, 0.95)),
+                "note": rng.choice(["", "", "", "Đã rà soát"]),
+            }
+            for w in wards
+        ]
     # A record that arrives late: June's row for one ward comes in July's file (clean data).
     names = list(files)
     late = files[names[-2]].pop(rng.randrange(len(files[names[-2]])))
@@ -413,9 +660,18 @@ def health(out: Path, contract: Contract, rng: random.Random, scale: float, feed
     specs = [
         Spec("late_record", "period", "song", lambda r, rng, s: r, in_place=True, files="last"),
         Spec("personal_data_in_free_text", "note", "sach", note, in_place=True),
-        Spec("linked_exceeds_opened", "records_linked", "dung",
-             lambda r, rng, s: {**r, "records_linked": r["records_opened"] + 7}),
-        Spec("near_duplicate", "ward_code", "sach", lambda r, rng, s: {**r, "ward_code": f" {r['ward_code']}"}),
+        Spec(
+            "linked_exceeds_opened",
+            "records_linked",
+            "dung",
+            lambda r, rng, s: {**r, "records_linked": r["records_opened"] + 7},
+        ),
+        Spec(
+            "near_duplicate",
+            "ward_code",
+            "sach",
+            lambda r, rng, s: {**r, "ward_code": f" {r['ward_code']}"},
+        ),
     ]
     emit_late(out, contract, files, specs, rng, max(1, round(scale)), feed)
     opened = sum(r["records_opened"] for rows in files.values() for r in rows)
@@ -434,8 +690,16 @@ def emit_late(out, contract, files, specs, rng, per_kind, feed):
     with (out / relative).open(encoding="cp1258", newline="") as handle:
         for number, record in enumerate(csv.reader(handle), start=1):
             if number > 1 and any(record[:2] == [r["ward_code"], r["period"]] for r in late_rows):
-                feed.defects.append(Defect(relative, number, marker_spec.column, marker_spec.kind,
-                                           marker_spec.criterion, record[0]))
+                feed.defects.append(
+                    Defect(
+                        relative,
+                        number,
+                        marker_spec.column,
+                        marker_spec.kind,
+                        marker_spec.criterion,
+                        record[0],
+                    )
+                )
 
 
 # --- Labour and social affairs: cashless payments, .xlsx with a title -------------------
@@ -451,35 +715,78 @@ def labour(out: Path, contract: Contract, rng: random.Random, scale: float, feed
             for kind in PAYMENT_TYPES:
                 people = rng.randint(80, 900) * max(1, round(scale))
                 share = min(1.0, 0.55 + MONTHS_2022.index(month) * 0.05 + rng.uniform(-0.05, 0.05))
-                rows.append({"ward_code": w, "period": _period(month), "payment_type": kind,
-                             "beneficiaries": people, "paid_cashless": int(people * share),
-                             "amount_vnd": people * rng.randint(15, 60) * 100_000})
+                rows.append(
+                    {
+                        "ward_code": w,
+                        "period": _period(month),
+                        "payment_type": kind,
+                        "beneficiaries": people,
+                        "paid_cashless": int(people * share),
+                        "amount_vnd": people * rng.randint(15, 60) * 100_000,
+                    }
+                )
         files[f"chi_tra_khong_tien_mat_{month}.xlsx"] = rows
     specs = [
-        Spec("near_duplicate", "payment_type", "sach",
-             lambda r, rng, s: {**r, "payment_type": near(r["payment_type"], s)}),
-        Spec("cashless_exceeds_beneficiaries", "paid_cashless", "dung",
-             lambda r, rng, s: {**r, "paid_cashless": r["beneficiaries"] + 12}),
-        Spec("pre_2025_ward_code_mapped", "ward_code", "song",
-             lambda r, rng, s: {**r, "ward_code": "00043"}, in_place=True,
-             where=lambda r: r["ward_code"] == "00070"),
-        Spec("unknown_payment_type", "payment_type", "dung",
-             lambda r, rng, s: {**r, "payment_type": "Trợ cấp thất nghiệp"}),
+        Spec(
+            "near_duplicate",
+            "payment_type",
+            "sach",
+            lambda r, rng, s: {**r, "payment_type": near(r["payment_type"], s)},
+        ),
+        Spec(
+            "cashless_exceeds_beneficiaries",
+            "paid_cashless",
+            "dung",
+            lambda r, rng, s: {**r, "paid_cashless": r["beneficiaries"] + 12},
+        ),
+        Spec(
+            "pre_2025_ward_code_mapped",
+            "ward_code",
+            "song",
+            lambda r, rng, s: {**r, "ward_code": "00043"},
+            in_place=True,
+            where=lambda r: r["ward_code"] == "00070",
+        ),
+        Spec(
+            "unknown_payment_type",
+            "payment_type",
+            "dung",
+            lambda r, rng, s: {**r, "payment_type": "Trợ cấp thất nghiệp"},
+        ),
     ]
-    emit(out, contract, files, specs, rng, max(1, round(scale)), "ward_code", feed,
-         fmt="xlsx", title="BÁO CÁO CHI TRẢ LƯƠNG HƯU, TRỢ CẤP KHÔNG DÙNG TIỀN MẶT")
+    emit(
+        out,
+        contract,
+        files,
+        specs,
+        rng,
+        max(1, round(scale)),
+        "ward_code",
+        feed,
+        fmt="xlsx",
+        title="BÁO CÁO CHI TRẢ LƯƠNG HƯU, TRỢ CẤP KHÔNG DÙNG TIỀN MẶT",
+    )
     return {"payments_rows": sum(len(v) for v in files.values())}
 
 
 # --- Transport: cashless parking (pilot in Tây Hồ and Hoàn Kiếm); the feed stops in June ---
-PARKING_WARDS = {"00103": "Tây Hồ", "00091": "Phú Thượng", "00070": "Hoàn Kiếm", "00073": "Cửa Nam",
-                 "00097": "Hồng Hà"}
+PARKING_WARDS = {
+    "00103": "Tây Hồ",
+    "00091": "Phú Thượng",
+    "00070": "Hoàn Kiếm",
+    "00073": "Cửa Nam",
+    "00097": "Hồng Hà",
+}
 PARKING_MONTHS = MONTHS_2022[:5]  # January to May: June's and July's files never came
 
 
 def parking(out: Path, contract: Contract, rng: random.Random, scale: float, feed: Feed) -> dict:
-    lots = [(f"BDX-{i + 1:03d}", f"Điểm trông giữ xe {rng.choice(STREETS)} số {i + 1}", ward)
-            for i, ward in enumerate(rng.choice(list(PARKING_WARDS)) for _ in range(max(1, round(24 * scale))))]
+    lots = [
+        (f"BDX-{i + 1:03d}", f"Điểm trông giữ xe {rng.choice(STREETS)} số {i + 1}", ward)
+        for i, ward in enumerate(
+            rng.choice(list(PARKING_WARDS)) for _ in range(max(1, round(24 * scale)))
+        )
+    ]
     files: dict[str, list[dict]] = {}
     for month in PARKING_MONTHS:
         rows = []
@@ -487,25 +794,56 @@ def parking(out: Path, contract: Contract, rng: random.Random, scale: float, fee
             for lot_id, name, ward in lots:
                 trips = rng.randint(80, 600)
                 cashless = int(trips * rng.uniform(0.2, 0.6))
-                rows.append({"lot_id": lot_id, "lot_name": name, "ward_code": ward, "day": day,
-                             "transactions": trips, "cashless_transactions": cashless,
-                             "revenue_vnd": trips * 5_000, "cashless_revenue_vnd": cashless * 5_000})
+                rows.append(
+                    {
+                        "lot_id": lot_id,
+                        "lot_name": name,
+                        "ward_code": ward,
+                        "day": day,
+                        "transactions": trips,
+                        "cashless_transactions": cashless,
+                        "revenue_vnd": trips * 5_000,
+                        "cashless_revenue_vnd": cashless * 5_000,
+                    }
+                )
         files[f"trong_giu_xe_{month}.csv"] = rows
     specs = [
         Spec("duplicate_row", "lot_id", "sach", lambda r, rng, s: r),
-        Spec("cashless_exceeds_total", "cashless_transactions", "dung",
-             lambda r, rng, s: {**r, "lot_id": r["lot_id"] + "A", "cashless_transactions": r["transactions"] + 5}),
-        Spec("impossible_date", "day", "dung", lambda r, rng, s: {**r, "lot_id": r["lot_id"] + "B", "day": "30/02/2022"}),
-        Spec("revenue_not_a_number", "revenue_vnd", "dung",
-             lambda r, rng, s: {**r, "lot_id": r["lot_id"] + "C", "revenue_vnd": "N/A"}),
+        Spec(
+            "cashless_exceeds_total",
+            "cashless_transactions",
+            "dung",
+            lambda r, rng, s: {
+                **r,
+                "lot_id": r["lot_id"] + "A",
+                "cashless_transactions": r["transactions"] + 5,
+            },
+        ),
+        Spec(
+            "impossible_date",
+            "day",
+            "dung",
+            lambda r, rng, s: {**r, "lot_id": r["lot_id"] + "B", "day": "30/02/2022"},
+        ),
+        Spec(
+            "revenue_not_a_number",
+            "revenue_vnd",
+            "dung",
+            lambda r, rng, s: {**r, "lot_id": r["lot_id"] + "C", "revenue_vnd": "N/A"},
+        ),
     ]
     emit(out, contract, files, specs, rng, max(1, round(scale)), "lot_id", feed, delimiter=";")
     return {"parking_rows": sum(len(v) for v in files.values())}
 
 
 # --- Tuyên Quang provincial people's committee office: e-documents of 2021 ---------------
-OFFICE = {"outgoing": 11_952, "digitally_signed": 11_833, "meeting_documents": 1_712, "agenda_items": 245,
-          "sessions": 23}
+OFFICE = {
+    "outgoing": 11_952,
+    "digitally_signed": 11_833,
+    "meeting_documents": 1_712,
+    "agenda_items": 245,
+    "sessions": 23,
+}
 
 
 def office(out: Path, contract: Contract, rng: random.Random, scale: float, feed: Feed) -> dict:
@@ -516,11 +854,18 @@ def office(out: Path, contract: Contract, rng: random.Random, scale: float, feed
     kinds = ["UBND-TH", "UBND-KT", "UBND-NC", "UBND-VX", "QĐ-UBND", "KH-UBND", "BC-UBND"]
     rows = []
     for i, is_signed in enumerate(signed):
-        rows.append({"doc_number": f"{i + 1}/{rng.choice(kinds)}", "issued_on": rng.choice(year_days),
-                     "category": "Văn bản đi", "signing": "Ký số" if is_signed else "Ký tay",
-                     "session": None, "agenda_item": None,
-                     "summary": f"V/v {rng.choice(['triển khai', 'báo cáo', 'đôn đốc', 'hướng dẫn'])} "
-                                f"{rng.choice(['chuyển đổi số', 'cải cách hành chính', 'Đề án 06', 'ngân sách'])}"})
+        rows.append(
+            {
+                "doc_number": f"{i + 1}/{rng.choice(kinds)}",
+                "issued_on": rng.choice(year_days),
+                "category": "Văn bản đi",
+                "signing": "Ký số" if is_signed else "Ký tay",
+                "session": None,
+                "agenda_item": None,
+                "summary": f"V/v {rng.choice(['triển khai', 'báo cáo', 'đôn đốc', 'hướng dẫn'])} "
+                f"{rng.choice(['chuyển đổi số', 'cải cách hành chính', 'Đề án 06', 'ngân sách'])}",
+            }
+        )
     session_days = sorted(rng.sample(year_days, n["sessions"]))
     items_per_session = split_total(rng, n["agenda_items"], n["sessions"])
     docs_per_item = split_total(rng, n["meeting_documents"], n["agenda_items"])
@@ -529,20 +874,57 @@ def office(out: Path, contract: Contract, rng: random.Random, scale: float, feed
         for _ in range(count):
             item += 1
             for d in range(docs_per_item[item - 1]):
-                rows.append({"doc_number": f"TLH-{s:02d}-{item:03d}-{d + 1:02d}", "issued_on": day,
-                             "category": "Tài liệu họp", "signing": "Ký số", "session": s, "agenda_item": item,
-                             "summary": f"Tài liệu phiên họp {s}, nội dung {item}"})
+                rows.append(
+                    {
+                        "doc_number": f"TLH-{s:02d}-{item:03d}-{d + 1:02d}",
+                        "issued_on": day,
+                        "category": "Tài liệu họp",
+                        "signing": "Ký số",
+                        "session": s,
+                        "agenda_item": item,
+                        "summary": f"Tài liệu phiên họp {s}, nội dung {item}",
+                    }
+                )
     rows.sort(key=lambda r: r["issued_on"])
     specs = [
         Spec("duplicate_row", "doc_number", "sach", lambda r, rng, s: r),
-        Spec("impossible_date", "issued_on", "dung",
-             lambda r, rng, s: {**r, "doc_number": f"{r['doc_number']}-X{s}", "issued_on": "29/02/2021"}),
-        Spec("date_outside_period", "issued_on", "dung",
-             lambda r, rng, s: {**r, "doc_number": f"{r['doc_number']}-Y{s}", "issued_on": date(2020, 12, 30)}),
-        Spec("missing_required", "signing", "du",
-             lambda r, rng, s: {**r, "doc_number": f"{r['doc_number']}-Z{s}", "signing": ""}),
+        Spec(
+            "impossible_date",
+            "issued_on",
+            "dung",
+            lambda r, rng, s: {
+                **r,
+                "doc_number": f"{r['doc_number']}-X{s}",
+                "issued_on": "29/02/2021",
+            },
+        ),
+        Spec(
+            "date_outside_period",
+            "issued_on",
+            "dung",
+            lambda r, rng, s: {
+                **r,
+                "doc_number": f"{r['doc_number']}-Y{s}",
+                "issued_on": date(2020, 12, 30),
+            },
+        ),
+        Spec(
+            "missing_required",
+            "signing",
+            "du",
+            lambda r, rng, s: {**r, "doc_number": f"{r['doc_number']}-Z{s}", "signing": ""},
+        ),
     ]
-    emit(out, contract, {"van_ban_2021.csv": rows}, specs, rng, max(1, round(scale)), "doc_number", feed)
+    emit(
+        out,
+        contract,
+        {"van_ban_2021.csv": rows},
+        specs,
+        rng,
+        max(1, round(scale)),
+        "doc_number",
+        feed,
+    )
     return {"office": n}
 
 
@@ -559,14 +941,21 @@ GENERATORS = {
 }
 
 
-def generate_all(out: Path, seed: int, scale: float, contracts: dict[str, Contract],
-                 departments: set[str] | None = None) -> tuple[Feed, dict]:
+def generate_all(
+    out: Path,
+    seed: int,
+    scale: float,
+    contracts: dict[str, Contract],
+    departments: set[str] | None = None,
+) -> tuple[Feed, dict]:
     feed = Feed()
     expected: dict = {}
     for dataset, (function, offset) in GENERATORS.items():
         if departments is not None and contracts[dataset].department.id not in departments:
             continue
-        expected.update(function(out, contracts[dataset], random.Random(seed * 100 + offset), scale, feed))
+        expected.update(
+            function(out, contracts[dataset], random.Random(seed * 100 + offset), scale, feed)
+        )
     for relative, records in feed.api.items():
         path = out / "_http" / relative
         path.parent.mkdir(parents=True, exist_ok=True)

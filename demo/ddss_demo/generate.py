@@ -47,8 +47,13 @@ FIELDS = [
 ]
 ACTIONS = ["Cấp", "Cấp lại", "Gia hạn", "Điều chỉnh", "Đăng ký", "Thẩm định", "Xác nhận"]
 OBJECTS = [
-    "giấy phép", "giấy chứng nhận", "chứng chỉ hành nghề", "hồ sơ", "văn bản chấp thuận",
-    "quyết định", "thông báo",
+    "giấy phép",
+    "giấy chứng nhận",
+    "chứng chỉ hành nghề",
+    "hồ sơ",
+    "văn bản chấp thuận",
+    "quyết định",
+    "thông báo",
 ]
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ma", "Hà", "Nông"]
 MIDDLE = ["Văn", "Thị", "Đức", "Minh", "Thu", "Quang", "Ngọc", "Hữu"]
@@ -228,7 +233,9 @@ def _cells(row: dict, contract: Contract) -> list[str]:
     out = []
     for column in contract.columns:
         value = row[column.name]
-        out.append(_fmt(value) if isinstance(value, date) else ("" if value is None else str(value)))
+        out.append(
+            _fmt(value) if isinstance(value, date) else ("" if value is None else str(value))
+        )
     return out
 
 
@@ -273,16 +280,18 @@ def _teams(rng: random.Random, scale: float) -> list[dict]:
     teams = []
     for n, (district, members) in enumerate(zip(districts, counts, strict=True), start=1):
         name, _, phone = _person(rng)
-        teams.append({
-            "team_id": f"TCNS-{n:05d}",
-            "team_name": f"Tổ công nghệ số cộng đồng tổ dân phố số {rng.randint(1, 40)}",
-            "ward_code": rng.choice(TEAM_DISTRICTS[district][1]),
-            "former_district": district,
-            "member_count": members,
-            "established_date": date(2022, 1, 1) + timedelta(days=rng.randint(0, 200)),
-            "leader_name": name,
-            "leader_phone": phone,
-        })
+        teams.append(
+            {
+                "team_id": f"TCNS-{n:05d}",
+                "team_name": f"Tổ công nghệ số cộng đồng tổ dân phố số {rng.randint(1, 40)}",
+                "ward_code": rng.choice(TEAM_DISTRICTS[district][1]),
+                "former_district": district,
+                "member_count": members,
+                "established_date": date(2022, 1, 1) + timedelta(days=rng.randint(0, 200)),
+                "leader_name": name,
+                "leader_phone": phone,
+            }
+        )
     return teams
 
 
@@ -304,7 +313,9 @@ def _write_teams_xlsx(path: Path, contract: Contract, rows: list[list]) -> int:
     return 4
 
 
-def _generate_teams(out: Path, rng: random.Random, scale: float, contracts: dict) -> tuple[Path, list[Defect]]:
+def _generate_teams(
+    out: Path, rng: random.Random, scale: float, contracts: dict
+) -> tuple[Path, list[Defect]]:
     contract = contracts["community_digital_teams"]
     teams = _teams(rng, scale)
     lines: list[tuple[list, tuple | None]] = [
@@ -316,12 +327,20 @@ def _generate_teams(out: Path, rng: random.Random, scale: float, contracts: dict
             serial += 1
             template = rng.choice(teams)
             row = _defective(kind, template, {"team_id": f"TCNS-9{serial:04d}"}, TEAM_OVERRIDES)
-            _insert_after(lines, rng, template["team_id"],
-                          [row[c.name] for c in contract.columns], (kind, column, criterion))
+            _insert_after(
+                lines,
+                rng,
+                template["team_id"],
+                [row[c.name] for c in contract.columns],
+                (kind, column, criterion),
+            )
     path = out / contract.department.landing_folder / f"to_cong_nghe_so_{PERIOD_END:%Y-%m}.xlsx"
     header_row = _write_teams_xlsx(path, contract, [cells for cells, _ in lines])
-    defects = [Defect(str(path.relative_to(out)), header_row + 1 + i, d[1], d[0], d[2], cells[0])
-               for i, (cells, d) in enumerate(lines) if d]
+    defects = [
+        Defect(str(path.relative_to(out)), header_row + 1 + i, d[1], d[0], d[2], cells[0])
+        for i, (cells, d) in enumerate(lines)
+        if d
+    ]
     return path, defects
 
 
@@ -343,7 +362,9 @@ def _set_arrival_times(out: Path, files: list[Path]) -> list[dict]:
         monthly = re.search(r"(\d{4})-(\d{2})", path.name)
         yearly = re.search(r"(\d{4})", path.name)
         if relative.replace(".kiem_soat.json", ".csv") in LATE_FILES or relative in LATE_FILES:
-            day = LATE_FILES.get(relative) or LATE_FILES[relative.replace(".kiem_soat.json", ".csv")]
+            day = (
+                LATE_FILES.get(relative) or LATE_FILES[relative.replace(".kiem_soat.json", ".csv")]
+            )
         elif monthly:
             year, month = int(monthly.group(1)), int(monthly.group(2))
             day = date(year + (month == 12), month % 12 + 1, 5)
@@ -358,8 +379,13 @@ def _set_arrival_times(out: Path, files: list[Path]) -> list[dict]:
     return late
 
 
-def generate(out: Path, seed: int = 2022, scale: float = 1.0, cfg: Settings | None = None,
-             departments: set[str] | None = None) -> dict:
+def generate(
+    out: Path,
+    seed: int = 2022,
+    scale: float = 1.0,
+    cfg: Settings | None = None,
+    departments: set[str] | None = None,
+) -> dict:
     """Write the feeds under ``out/<department>/`` and ``out/truth-manifest.json``
     (every department's, or only those in ``departments``; the centre's always)."""
     if scale <= 0:
@@ -423,8 +449,11 @@ def generate(out: Path, seed: int = 2022, scale: float = 1.0, cfg: Settings | No
         "seed": seed,
         "scale": scale,
         "files": [str(p.relative_to(out)) for p in files],
-        "clean_rows": {"admin_procedure_dossiers": len(dossiers), "online_public_services": len(services),
-                       "community_digital_teams": int(round(TEAMS * scale))},
+        "clean_rows": {
+            "admin_procedure_dossiers": len(dossiers),
+            "online_public_services": len(services),
+            "community_digital_teams": int(round(TEAMS * scale)),
+        },
         "expected": {
             "received": _scaled(RECEIVED, scale),
             "resolved": _scaled(RESOLVED, scale),

@@ -6,25 +6,30 @@ import json
 import logging
 import os
 import sys
+from datetime import UTC, datetime
 from importlib.metadata import entry_points
-from datetime import datetime, timezone
 from pathlib import Path
 
 import typer
 
 from ddss.settings import load_settings
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="đúng · đủ · sạch · sống — departmental data to validated open data.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="đúng · đủ · sạch · sống — departmental data to validated open data.",
+)
 
 
 def _logging(verbose: bool) -> None:
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
 
 
 def _run_id() -> str:
-    return "manual__" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    return "manual__" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
 
 
 @app.command()
@@ -41,7 +46,7 @@ def run(
     from ddss.orchestration.sources import local_sources
 
     _logging(verbose)
-    as_of_date = (as_of or datetime.now(timezone.utc)).date()
+    as_of_date = (as_of or datetime.now(UTC)).date()
     try:
         with local_sources(load_settings()) as cfg:
             summary = run_all(run_id or _run_id(), cfg, as_of=as_of_date)
@@ -72,7 +77,9 @@ def check(
         for note in result.notes:
             typer.echo(f"! {note}")
         if result.clean:
-            typer.echo(f"{result.file}: {result.rows} dòng, không có lỗi. / {result.rows} rows, no problems.")
+            typer.echo(
+                f"{result.file}: {result.rows} dòng, không có lỗi. / {result.rows} rows, no problems."
+            )
         else:
             typer.echo(f"{result.file}: {len(result.failures)} lỗi cần sửa / problems to fix")
             for f in result.failures:

@@ -69,6 +69,7 @@ class Source:
 @dataclass(frozen=True)
 class Coverage:
     """đủ: every expected unit reports for every period (batch-level when below min_share)."""
+
     unit_column: str  # in the candidate model
     province_code: str
     period_column: str | None = None
@@ -240,7 +241,9 @@ def load_contract(path: Path, departments: dict[str, Department]) -> Contract:
         if source.kind not in ("drop_folder", "http"):
             raise ContractError(f"{where}.source.kind: '{source.kind}' is not drop_folder or http")
         if source.format not in ("csv", "xlsx", "json"):
-            raise ContractError(f"{where}.source.format: '{source.format}' is not csv, xlsx or json")
+            raise ContractError(
+                f"{where}.source.format: '{source.format}' is not csv, xlsx or json"
+            )
         if source.kind == "http" and not (source.endpoint and source.file_prefix):
             raise ContractError(f"{where}.source: an http source needs endpoint and file_prefix")
         for name in source.control_sums:
@@ -268,8 +271,9 @@ def load_contract(path: Path, departments: dict[str, Department]) -> Contract:
         deadline_days=int(node.get("deadline_days", 10)),
         key=key,
         columns=columns,
-        publish_model=(_identifier(publish.get("model"), f"{where}.publish.model")
-                       if publish_columns else None),
+        publish_model=(
+            _identifier(publish.get("model"), f"{where}.publish.model") if publish_columns else None
+        ),
         publish_columns=tuple(publish_columns),
         publish_key=tuple(publish.get("key") or key),
         source=source,
@@ -289,8 +293,11 @@ def _coverage(node: Any, where: str) -> Coverage | None:
     return Coverage(
         unit_column=_identifier(node.get("unit_column"), f"{where}.unit_column"),
         province_code=str(node.get("province_code")),
-        period_column=(_identifier(node["period_column"], f"{where}.period_column")
-                       if node.get("period_column") else None),
+        period_column=(
+            _identifier(node["period_column"], f"{where}.period_column")
+            if node.get("period_column")
+            else None
+        ),
         min_share=share,
     )
 

@@ -58,7 +58,9 @@ alter table meta.loaded_files add column if not exists arrived_at varchar;  -- I
 
 
 @contextmanager
-def connect(cfg: Settings | None = None, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(
+    cfg: Settings | None = None, read_only: bool = False
+) -> Iterator[duckdb.DuckDBPyConnection]:
     cfg = cfg or load_settings()
     if read_only:
         con = duckdb.connect(str(cfg.warehouse_path), read_only=True)

@@ -37,12 +37,21 @@ print("JSON" + json.dumps({
 @pytest.fixture(scope="module")
 def parsed(tmp_path_factory):
     root = tmp_path_factory.mktemp("parse")
-    env = {**os.environ, "AIRFLOW_HOME": str(root / "airflow"),
-           "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-           "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"),
-           "DDSS_DATA_DIR": str(root / "data"), "DDSS_PUBLIC_DIR": str(root / "public")}
-    out = subprocess.run([sys.executable, "-c", PARSE, str(REPO / "dags")], env=env,
-                         capture_output=True, text=True, check=True)
+    env = {
+        **os.environ,
+        "AIRFLOW_HOME": str(root / "airflow"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"),
+        "DDSS_DATA_DIR": str(root / "data"),
+        "DDSS_PUBLIC_DIR": str(root / "public"),
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", PARSE, str(REPO / "dags")],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     line = next(l for l in out.stdout.splitlines() if l.startswith("JSON"))
     return json.loads(line[4:]), root
 
@@ -86,4 +95,8 @@ def test_transform_is_scheduled_on_the_assets_extract_updates(parsed):
         assert extract["timetable"] == "CronTriggerTimetable"
         assert transform["timetable"] == "AssetTriggeredTimetable"
         datasets = sorted(c.id for c in source_contracts() if c.department.id == department)
-        assert transform["on_assets"] == extract["outlets"] == sorted(f"ddss://raw/{d}" for d in datasets)
+        assert (
+            transform["on_assets"]
+            == extract["outlets"]
+            == sorted(f"ddss://raw/{d}" for d in datasets)
+        )

@@ -8,7 +8,6 @@ from ddss.ingest.extract import extract
 from ddss.quality.gate import validate
 from ddss.transform.dbt_runner import DbtFailed, build_marts, build_staging
 
-
 DATASETS = ("online_public_services", "admin_procedure_dossiers", "community_digital_teams")
 
 
@@ -33,9 +32,12 @@ def test_marts_hold_validated_rows_only(staged):
         validate(dataset, "run-1", staged)
     build_marts(staged)
     assert _query(staged, "select count(*) from marts.fct_admin_procedure_dossiers") == [(42_540,)]
-    quarantined_in_marts = _query(staged, """
+    quarantined_in_marts = _query(
+        staged,
+        """
         select count(*) from marts.fct_admin_procedure_dossiers f
-        join quality.quarantine q on q.source_file = f._source_file and q.source_row = f._source_row""")
+        join quality.quarantine q on q.source_file = f._source_file and q.source_row = f._source_row""",
+    )
     assert quarantined_in_marts == [(0,)]
 
 
@@ -68,17 +70,27 @@ def test_history_is_kept_as_a_dbt_snapshot(staged):
     for dataset in DATASETS:
         validate(dataset, "run-1", staged)
     build_marts(staged)
-    assert _query(staged, "select count(*) from snapshots.snap_admin_procedure_dossiers") == [(42_540,)]
+    assert _query(staged, "select count(*) from snapshots.snap_admin_procedure_dossiers") == [
+        (42_540,)
+    ]
     # A dossier pending in July is resolved in the August extract: the snapshot keeps both.
     con = duckdb.connect(str(staged.warehouse_path))
-    pending = con.execute("select dossier_id from marts.fct_admin_procedure_dossiers "
-                          "where resolved_date is null order by dossier_id limit 1").fetchall()[0][0]
-    con.execute("update raw.raw_admin_procedure_dossiers set resolved_date = '05/08/2022' "
-                "where dossier_id = ?", [pending]).fetchall()
+    pending = con.execute(
+        "select dossier_id from marts.fct_admin_procedure_dossiers "
+        "where resolved_date is null order by dossier_id limit 1"
+    ).fetchall()[0][0]
+    con.execute(
+        "update raw.raw_admin_procedure_dossiers set resolved_date = '05/08/2022' "
+        "where dossier_id = ?",
+        [pending],
+    ).fetchall()
     con.close()
     build_staging(staged)
     validate("admin_procedure_dossiers", "run-2", staged)
     build_marts(staged)
-    versions = _query(staged, "select resolved_date, dbt_valid_to is null from snapshots.snap_admin_procedure_dossiers "
-                              f"where dossier_id = '{pending}' order by dbt_valid_from")
+    versions = _query(
+        staged,
+        "select resolved_date, dbt_valid_to is null from snapshots.snap_admin_procedure_dossiers "
+        f"where dossier_id = '{pending}' order by dbt_valid_from",
+    )
     assert [v[0] is None for v in versions] == [True, False] and versions[-1][1] is True

@@ -25,7 +25,9 @@ def site(published):
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(published.public_dir))
+    handler = functools.partial(
+        http.server.SimpleHTTPRequestHandler, directory=str(published.public_dir)
+    )
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -40,16 +42,32 @@ def browser(tmp_path):
 
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage", f"--user-data-dir={tmp_path / 'profile'}",
-                 "--window-size=1280,1600"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--window-size=1280,1600",
+    ):
         options.add_argument(flag)
-    options.add_experimental_option("prefs", {"download.default_directory": str(tmp_path / "downloads"),
-                                              "download.prompt_for_download": False})
+    options.add_experimental_option(
+        "prefs",
+        {
+            "download.default_directory": str(tmp_path / "downloads"),
+            "download.prompt_for_download": False,
+        },
+    )
     driver = webdriver.Chrome(service=Service(str(DRIVER)), options=options)
-    driver.execute_cdp_cmd("Page.setDownloadBehavior",
-                           {"behavior": "allow", "downloadPath": str(tmp_path / "downloads")})
+    driver.execute_cdp_cmd(
+        "Page.setDownloadBehavior",
+        {"behavior": "allow", "downloadPath": str(tmp_path / "downloads")},
+    )
     yield driver
     driver.quit()
 
@@ -64,7 +82,9 @@ def test_a_person_finds_a_dataset_reads_it_and_downloads_it(site, browser, tmp_p
     assert len(cards) == sum(1 for c in load_contracts().values() if c.published) == 20
     assert "Dữ liệu mở" in browser.find_element(By.TAG_NAME, "h1").text
     scorecard = browser.find_elements(By.CSS_SELECTOR, "#scorecard tr[data-department]")
-    assert sorted(r.get_attribute("data-department") for r in scorecard) == sorted(load_departments())
+    assert sorted(r.get_attribute("data-department") for r in scorecard) == sorted(
+        load_departments()
+    )
     assert "100.00" in scorecard[0].text  # sống: every due month arrived
     ARTIFACTS.mkdir(exist_ok=True)
     browser.save_screenshot(str(ARTIFACTS / "portal-index.png"))
@@ -80,8 +100,15 @@ def test_a_person_finds_a_dataset_reads_it_and_downloads_it(site, browser, tmp_p
     browser.find_element(By.PARTIAL_LINK_TEXT, "Chỉ tiêu giải quyết thủ tục hành chính").click()
     assert browser.current_url.endswith("datasets/dossier_indicators.html")
     page = browser.find_element(By.TAG_NAME, "body").text
-    for expected in ("Từ điển dữ liệu", "Data dictionary", "Giấy phép", "CC-BY-4.0", "Tải về",
-                     "Nhật ký thay đổi", "42540"):
+    for expected in (
+        "Từ điển dữ liệu",
+        "Data dictionary",
+        "Giấy phép",
+        "CC-BY-4.0",
+        "Tải về",
+        "Nhật ký thay đổi",
+        "42540",
+    ):
         assert expected in page, expected
     browser.save_screenshot(str(ARTIFACTS / "portal-dataset-page.png"))
     assert (ARTIFACTS / "portal-dataset-page.png").stat().st_size > 10_000
@@ -101,6 +128,9 @@ def test_a_person_finds_a_dataset_reads_it_and_downloads_it(site, browser, tmp_p
     browser.find_element(By.PARTIAL_LINK_TEXT, "Hồ sơ thủ tục hành chính tiếp nhận").click()
     assert "Lịch sử chất lượng" in browser.find_element(By.TAG_NAME, "body").text
     assert browser.find_elements(By.CSS_SELECTOR, "svg polyline")
-    scores = {e.get_attribute("data-criterion"): e.text for e in browser.find_elements(By.CSS_SELECTOR, ".score")}
+    scores = {
+        e.get_attribute("data-criterion"): e.text
+        for e in browser.find_elements(By.CSS_SELECTOR, ".score")
+    }
     assert set(scores) == {"overall", "dung", "du", "sach", "song"}
     browser.save_screenshot(str(ARTIFACTS / "portal-dossiers-page.png"))

@@ -21,7 +21,10 @@ def _csv(path: Path) -> list[dict]:
 
 
 def _indicators(cfg, dataset: str) -> dict[str, float]:
-    return {r["indicator"]: float(r["value"]) for r in _csv(cfg.public_dir / "downloads" / f"{dataset}.csv")}
+    return {
+        r["indicator"]: float(r["value"])
+        for r in _csv(cfg.public_dir / "downloads" / f"{dataset}.csv")
+    }
 
 
 def _truth(cfg) -> list[dict]:
@@ -59,7 +62,12 @@ def test_every_department_is_on_the_portal_with_a_scorecard(published):
     for card in quality["departments"].values():
         assert set(card["scores"]) >= {"dung", "du", "sach", "song", "overall"}
     index = (published.public_dir / "index.html").read_text("utf-8")
-    for name in ("Cục Thuế", "Công an thành phố Hà Nội", "Sở Y tế Hà Nội", "Văn phòng Ủy ban nhân dân tỉnh Tuyên Quang"):
+    for name in (
+        "Cục Thuế",
+        "Công an thành phố Hà Nội",
+        "Sở Y tế Hà Nội",
+        "Văn phòng Ủy ban nhân dân tỉnh Tuyên Quang",
+    ):
         assert name in index
 
 
@@ -67,15 +75,24 @@ def test_person_level_police_data_is_never_published_only_suppressed_aggregates(
     downloads = published.public_dir / "downloads"
     assert not list(downloads.glob("vneid_activations.*"))
     rows = _csv(downloads / "vneid_activations_by_ward.csv")
-    assert set(rows[0]) == {"ward_code", "ward_name", "period", "activations", "level_2_activations"}
+    assert set(rows[0]) == {
+        "ward_code",
+        "ward_name",
+        "period",
+        "activations",
+        "level_2_activations",
+    }
     counts = [int(r["activations"]) for r in rows if r["activations"]]
     assert counts and min(counts) >= 5
     assert any(r["level_2_activations"] == "" or int(r["level_2_activations"]) >= 5 for r in rows)
     ids = set()
     for path in (published.landing_dir / "hanoi_police").glob("*.csv"):
         ids.update(r[0] for r in list(csv.reader(path.open(encoding="utf-8")))[1:])
-    text = "\n".join(p.read_text("utf-8-sig", errors="replace") for p in published.public_dir.rglob("*")
-                     if p.is_file() and p.suffix in {".csv", ".json", ".html", ".jsonld"})
+    text = "\n".join(
+        p.read_text("utf-8-sig", errors="replace")
+        for p in published.public_dir.rglob("*")
+        if p.is_file() and p.suffix in {".csv", ".json", ".html", ".jsonld"}
+    )
     assert not [i for i in ids if i in text]
 
 
@@ -89,20 +106,31 @@ def _defects(cfg, kind: str, folder: str) -> list[dict]:
     return found
 
 
-@pytest.mark.parametrize("folder, model", [
-    ("hanoi_labour", "fct_cashless_social_payments"), ("hanoi_tax", "mart_tax_e_services_by_ward"),
-])
-def test_a_pre_2025_ward_code_with_a_known_successor_is_mapped_kept_and_flagged(published, folder, model):
+@pytest.mark.parametrize(
+    "folder, model",
+    [
+        ("hanoi_labour", "fct_cashless_social_payments"),
+        ("hanoi_tax", "mart_tax_e_services_by_ward"),
+    ],
+)
+def test_a_pre_2025_ward_code_with_a_known_successor_is_mapped_kept_and_flagged(
+    published, folder, model
+):
     con = _warehouse(published)
     for defect in _defects(published, "pre_2025_ward_code_mapped", folder):
         name = Path(defect["file"]).name
-        severity = con.execute("select severity, criterion from quality.quarantine where source_file = ? and "
-                               "source_row = ?", [name, defect["source_row"]]).fetchall()
+        severity = con.execute(
+            "select severity, criterion from quality.quarantine where source_file = ? and "
+            "source_row = ?",
+            [name, defect["source_row"]],
+        ).fetchall()
         assert severity == [("warning", "song")]
     if model.startswith("fct"):
         defect = _defects(published, "pre_2025_ward_code_mapped", folder)[0]
-        kept = con.execute(f"select ward_code from marts.{model} where _source_file = ? and _source_row = ?",
-                           [Path(defect["file"]).name, defect["source_row"]]).fetchall()
+        kept = con.execute(
+            f"select ward_code from marts.{model} where _source_file = ? and _source_row = ?",
+            [Path(defect["file"]).name, defect["source_row"]],
+        ).fetchall()
         assert kept == [("00070",)]  # Hàng Mã (00043) is now Phường Hoàn Kiếm
     con.close()
 
@@ -110,19 +138,30 @@ def test_a_pre_2025_ward_code_with_a_known_successor_is_mapped_kept_and_flagged(
 def test_a_split_pre_2025_ward_code_is_quarantined(published):
     con = _warehouse(published)
     for defect in _defects(published, "pre_2025_ward_code_split", "hanoi_monre"):
-        row = con.execute("select \"value\", severity from quality.quarantine where source_file = ? and source_row = ?",
-                          [Path(defect["file"]).name, defect["source_row"]]).fetchall()
+        row = con.execute(
+            'select "value", severity from quality.quarantine where source_file = ? and source_row = ?',
+            [Path(defect["file"]).name, defect["source_row"]],
+        ).fetchall()
         assert row == [("00079", "row")]
     con.close()
 
 
 def test_near_duplicates_spacing_case_and_nfd_are_caught(published):
     con = _warehouse(published)
-    published_rows = {(f, r) for f, r in con.execute(
-        "select _source_file, _source_row from marts.fct_cashless_social_payments").fetchall()}
+    published_rows = {
+        (f, r)
+        for f, r in con.execute(
+            "select _source_file, _source_row from marts.fct_cashless_social_payments"
+        ).fetchall()
+    }
     for defect in _defects(published, "near_duplicate", "hanoi_labour"):
         assert (Path(defect["file"]).name, defect["source_row"]) not in published_rows
-    labels = {t for (t,) in con.execute("select distinct payment_type from marts.fct_cashless_social_payments").fetchall()}
+    labels = {
+        t
+        for (t,) in con.execute(
+            "select distinct payment_type from marts.fct_cashless_social_payments"
+        ).fetchall()
+    }
     assert labels == {"Lương hưu", "Trợ cấp bảo hiểm xã hội", "Trợ cấp xã hội"}
     con.close()
 
@@ -130,8 +169,11 @@ def test_near_duplicates_spacing_case_and_nfd_are_caught(published):
 def test_a_late_record_is_kept_and_lowers_song(published):
     con = _warehouse(published)
     defect = _defects(published, "late_record", "hanoi_health")[0]
-    kept = con.execute("select period from marts.fct_electronic_health_records where _source_file = ? and "
-                       "_source_row = ?", [Path(defect["file"]).name, defect["source_row"]]).fetchall()
+    kept = con.execute(
+        "select period from marts.fct_electronic_health_records where _source_file = ? and "
+        "_source_row = ?",
+        [Path(defect["file"]).name, defect["source_row"]],
+    ).fetchall()
     assert kept == [("2022-06",)]
     quality = json.loads((published.public_dir / "quality.json").read_text("utf-8"))["datasets"]
     assert quality["electronic_health_records"]["scores"]["song"] < 100
@@ -151,22 +193,33 @@ def test_the_windows_1258_feed_arrives_intact(published):
     con = _warehouse(published)
     for path in sorted((published.landing_dir / "hanoi_health").glob("*.csv")):
         lines = path.read_bytes().decode("cp1258").count("\r\n") - 1
-        loaded = con.execute("select count(*) from raw.raw_electronic_health_records where _source_file = ?",
-                             [path.name]).fetchone()[0]
+        loaded = con.execute(
+            "select count(*) from raw.raw_electronic_health_records where _source_file = ?",
+            [path.name],
+        ).fetchone()[0]
         assert loaded == lines
-    notes = {n for (n,) in con.execute("select distinct note from staging.stg_hanoi_health__electronic_health_records "
-                                       "where note is not null and note not like 'Liên hệ%'").fetchall()}
+    notes = {
+        n
+        for (n,) in con.execute(
+            "select distinct note from staging.stg_hanoi_health__electronic_health_records "
+            "where note is not null and note not like 'Liên hệ%'"
+        ).fetchall()
+    }
     assert notes == {"Đã rà soát"}  # NFC again after the code page's combining tone marks
     con.close()
 
 
 def test_personal_data_typed_into_a_note_is_quarantined_and_never_published(published):
     defects = _defects(published, "personal_data_in_free_text", "hanoi_health")
-    text = (published.public_dir / "downloads" / "electronic_health_records.csv").read_text("utf-8-sig")
+    text = (published.public_dir / "downloads" / "electronic_health_records.csv").read_text(
+        "utf-8-sig"
+    )
     assert "Liên hệ" not in text and "note" not in text.splitlines()[0]
     con = _warehouse(published)
-    masked = con.execute("select \"value\" from quality.quarantine where dataset = 'electronic_health_records' "
-                         "and criterion = 'sach' and \"column\" = 'note'").fetchall()
+    masked = con.execute(
+        "select \"value\" from quality.quarantine where dataset = 'electronic_health_records' "
+        "and criterion = 'sach' and \"column\" = 'note'"
+    ).fetchall()
     assert len(masked) == len(defects)
     assert all("*" in v and "Liên hệ" not in v for (v,) in masked)  # masked even for the steward
     con.close()
@@ -183,7 +236,9 @@ def _department_run(cfg, department: str, run_id: str):
 
 
 def _land_files(cfg) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in (cfg.public_dir / "current" / "downloads").glob("land_*")}
+    return {
+        p.name: p.read_bytes() for p in (cfg.public_dir / "current" / "downloads").glob("land_*")
+    }
 
 
 def test_control_totals_that_do_not_match_hold_back_the_dataset(published, tmp_path):
@@ -209,8 +264,11 @@ def test_a_ward_that_did_not_report_holds_back_a_city_wide_feed(published, tmp_p
     cfg = copy_workspace(published, tmp_path / "w")
     path = cfg.landing_dir / "hanoi_health" / "ho_so_suc_khoe_2022-05.csv"
     lines = path.read_bytes().decode("cp1258").split("\r\n")
-    path.write_bytes("\r\n".join([lines[0], *[line for line in lines[1:] if not line.startswith("00070,")]])
-                     .encode("cp1258"))
+    path.write_bytes(
+        "\r\n".join(
+            [lines[0], *[line for line in lines[1:] if not line.startswith("00070,")]]
+        ).encode("cp1258")
+    )
     result = _department_run(cfg, "hanoi_health", "run-cov")
     problems = " ".join(result["blocking"]["electronic_health_records"])
     assert "00070 (2022-05)" in problems
@@ -240,10 +298,14 @@ def test_steward_reports_and_gx_data_docs_link_to_each_other(published):
 
 def test_a_file_sent_after_its_deadline_is_flagged_late_and_lowers_song(published):
     truth = json.loads((published.landing_dir / "truth-manifest.json").read_text("utf-8"))
-    assert truth["late_files"] == [{"file": "hanoi_labour/chi_tra_khong_tien_mat_2022-05.xlsx", "arrived": "2022-06-25"}]
+    assert truth["late_files"] == [
+        {"file": "hanoi_labour/chi_tra_khong_tien_mat_2022-05.xlsx", "arrived": "2022-06-25"}
+    ]
     quality = json.loads((published.public_dir / "quality.json").read_text("utf-8"))["datasets"]
     labour = quality["cashless_social_payments"]["freshness"]
-    assert labour["late"] == [{"period": "2022-05", "due": "2022-06-10", "arrived": "2022-06-25", "days_late": 15}]
+    assert labour["late"] == [
+        {"period": "2022-05", "due": "2022-06-10", "arrived": "2022-06-25", "days_late": 15}
+    ]
     assert labour["score"] == round(100 * 6.5 / 7, 2)
     # Files dropped on the 5th are on time; files fetched from an API during the run too.
     for dataset in ("admin_procedure_dossiers", "taxpayer_e_services", "e_documents"):

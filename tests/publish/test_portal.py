@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC
 from pathlib import Path
 
 import duckdb
@@ -18,11 +19,20 @@ from ddss.orchestration.pipeline import run_all
 from ddss.publish.publisher import current_version, list_versions, publish, verify
 
 SEED_FIGURES = {
-    "received_total": 42_540, "received_direct": 27_067, "received_online": 14_424,
-    "received_postal": 1_049, "resolved_total": 40_828, "resolved_early": 24_711,
-    "resolved_on_time": 16_107, "resolved_late": 10, "services_total": 1_427,
-    "services_level_2": 444, "services_level_3": 66, "services_level_4": 917,
-    "services_level_3_with_dossiers": 21, "services_level_4_with_dossiers": 192,
+    "received_total": 42_540,
+    "received_direct": 27_067,
+    "received_online": 14_424,
+    "received_postal": 1_049,
+    "resolved_total": 40_828,
+    "resolved_early": 24_711,
+    "resolved_on_time": 16_107,
+    "resolved_late": 10,
+    "services_total": 1_427,
+    "services_level_2": 444,
+    "services_level_3": 66,
+    "services_level_4": 917,
+    "services_level_3_with_dossiers": 21,
+    "services_level_4_with_dossiers": 192,
 }
 
 
@@ -33,7 +43,10 @@ def _csv(path: Path) -> list[dict]:
 
 
 def test_published_indicators_equal_the_seed_figures_exactly(published):
-    rows = {r["indicator"]: r for r in _csv(published.public_dir / "downloads" / "dossier_indicators.csv")}
+    rows = {
+        r["indicator"]: r
+        for r in _csv(published.public_dir / "downloads" / "dossier_indicators.csv")
+    }
     assert {k: int(rows[k]["value"]) for k in SEED_FIGURES} == SEED_FIGURES
     assert rows["received_direct"]["share_percent"] == "63.63"
     assert rows["resolved_early"]["share_percent"] == "60.52"
@@ -41,8 +54,10 @@ def test_published_indicators_equal_the_seed_figures_exactly(published):
 
 
 def test_published_team_indicators_equal_the_seed_figures(published):
-    rows = {r["indicator"]: int(r["value"]) for r in
-            _csv(published.public_dir / "downloads" / "digital_team_indicators.csv")}
+    rows = {
+        r["indicator"]: int(r["value"])
+        for r in _csv(published.public_dir / "downloads" / "digital_team_indicators.csv")
+    }
     assert (rows["teams_total"], rows["members_total"], rows["districts_total"]) == (545, 2_396, 4)
 
 
@@ -50,7 +65,9 @@ def test_every_injected_defect_is_quarantined_with_its_row_column_and_criterion(
     truth = json.loads((published.landing_dir / "truth-manifest.json").read_text("utf-8"))
     con = duckdb.connect(str(published.warehouse_path), read_only=True)
     found: dict[tuple, set] = {}
-    for f, r, c, k in con.execute('select source_file, source_row, "column", criterion from quality.quarantine').fetchall():
+    for f, r, c, k in con.execute(
+        'select source_file, source_row, "column", criterion from quality.quarantine'
+    ).fetchall():
         found.setdefault((f, r), set()).add((c, k))
     con.close()
     assert len(truth["defects"]) > 200
@@ -65,11 +82,16 @@ def test_every_injected_defect_is_quarantined_with_its_row_column_and_criterion(
 
 def test_nothing_flagged_reaches_public(published):
     truth = json.loads((published.landing_dir / "truth-manifest.json").read_text("utf-8"))
-    published_ids = [r["dossier_id"] for r in
-                     _csv(published.public_dir / "downloads" / "admin_procedure_dossiers.csv")]
+    published_ids = [
+        r["dossier_id"]
+        for r in _csv(published.public_dir / "downloads" / "admin_procedure_dossiers.csv")
+    ]
     assert len(published_ids) == len(set(published_ids)) == 42_540
     ids = set(published_ids)
-    teams = {r["team_id"] for r in _csv(published.public_dir / "downloads" / "community_digital_teams.csv")}
+    teams = {
+        r["team_id"]
+        for r in _csv(published.public_dir / "downloads" / "community_digital_teams.csv")
+    }
     assert len(teams) == 545
     for defect in truth["defects"]:
         if not defect["file"].startswith(("tuyen_quang_pasc/ho_so", "hanoi_dict/")):
@@ -91,11 +113,16 @@ def test_no_personal_value_from_the_feeds_appears_under_public(published):
     from ddss.ingest.extract import read_rows
 
     teams = load_contracts(published)["community_digital_teams"]
-    for _, values, _, _ in read_rows(published.landing_dir / "hanoi_dict" / "to_cong_nghe_so_2022-07.xlsx", teams):
+    for _, values, _, _ in read_rows(
+        published.landing_dir / "hanoi_dict" / "to_cong_nghe_so_2022-07.xlsx", teams
+    ):
         personal.update(v for v in (values["leader_name"], values["leader_phone"]) if v)
     assert len(personal) > 40_000
-    text = "\n".join(p.read_text("utf-8-sig", errors="replace")
-                     for p in published.public_dir.rglob("*") if p.is_file() and p.suffix != ".parquet")
+    text = "\n".join(
+        p.read_text("utf-8-sig", errors="replace")
+        for p in published.public_dir.rglob("*")
+        if p.is_file() and p.suffix != ".parquet"
+    )
     tokens = set(text.replace(",", " ").replace('"', " ").split())
     assert not {v for v in personal if " " not in v} & tokens
     names = {v for v in personal if " " in v}
@@ -141,16 +168,19 @@ def test_the_version_is_verified_and_read_only(published):
     manifest = json.loads((root / "manifest.json").read_text("utf-8"))
     rows = {e["path"]: e.get("rows") for e in manifest["files"]}
     assert rows["downloads/admin_procedure_dossiers.csv"] == 42_540
-    assert not os.access(root / "downloads" / "admin_procedure_dossiers.csv", os.W_OK) or os.geteuid() == 0
+    assert (
+        not os.access(root / "downloads" / "admin_procedure_dossiers.csv", os.W_OK)
+        or os.geteuid() == 0
+    )
     assert oct((root / "index.html").stat().st_mode)[-3:] == "444"
 
 
 def test_a_new_publication_keeps_the_earlier_versions(published, tmp_path):
     cfg = copy_workspace(published, tmp_path)
     first = current_version(cfg)
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
-    later = datetime.now(timezone.utc) + timedelta(seconds=5)
+    later = datetime.now(UTC) + timedelta(seconds=5)
     publication = publish("run-2", cfg, now=later)
     assert current_version(cfg) == publication.version != first
     assert {v["version"] for v in list_versions(cfg.public_dir)} == {first, publication.version}
@@ -169,13 +199,19 @@ publish("run-2", settings_for(Path({root!r})))
 """
 
 
-@pytest.mark.parametrize("point", ["after_first_download", "after_downloads", "before_verify", "before_switch"])
+@pytest.mark.parametrize(
+    "point", ["after_first_download", "after_downloads", "before_verify", "before_switch"]
+)
 def test_a_publisher_killed_mid_write_leaves_public_exactly_as_it_was(published, tmp_path, point):
     cfg = copy_workspace(published, tmp_path)
     before = tree_state(cfg.public_dir)
     script = PUBLISH_SCRIPT.format(tests=str(REPO / "tests"), root=str(tmp_path))
-    process = subprocess.run([sys.executable, "-c", script], env={**os.environ, "DDSS_PUBLISH_KILL_AT": point},
-                             capture_output=True, text=True)
+    process = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**os.environ, "DDSS_PUBLISH_KILL_AT": point},
+        capture_output=True,
+        text=True,
+    )
     assert process.returncode == -9, process.stderr[-2000:]
     after = tree_state(cfg.public_dir)
     if point == "before_switch":
@@ -215,7 +251,9 @@ def test_a_batch_level_failure_holds_back_its_dataset_and_publishes_the_others(p
     bad.write_text("Mã hồ sơ,Mã thủ tục\r\n000.00.15.H61-220801-0001,1.001007\r\n", "utf-8")
     quality = _rerun_held(cfg, {"admin_procedure_dossiers", "dossier_indicators"})
     reasons = quality["admin_procedure_dossiers"]["held_back"]["reasons"]
-    assert any(r["file"] == "ho_so_2022-08.csv" and "Hình thức nộp" in r["message_vi"] for r in reasons)
+    assert any(
+        r["file"] == "ho_so_2022-08.csv" and "Hình thức nộp" in r["message_vi"] for r in reasons
+    )
 
 
 def test_when_nothing_new_can_be_published_public_stays_exactly_as_it_was(published, tmp_path):
@@ -239,7 +277,9 @@ def test_personal_data_typed_into_a_public_column_holds_back_that_dataset(publis
     text[5] = ",".join(cells)
     path.write_text("".join(text), "utf-8")
     _rerun_held(cfg, {"online_public_services", "dossier_indicators"})
-    leaked = [p for p in cfg.public_dir.rglob("*") if p.is_file() and b"0912345678" in p.read_bytes()]
+    leaked = [
+        p for p in cfg.public_dir.rglob("*") if p.is_file() and b"0912345678" in p.read_bytes()
+    ]
     assert leaked == []
 
 
@@ -263,19 +303,29 @@ def test_the_fix_loop_a_corrected_file_leaves_quarantine_and_is_published(publis
     run_all("run-2", cfg)
 
     con = duckdb.connect(str(cfg.warehouse_path), read_only=True)
-    left = con.execute("select count(*) from quality.quarantine where source_file = 'ho_so_2022-04.csv'").fetchall()
-    total = con.execute("select count(distinct (source_file, source_row)) from quality.quarantine").fetchall()
+    left = con.execute(
+        "select count(*) from quality.quarantine where source_file = 'ho_so_2022-04.csv'"
+    ).fetchall()
+    total = con.execute(
+        "select count(distinct (source_file, source_row)) from quality.quarantine"
+    ).fetchall()
     con.close()
     assert left == [(0,)]
     rows = {(d["file"], d["source_row"]) for d in truth["defects"] if d["file"] != name}
     assert total == [(len(rows),)]
-    ids = {r["dossier_id"] for r in _csv(cfg.public_dir / "downloads" / "admin_procedure_dossiers.csv")}
+    ids = {
+        r["dossier_id"] for r in _csv(cfg.public_dir / "downloads" / "admin_procedure_dossiers.csv")
+    }
     assert fixed_row["key"] in ids  # the corrected dossier is published now
     quality = json.loads((cfg.public_dir / "quality.json").read_text("utf-8"))
     history = quality["datasets"]["admin_procedure_dossiers"]["history"]
     card = quality["departments"]["tuyen_quang_pasc"]
     assert len(card["history"]) == 2
     assert card["history"][-1]["scores"]["overall"] >= card["history"][0]["scores"]["overall"]
-    dossier_defects = [d for d in truth["defects"] if d["file"].startswith("tuyen_quang_pasc/ho_so_")]
-    assert [h["rows_quarantined"] for h in history][-2:] == [len(dossier_defects),
-                                                             len(dossier_defects) - len(defects)]
+    dossier_defects = [
+        d for d in truth["defects"] if d["file"].startswith("tuyen_quang_pasc/ho_so_")
+    ]
+    assert [h["rows_quarantined"] for h in history][-2:] == [
+        len(dossier_defects),
+        len(dossier_defects) - len(defects),
+    ]

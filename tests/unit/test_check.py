@@ -14,19 +14,43 @@ def test_check_finds_every_injected_defect_of_a_file_with_its_row(published):
     truth = json.loads((published.landing_dir / "truth-manifest.json").read_text("utf-8"))
     name = "tuyen_quang_pasc/ho_so_2022-05.csv"
     result = check_file(published.landing_dir / name, "admin_procedure_dossiers", published)
-    expected = sorted((d["source_row"], d["criterion"]) for d in truth["defects"] if d["file"] == name)
+    expected = sorted(
+        (d["source_row"], d["criterion"]) for d in truth["defects"] if d["file"] == name
+    )
     assert sorted((f["source_row"], f["criterion"]) for f in result.failures) == expected
     assert not result.clean and result.notes == []
     for failure in result.failures:
-        assert set(failure) >= {"source_row", "column", "value", "rule", "criterion", "message_vi", "message_en"}
+        assert set(failure) >= {
+            "source_row",
+            "column",
+            "value",
+            "rule",
+            "criterion",
+            "message_vi",
+            "message_en",
+        }
 
 
 def _cli(path: Path, published, *extra):
-    env = {**os.environ, "DDSS_DATA_DIR": str(published.warehouse_path.parents[1]),
-           "DDSS_PUBLIC_DIR": str(published.public_dir)}
-    return subprocess.run([str(Path(sys.executable).with_name("ddss")), "check", str(path),
-                           "--dataset", "admin_procedure_dossiers", *extra],
-                          env=env, capture_output=True, text=True, cwd=REPO)
+    env = {
+        **os.environ,
+        "DDSS_DATA_DIR": str(published.warehouse_path.parents[1]),
+        "DDSS_PUBLIC_DIR": str(published.public_dir),
+    }
+    return subprocess.run(
+        [
+            str(Path(sys.executable).with_name("ddss")),
+            "check",
+            str(path),
+            "--dataset",
+            "admin_procedure_dossiers",
+            *extra,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
 
 
 def test_a_corrected_file_passes_and_exits_zero(published, tmp_path):
@@ -49,7 +73,9 @@ def test_an_unreadable_file_is_reported_not_crashed_on(published, tmp_path):
     assert "UTF-8" in process.stdout
 
 
-def test_old_ward_codes_anywhere_in_the_city_are_mapped_or_their_new_wards_named(published, tmp_path):
+def test_old_ward_codes_anywhere_in_the_city_are_mapped_or_their_new_wards_named(
+    published, tmp_path
+):
     # Phúc Xá (00001, former Ba Đình) went whole into Hồng Hà (00097); Cống Vị (00007) was
     # divided: the steward is told which new wards to choose from.
     name = "hanoi_transport/trong_giu_xe_2022-03.csv"
@@ -67,8 +93,12 @@ def test_old_ward_codes_anywhere_in_the_city_are_mapped_or_their_new_wards_named
     by_row = {}
     for failure in result.failures:
         by_row.setdefault(failure["source_row"], []).append(failure)
-    assert [(f["column"], f["value"], f["criterion"]) for f in by_row[2]] == [("Mã phường/xã", "00001", "song")]
-    assert [(f["column"], f["value"], f["criterion"]) for f in by_row[3]] == [("Mã phường/xã", "00007", "dung")]
+    assert [(f["column"], f["value"], f["criterion"]) for f in by_row[2]] == [
+        ("Mã phường/xã", "00001", "song")
+    ]
+    assert [(f["column"], f["value"], f["criterion"]) for f in by_row[3]] == [
+        ("Mã phường/xã", "00007", "dung")
+    ]
     assert "00025 Phường Giảng Võ" in by_row[3][0]["message_vi"]
     assert "00008 Phường Ngọc Hà" in by_row[3][0]["message_en"]
     # "1" is Excel's "00001": read as the old code too.

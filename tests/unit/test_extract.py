@@ -1,11 +1,11 @@
 """Extraction: the archive is immutable and checksummed, nothing is loaded twice, bad
 files get a message naming file, row, column and value, and nothing loaded is lost."""
 
+import csv
 import hashlib
 import json
 import os
 import stat
-import csv
 
 import duckdb
 import pytest
@@ -41,8 +41,11 @@ def test_files_are_archived_by_sha256_read_only_and_loaded_with_row_numbers(land
     # 42,540 clean rows + 49 defective rows that split into the right number of columns.
     assert _count(landed) == 42_540 + 49
     assert _count(landed, "raw.load_rejects") == 7
-    first = _count(landed, where="_source_file = 'ho_so_2022-01.csv' and _source_row = 2 "
-                          "and dossier_id = '000.00.15.H61-220101-0001'")
+    first = _count(
+        landed,
+        where="_source_file = 'ho_so_2022-01.csv' and _source_row = 2 "
+        "and dossier_id = '000.00.15.H61-220101-0001'",
+    )
     assert first == 1
 
 
@@ -123,7 +126,9 @@ def test_a_byte_order_mark_and_spacing_in_headers_are_accepted(cfg, tmp_path):
     contract = _contract(cfg)
     path = tmp_path / "ho_so_2022-08.csv"
     header = ",".join(f"  {c.header.upper()} " for c in contract.columns)
-    path.write_bytes(b"\xef\xbb\xbf" + (header + "\r\n" + ",".join(["v"] * len(contract.columns))).encode())
+    path.write_bytes(
+        b"\xef\xbb\xbf" + (header + "\r\n" + ",".join(["v"] * len(contract.columns))).encode()
+    )
     rows = list(read_rows(path, contract))
     assert rows[0][0] == 2 and rows[0][1]["dossier_id"] == "v"
 
@@ -167,7 +172,9 @@ def test_a_legacy_windows_1258_file_is_read_when_its_contract_says_so(cfg, tmp_p
         return "".join(out)
 
     contract = _contract(cfg)
-    legacy = dataclasses.replace(contract, source=dataclasses.replace(contract.source, encoding="cp1258"))
+    legacy = dataclasses.replace(
+        contract, source=dataclasses.replace(contract.source, encoding="cp1258")
+    )
     header = ",".join(windows_1258(c.header) for c in contract.columns)
     row = ",".join(["x"] * 2 + [windows_1258("Trực tiếp")] + ["y"] * 8)
     path = tmp_path / "ho_so_2022-08.csv"
@@ -176,4 +183,6 @@ def test_a_legacy_windows_1258_file_is_read_when_its_contract_says_so(cfg, tmp_p
     rows = list(read_rows(path, legacy))
     assert rows[0][0] == 2
     channel = rows[0][1]["channel"]
-    assert channel != "Trực tiếp" and unicodedata.normalize("NFC", channel) == "Trực tiếp"  # NFC in staging
+    assert (
+        channel != "Trực tiếp" and unicodedata.normalize("NFC", channel) == "Trực tiếp"
+    )  # NFC in staging

@@ -22,7 +22,8 @@ def test_the_demo_feeds_are_live_as_of_their_run_and_a_stopped_feed_is_flagged(p
     quality_runs = duckdb.connect(str(published.warehouse_path), read_only=True)
     latest = quality_runs.execute(
         "select freshness_json from quality.validation_runs where dataset = 'admin_procedure_dossiers' "
-        "order by recorded_at desc limit 1").fetchall()[0][0]
+        "order by recorded_at desc limit 1"
+    ).fetchall()[0][0]
     quality_runs.close()
     assert '"missing": []' in latest and '"score": 100.0' in latest
 

@@ -7,7 +7,9 @@ from ddss_demo.generate import RECEIVED, RESOLVED, SERVICES_BY_LEVEL, generate
 
 
 def _digest(folder):
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*.csv"))}
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*.csv"))
+    }
 
 
 def test_same_seed_gives_the_same_bytes_and_another_seed_does_not(tmp_path, feeds):
@@ -37,8 +39,11 @@ def test_clean_rows_reproduce_the_published_figures(feeds):
                 due = row[8].split("/")[::-1]
                 done = row[9].split("/")[::-1]
                 outcomes["early" if done < due else "on_time" if done == due else "late"] += 1
-    assert channels == {"Trực tiếp": RECEIVED["direct"], "Trực tuyến": RECEIVED["online"],
-                        "Bưu chính công ích": RECEIVED["postal"]}
+    assert channels == {
+        "Trực tiếp": RECEIVED["direct"],
+        "Trực tuyến": RECEIVED["online"],
+        "Bưu chính công ích": RECEIVED["postal"],
+    }
     assert outcomes == RESOLVED
     services = _rows(feeds / "tuyen_quang_pasc" / "dich_vu_cong_2022-07.csv")[1:]
     assert Counter(int(r[2]) for r in services) == SERVICES_BY_LEVEL

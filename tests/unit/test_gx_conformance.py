@@ -8,8 +8,8 @@ import duckdb
 import pytest
 
 from conftest import copy_workspace
-from ddss.quality.gx_duckdb import patched_engine, validate_with_gx
 from ddss.quality.gate import compile_suite, load_suite
+from ddss.quality.gx_duckdb import patched_engine, validate_with_gx
 
 CANDIDATES = {
     "admin_procedure_dossiers": "stg_tuyen_quang_pasc__admin_procedure_dossiers",
@@ -33,7 +33,8 @@ def _raised(info) -> bool:
     """GX nests exception details per metric in 1.x."""
     info = info or {}
     return bool(info.get("raised_exception")) or any(
-        isinstance(v, dict) and v.get("raised_exception") for v in info.values())
+        isinstance(v, dict) and v.get("raised_exception") for v in info.values()
+    )
 
 
 def _key(configuration) -> str:
@@ -47,9 +48,12 @@ def test_gate_and_gx_engine_agree(warehouse, published, dataset):
     suite = load_suite(dataset, published)
 
     con = duckdb.connect(str(published.warehouse_path), read_only=True)
-    run = json.loads(con.execute(
-        "select result_json from quality.validation_runs where dataset = ? order by recorded_at desc limit 1",
-        [dataset]).fetchall()[0][0])
+    run = json.loads(
+        con.execute(
+            "select result_json from quality.validation_runs where dataset = ? order by recorded_at desc limit 1",
+            [dataset],
+        ).fetchall()[0][0]
+    )
     con.close()
     gx_result = validate_with_gx(warehouse.warehouse_path, CANDIDATES[dataset], suite)
     by_config = {}
@@ -60,9 +64,12 @@ def test_gate_and_gx_engine_agree(warehouse, published, dataset):
         theirs = by_config[_key(rule.expectation.configuration)]
         assert theirs.success == ours_result["success"], rule.rule_id
         if rule.fail_sql:
-            assert theirs.result["unexpected_count"] == ours_result["result"]["unexpected_count"], rule.rule_id
+            assert theirs.result["unexpected_count"] == ours_result["result"]["unexpected_count"], (
+                rule.rule_id
+            )
             assert theirs.result["unexpected_percent"] == pytest.approx(
-                ours_result["result"]["unexpected_percent"]), rule.rule_id
+                ours_result["result"]["unexpected_percent"]
+            ), rule.rule_id
     assert gx_result.success == run["success"]
     if dataset == "admin_procedure_dossiers":
         assert not run["success"]  # the injected defects are there to be found
@@ -74,7 +81,9 @@ def test_gx_engine_as_shipped_fails_on_duckdb(warehouse):
     import great_expectations.expectations as gxe
 
     context = gx.get_context(mode="ephemeral")
-    source = context.data_sources.add_sql(name="w", connection_string=f"duckdb:///{warehouse.warehouse_path}")
+    source = context.data_sources.add_sql(
+        name="w", connection_string=f"duckdb:///{warehouse.warehouse_path}"
+    )
     asset = source.add_table_asset(name="t", table_name=CANDIDATES["online_public_services"])
     batch = asset.add_batch_definition_whole_table("all").get_batch()
     result = batch.validate(gxe.ExpectColumnValuesToNotBeNull(column="service_code"))

@@ -12,7 +12,9 @@ def _suite(expectations, name="t"):
     from great_expectations.core import ExpectationSuite
 
     for e in expectations:
-        e.setdefault("meta", {}).update({"criterion": "dung", "message_vi": "lỗi", "message_en": "error"})
+        e.setdefault("meta", {}).update(
+            {"criterion": "dung", "message_vi": "lỗi", "message_en": "error"}
+        )
     return ExpectationSuite(name=name, expectations=expectations)
 
 
@@ -47,25 +49,53 @@ def _expected(con, predicate):
 
 
 def test_every_failing_row_is_quarantined_with_its_source_row(con, cfg):
-    count, counts, _, _ = _run(con, cfg, [
-        {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "channel", "value_set": ["online"]}},
-    ])
+    count, counts, _, _ = _run(
+        con,
+        cfg,
+        [
+            {
+                "type": "expect_column_values_to_be_in_set",
+                "kwargs": {"column": "channel", "value_set": ["online"]},
+            },
+        ],
+    )
     assert count == 3000
     assert counts[0] == _expected(con, "channel = 'email'") == 1000
-    rows = con.execute("select source_row, record_key, value from quality.quarantine order by source_row").fetchall()
+    rows = con.execute(
+        "select source_row, record_key, value from quality.quarantine order by source_row"
+    ).fetchall()
     assert len(rows) == 1000
     assert rows[0] == (2, "id-0", "email")
 
 
 def test_each_rule_type_matches_a_hand_written_query(con, cfg):
-    _, counts, denominators, _ = _run(con, cfg, [
-        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "channel"}},
-        {"type": "expect_column_pair_values_a_to_be_greater_than_b",
-         "kwargs": {"column_A": "resolved_date", "column_B": "received_date", "or_equal": True}},
-        {"type": "expect_column_values_to_be_between", "kwargs": {"column": "level", "min_value": 1, "max_value": 3}},
-        {"type": "expect_column_values_to_match_regex", "kwargs": {"column": "dossier_id", "regex": "^id-[0-9]{1,3}$"}},
-        {"type": "expect_column_values_to_not_be_in_set", "kwargs": {"column": "channel", "value_set": ["email"]}},
-    ])
+    _, counts, denominators, _ = _run(
+        con,
+        cfg,
+        [
+            {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "channel"}},
+            {
+                "type": "expect_column_pair_values_a_to_be_greater_than_b",
+                "kwargs": {
+                    "column_A": "resolved_date",
+                    "column_B": "received_date",
+                    "or_equal": True,
+                },
+            },
+            {
+                "type": "expect_column_values_to_be_between",
+                "kwargs": {"column": "level", "min_value": 1, "max_value": 3},
+            },
+            {
+                "type": "expect_column_values_to_match_regex",
+                "kwargs": {"column": "dossier_id", "regex": "^id-[0-9]{1,3}$"},
+            },
+            {
+                "type": "expect_column_values_to_not_be_in_set",
+                "kwargs": {"column": "channel", "value_set": ["email"]},
+            },
+        ],
+    )
     assert counts[0] == _expected(con, "channel is null")
     assert counts[1] == _expected(con, "resolved_date < received_date")
     assert counts[2] == _expected(con, "level < 1 or level > 3")
@@ -77,14 +107,20 @@ def test_each_rule_type_matches_a_hand_written_query(con, cfg):
 def test_a_rule_over_its_mostly_threshold_blocks_and_table_rules_report(con, cfg):
     from ddss.quality import gate as quality
 
-    suite = _suite([
-        {"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 5000}},
-        {"type": "expect_column_values_to_be_in_set",
-         "kwargs": {"column": "channel", "value_set": ["online"], "mostly": 0.9}},
-    ])
+    suite = _suite(
+        [
+            {"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 5000}},
+            {
+                "type": "expect_column_values_to_be_in_set",
+                "kwargs": {"column": "channel", "value_set": ["online"], "mostly": 0.9},
+            },
+        ]
+    )
     rules = compile_suite(suite)
     contract = load_contracts(cfg)["admin_procedure_dossiers"]
-    count, counts, denominators, table_problems = _evaluate(con, contract, rules, "main.candidate", "r", None)
+    count, counts, denominators, table_problems = _evaluate(
+        con, contract, rules, "main.candidate", "r", None
+    )
     assert [p.rule for p in table_problems] == [rules[0].rule_id]
     result, over = quality._gx_result(suite, rules, count, counts, denominators, {})
     assert [r.index for r in over] == [1]
@@ -94,9 +130,16 @@ def test_a_rule_over_its_mostly_threshold_blocks_and_table_rules_report(con, cfg
 def test_unsupported_expectations_and_missing_criteria_are_refused(cfg, tmp_path):
     from great_expectations.core import ExpectationSuite
 
-    suite = ExpectationSuite(name="x", expectations=[
-        {"type": "expect_column_mean_to_be_between", "kwargs": {"column": "a", "min_value": 1},
-         "meta": {"criterion": "dung", "message_vi": "a", "message_en": "b"}}])
+    suite = ExpectationSuite(
+        name="x",
+        expectations=[
+            {
+                "type": "expect_column_mean_to_be_between",
+                "kwargs": {"column": "a", "min_value": 1},
+                "meta": {"criterion": "dung", "message_vi": "a", "message_en": "b"},
+            }
+        ],
+    )
     with pytest.raises(SuiteError, match="not supported"):
         compile_suite(suite)
 
@@ -115,6 +158,12 @@ def test_every_expectation_of_every_suite_names_its_criterion_and_both_messages(
 
 def test_personal_values_are_masked_in_quarantine(con, cfg):
     con.execute("alter table main.candidate add column applicant_phone varchar").fetchall()
-    con.execute("update main.candidate set applicant_phone = '0966558508' where _source_row = 2").fetchall()
-    _run(con, cfg, [{"type": "expect_column_values_to_be_null", "kwargs": {"column": "applicant_phone"}}])
+    con.execute(
+        "update main.candidate set applicant_phone = '0966558508' where _source_row = 2"
+    ).fetchall()
+    _run(
+        con,
+        cfg,
+        [{"type": "expect_column_values_to_be_null", "kwargs": {"column": "applicant_phone"}}],
+    )
     assert con.execute("select value from quality.quarantine").fetchall() == [("09******08",)]

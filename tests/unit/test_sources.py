@@ -5,9 +5,9 @@ import random
 
 import pytest
 
+from ddss.errors import FileRejected
 from ddss.transform import validators
 from ddss_demo.api_server import ApiServer
-from ddss.errors import FileRejected
 
 
 def _contract(cfg):
@@ -22,19 +22,28 @@ def test_the_api_is_fetched_page_by_page_into_one_landing_file_and_not_loaded_tw
     from ddss.ingest import http_source
     from ddss.ingest.extract import extract
 
-    records = [{"ma_phuong_xa": f"{i:05d}", "ky_bao_cao": "2022-07", "so_tai_khoan": i} for i in range(1234)]
+    records = [
+        {"ma_phuong_xa": f"{i:05d}", "ky_bao_cao": "2022-07", "so_tai_khoan": i}
+        for i in range(1234)
+    ]
     (tmp_path / "api" / "hanoi_tax" / "etax-mobile").mkdir(parents=True)
-    (tmp_path / "api" / "hanoi_tax" / "etax-mobile" / "2022-07.json").write_text(json.dumps(records), "utf-8")
+    (tmp_path / "api" / "hanoi_tax" / "etax-mobile" / "2022-07.json").write_text(
+        json.dumps(records), "utf-8"
+    )
     with ApiServer(tmp_path / "api") as url:
         cfg = dataclasses.replace(cfg, api_url=url)
         paths = http_source.fetch(_contract(cfg), cfg)
         assert [p.name for p in paths] == ["etax_mobile_2022-07.json"]
         fetched = json.loads(paths[0].read_text("utf-8"))
-        assert fetched["total"] == 1234 and fetched["records"] == records  # 3 pages of 500, in order
+        assert (
+            fetched["total"] == 1234 and fetched["records"] == records
+        )  # 3 pages of 500, in order
         first = extract("r1", cfg, ["etax_mobile_accounts"])
         second = extract("r2", cfg, ["etax_mobile_accounts"])
     assert first.loaded == {"etax_mobile_2022-07.json": 1234}
-    assert second.loaded == {} and [d.file_name for d in second.duplicates] == ["etax_mobile_2022-07.json"]
+    assert second.loaded == {} and [d.file_name for d in second.duplicates] == [
+        "etax_mobile_2022-07.json"
+    ]
 
 
 def test_an_api_that_does_not_add_up_to_its_declared_total_is_refused(cfg, monkeypatch):
@@ -42,9 +51,19 @@ def test_an_api_that_does_not_add_up_to_its_declared_total_is_refused(cfg, monke
 
     from ddss.ingest import http_source
 
-    pages = {"periods": {"periods": ["2022-07"]},
-             "page": {"period": "2022-07", "page": 1, "total": 126, "data": [{"ma_phuong_xa": "00070"}], "next": None}}
-    monkeypatch.setattr(http_source, "_get", lambda url: pages["periods" if url.endswith("/periods") else "page"])
+    pages = {
+        "periods": {"periods": ["2022-07"]},
+        "page": {
+            "period": "2022-07",
+            "page": 1,
+            "total": 126,
+            "data": [{"ma_phuong_xa": "00070"}],
+            "next": None,
+        },
+    }
+    monkeypatch.setattr(
+        http_source, "_get", lambda url: pages["periods" if url.endswith("/periods") else "page"]
+    )
     cfg = dataclasses.replace(cfg, api_url="http://127.0.0.1:9")
     with pytest.raises(FileRejected) as caught:
         http_source.fetch(_contract(cfg), cfg)
@@ -91,7 +110,9 @@ def test_citizen_ids_are_checked_against_birth_date_and_sex():
     assert validators.citizen_id_problem("001190123456", date(1990, 5, 1), True) is None
     assert validators.citizen_id_problem("001205123456", date(2005, 5, 1), False) is None
     assert validators.citizen_id_problem("00109012345", date(1990, 5, 1), False) == "format"
-    assert validators.citizen_id_problem("003090123456", date(1990, 5, 1), False) == "province"  # no 003
+    assert (
+        validators.citizen_id_problem("003090123456", date(1990, 5, 1), False) == "province"
+    )  # no 003
     assert validators.citizen_id_problem("001090123456", date(1990, 5, 1), True) == "century_sex"
     assert validators.citizen_id_problem("001091123456", date(1990, 5, 1), False) == "birth_year"
 
@@ -102,8 +123,9 @@ def test_the_validators_are_sql_functions_on_dbt_connections(cfg):
     con = duckdb.connect()
     validators.register(con)
     validators.register(con)  # idempotent: dbt opens several cursors
-    assert con.execute("select vn_tax_code_valid('0100109106'), vn_phone_e164('0912345678'),"
-                       " vn_citizen_id_problem('001090123456', date '1990-05-01', true)").fetchone() == (
-        True, "+84912345678", "century_sex")
+    assert con.execute(
+        "select vn_tax_code_valid('0100109106'), vn_phone_e164('0912345678'),"
+        " vn_citizen_id_problem('001090123456', date '1990-05-01', true)"
+    ).fetchone() == (True, "+84912345678", "century_sex")
     profiles = (cfg.dbt_project_dir / "profiles.yml").read_text("utf-8")
     assert "ddss.transform.dbt_udfs" in profiles

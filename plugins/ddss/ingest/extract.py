@@ -18,14 +18,13 @@ import codecs
 import csv
 import fnmatch
 import hashlib
-import io
 import json
 import logging
 import os
 import shutil
 import unicodedata
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -114,7 +113,9 @@ def _inside(path: Path, root: Path) -> bool:
         return False
 
 
-def contract_for(file_name: str, department_folder: str, contracts: list[Contract]) -> Contract | None:
+def contract_for(
+    file_name: str, department_folder: str, contracts: list[Contract]
+) -> Contract | None:
     for contract in contracts:
         if contract.department.landing_folder == department_folder and fnmatch.fnmatch(
             file_name, contract.source.pattern
@@ -123,46 +124,75 @@ def contract_for(file_name: str, department_folder: str, contracts: list[Contrac
     return None
 
 
-def control_for(file_name: str, department_folder: str, contracts: list[Contract]) -> Contract | None:
+def control_for(
+    file_name: str, department_folder: str, contracts: list[Contract]
+) -> Contract | None:
     """The contract whose control-totals file this is: ``<data file stem><suffix>``."""
     for contract in contracts:
         suffix = contract.source.control_suffix
-        if (suffix and contract.department.landing_folder == department_folder
-                and file_name.endswith(suffix)):
+        if (
+            suffix
+            and contract.department.landing_folder == department_folder
+            and file_name.endswith(suffix)
+        ):
             stem = file_name.removesuffix(suffix)
-            if fnmatch.fnmatch(stem + Path(contract.source.pattern).suffix, contract.source.pattern):
+            if fnmatch.fnmatch(
+                stem + Path(contract.source.pattern).suffix, contract.source.pattern
+            ):
                 return contract
     return None
 
 
 def data_file_for_control(control_name: str, contract: Contract) -> str:
-    return control_name.removesuffix(contract.source.control_suffix) + Path(contract.source.pattern).suffix
+    return (
+        control_name.removesuffix(contract.source.control_suffix)
+        + Path(contract.source.pattern).suffix
+    )
 
 
 def archive_file(path: Path, contract: Contract, cfg: Settings, known: set[str]) -> ArchivedFile:
     """Copy one landing file into the raw archive (or recognise it as already there)."""
     if not _inside(path, cfg.landing_dir):
         raise FileRejected(
-            Problem(str(path), None, None, None, "outside_landing",
-                    "Tệp nằm ngoài thư mục tiếp nhận, không được xử lý.",
-                    "The path is outside the landing folder and is refused.")
+            Problem(
+                str(path),
+                None,
+                None,
+                None,
+                "outside_landing",
+                "Tệp nằm ngoài thư mục tiếp nhận, không được xử lý.",
+                "The path is outside the landing folder and is refused.",
+            )
         )
     size = path.stat().st_size
     if size > cfg.max_file_bytes:
         raise FileRejected(
-            Problem(path.name, None, None, str(size), "file_too_large",
-                    f"Tệp quá lớn ({size} byte, tối đa {cfg.max_file_bytes}). Hãy chia tệp theo tháng.",
-                    f"File too large ({size} bytes, limit {cfg.max_file_bytes}). Split it by month.")
+            Problem(
+                path.name,
+                None,
+                None,
+                str(size),
+                "file_too_large",
+                f"Tệp quá lớn ({size} byte, tối đa {cfg.max_file_bytes}). Hãy chia tệp theo tháng.",
+                f"File too large ({size} bytes, limit {cfg.max_file_bytes}). Split it by month.",
+            )
         )
     digest = sha256_of(path)
     target_dir = cfg.raw_dir / contract.department.id / contract.id
     target = target_dir / f"{digest}__{path.name}"
     entry = ArchivedFile(
-        dataset=contract.id, department=contract.department.id, file_name=path.name,
-        sha256=digest, bytes=size, raw_path=str(target.relative_to(cfg.raw_dir)),
-        landing_path=str(path.relative_to(cfg.landing_dir)), status="archived",
-        archived_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        arrived_at=datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).isoformat(timespec="seconds"),
+        dataset=contract.id,
+        department=contract.department.id,
+        file_name=path.name,
+        sha256=digest,
+        bytes=size,
+        raw_path=str(target.relative_to(cfg.raw_dir)),
+        landing_path=str(path.relative_to(cfg.landing_dir)),
+        status="archived",
+        archived_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        arrived_at=datetime.fromtimestamp(path.stat().st_mtime, UTC).isoformat(
+            timespec="seconds"
+        ),
     )
     if digest in known:
         entry.status = "duplicate"
@@ -173,9 +203,15 @@ def archive_file(path: Path, contract: Contract, cfg: Settings, known: set[str])
     if sha256_of(partial) != digest:  # the file changed while we copied it
         partial.unlink()
         raise FileRejected(
-            Problem(path.name, None, None, None, "changed_while_copying",
-                    "Tệp thay đổi trong khi sao chép; sẽ thử lại ở lần chạy sau.",
-                    "The file changed while it was being copied; it will be retried next run.")
+            Problem(
+                path.name,
+                None,
+                None,
+                None,
+                "changed_while_copying",
+                "Tệp thay đổi trong khi sao chép; sẽ thử lại ở lần chạy sau.",
+                "The file changed while it was being copied; it will be retried next run.",
+            )
         )
     os.chmod(partial, 0o444)
     os.replace(partial, target)
@@ -236,11 +272,17 @@ def _check_encoding(path: Path, encoding: str, display: str) -> str:
                 line += chunk[: exc.start].count(b"\n")
                 bad = chunk[exc.start : exc.start + 4]
                 raise FileRejected(
-                    Problem(display, line, None, bad.hex(" "), "encoding",
-                            f"Tệp không đúng bảng mã {encoding} (byte {bad.hex(' ')} ở dòng {line}). "
-                            "Hãy lưu lại tệp với bảng mã UTF-8.",
-                            f"The file is not valid {encoding} (bytes {bad.hex(' ')} on line {line}). "
-                            "Save it again as UTF-8.")
+                    Problem(
+                        display,
+                        line,
+                        None,
+                        bad.hex(" "),
+                        "encoding",
+                        f"Tệp không đúng bảng mã {encoding} (byte {bad.hex(' ')} ở dòng {line}). "
+                        "Hãy lưu lại tệp với bảng mã UTF-8.",
+                        f"The file is not valid {encoding} (bytes {bad.hex(' ')} on line {line}). "
+                        "Save it again as UTF-8.",
+                    )
                 ) from exc
             line += chunk.count(b"\n")
         decoder.decode(b"", final=True)
@@ -251,8 +293,9 @@ def _csv_records(path: Path, contract: Contract, display: str):
     """(spreadsheet row number, cells) of a CSV file, header first."""
     encoding = _check_encoding(path, contract.source.encoding, display)
     with path.open("r", encoding=encoding, newline="") as handle:
-        for index, record in enumerate(csv.reader(handle, delimiter=contract.source.delimiter), start=1):
-            yield index, record
+        yield from enumerate(
+            csv.reader(handle, delimiter=contract.source.delimiter), start=1
+        )
 
 
 def _cell_text(value, column_format: str | None) -> str:
@@ -276,15 +319,23 @@ def _xlsx_records(path: Path, contract: Contract, display: str):
         workbook = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise FileRejected(
-            Problem(display, None, None, None, "not_xlsx",
-                    "Tệp không phải bảng tính Excel (.xlsx) hợp lệ. Hãy lưu lại bằng Excel dạng .xlsx.",
-                    f"Not a valid Excel workbook (.xlsx): {exc}. Save it again as .xlsx from Excel.")
+            Problem(
+                display,
+                None,
+                None,
+                None,
+                "not_xlsx",
+                "Tệp không phải bảng tính Excel (.xlsx) hợp lệ. Hãy lưu lại bằng Excel dạng .xlsx.",
+                f"Not a valid Excel workbook (.xlsx): {exc}. Save it again as .xlsx from Excel.",
+            )
         ) from exc
     wanted = {_normalise_header(c.header) for c in contract.columns}
     formats = {}
     header_at = None
     try:
-        for number, values in enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1):
+        for number, values in enumerate(
+            workbook.worksheets[0].iter_rows(values_only=True), start=1
+        ):
             cells = list(values)
             while cells and cells[-1] is None:
                 cells.pop()
@@ -293,8 +344,12 @@ def _xlsx_records(path: Path, contract: Contract, display: str):
                 if names and len(wanted & set(names)) * 2 >= len(wanted):
                     header_at = number
                     by_header = {_normalise_header(c.header): c for c in contract.columns}
-                    formats = {i: getattr(by_header.get(n), "format", None) for i, n in enumerate(
-                        _normalise_header(str(c)) if c is not None else "" for c in cells)}
+                    formats = {
+                        i: getattr(by_header.get(n), "format", None)
+                        for i, n in enumerate(
+                            _normalise_header(str(c)) if c is not None else "" for c in cells
+                        )
+                    }
                     yield number, [str(c) if c is not None else "" for c in cells]
                 elif number >= 20:
                     break
@@ -304,9 +359,15 @@ def _xlsx_records(path: Path, contract: Contract, display: str):
         workbook.close()
     if header_at is None:
         raise FileRejected(
-            Problem(display, None, None, None, "missing_columns",
-                    "Không tìm thấy dòng tiêu đề trong 20 dòng đầu của bảng tính. Hãy dùng đúng mẫu.",
-                    "No header row among the sheet's first 20 rows. Use the dataset's template.")
+            Problem(
+                display,
+                None,
+                None,
+                None,
+                "missing_columns",
+                "Không tìm thấy dòng tiêu đề trong 20 dòng đầu của bảng tính. Hãy dùng đúng mẫu.",
+                "No header row among the sheet's first 20 rows. Use the dataset's template.",
+            )
         )
 
 
@@ -322,9 +383,15 @@ def _json_records(path: Path, contract: Contract, display: str):
             raise TypeError("records is not a list")
     except (ValueError, KeyError, TypeError) as exc:
         raise FileRejected(
-            Problem(display, None, None, None, "not_json",
-                    f"Tệp không phải JSON hợp lệ theo mẫu ({exc}).",
-                    f"Not valid JSON in the expected shape ({exc}).")
+            Problem(
+                display,
+                None,
+                None,
+                None,
+                "not_json",
+                f"Tệp không phải JSON hợp lệ theo mẫu ({exc}).",
+                f"Not valid JSON in the expected shape ({exc}).",
+            )
         ) from exc
     headers = [c.header for c in contract.columns]
     present = {key for record in records if isinstance(record, dict) for key in record}
@@ -349,7 +416,11 @@ def _json_records(path: Path, contract: Contract, display: str):
         yield number, cells
 
 
-READERS = {"csv": lambda: _csv_records, "xlsx": lambda: _xlsx_records, "json": lambda: _json_records}
+READERS = {
+    "csv": lambda: _csv_records,
+    "xlsx": lambda: _xlsx_records,
+    "json": lambda: _json_records,
+}
 
 
 def read_rows(path: Path, contract: Contract, display: str | None = None):
@@ -360,15 +431,29 @@ def read_rows(path: Path, contract: Contract, display: str | None = None):
     display = display or path.name
     if path.stat().st_size == 0:
         raise FileRejected(
-            Problem(display, None, None, None, "empty_file",
-                    "Tệp rỗng, không có dữ liệu.", "The file is empty.")
+            Problem(
+                display,
+                None,
+                None,
+                None,
+                "empty_file",
+                "Tệp rỗng, không có dữ liệu.",
+                "The file is empty.",
+            )
         )
     records = READERS[contract.source.format]()(path, contract, display)
     first = next(records, None)
     if not first or not first[1]:
         raise FileRejected(
-            Problem(display, 1, None, None, "empty_file",
-                    "Tệp không có dòng tiêu đề.", "The file has no header row.")
+            Problem(
+                display,
+                1,
+                None,
+                None,
+                "empty_file",
+                "Tệp không có dòng tiêu đề.",
+                "The file has no header row.",
+            )
         )
     header_row, header = first
     wanted = {_normalise_header(c.header): c for c in contract.columns}
@@ -381,9 +466,15 @@ def read_rows(path: Path, contract: Contract, display: str | None = None):
     if missing:
         names = ", ".join(f"'{c.header}'" for c in missing)
         raise FileRejected(
-            Problem(display, header_row, missing[0].header, None, "missing_columns",
-                    f"Thiếu cột {names} trong dòng tiêu đề. Hãy dùng đúng mẫu của bộ dữ liệu.",
-                    f"The header lacks column(s) {names}. Use the dataset's template.")
+            Problem(
+                display,
+                header_row,
+                missing[0].header,
+                None,
+                "missing_columns",
+                f"Thiếu cột {names} trong dòng tiêu đề. Hãy dùng đúng mẫu của bộ dữ liệu.",
+                f"The header lacks column(s) {names}. Use the dataset's template.",
+            )
         )
     expected = len(header)
     rows = 0
@@ -397,16 +488,25 @@ def read_rows(path: Path, contract: Contract, display: str | None = None):
         yield index, {name: record[pos] for name, pos in positions.items()}, None, expected
     if rows == 0:
         raise FileRejected(
-            Problem(display, None, None, None, "empty_file",
-                    "Tệp chỉ có dòng tiêu đề, không có dữ liệu.",
-                    "The file has a header but no data rows.")
+            Problem(
+                display,
+                None,
+                None,
+                None,
+                "empty_file",
+                "Tệp chỉ có dòng tiêu đề, không có dữ liệu.",
+                "The file has a header but no data rows.",
+            )
         )
 
 
 def _raw_schema(contract: Contract) -> pa.Schema:
     fields = [pa.field(c.name, pa.string()) for c in contract.columns]
-    fields += [pa.field("_source_file", pa.string()), pa.field("_source_sha256", pa.string()),
-               pa.field("_source_row", pa.int32())]
+    fields += [
+        pa.field("_source_file", pa.string()),
+        pa.field("_source_sha256", pa.string()),
+        pa.field("_source_row", pa.int32()),
+    ]
     return pa.schema(fields)
 
 
@@ -418,7 +518,9 @@ def _ensure_raw_table(con, contract: Contract) -> None:
     )
 
 
-def load_file(con, cfg: Settings, entry: ArchivedFile, contract: Contract, run_id: str) -> tuple[int, int]:
+def load_file(
+    con, cfg: Settings, entry: ArchivedFile, contract: Contract, run_id: str
+) -> tuple[int, int]:
     """Load one archived file, replacing the rows of an earlier version of the same name."""
     path = cfg.raw_dir / entry.raw_path
     schema = _raw_schema(contract)
@@ -438,8 +540,17 @@ def load_file(con, cfg: Settings, entry: ArchivedFile, contract: Contract, run_i
     # Parse everything first: a file rejected half-way must not leave half its rows.
     for source_row, values, ragged, expected in read_rows(path, contract, entry.file_name):
         if values is None:
-            rejects.append((contract.id, entry.file_name, entry.sha256, source_row, len(ragged),
-                            expected, ",".join(ragged)))
+            rejects.append(
+                (
+                    contract.id,
+                    entry.file_name,
+                    entry.sha256,
+                    source_row,
+                    len(ragged),
+                    expected,
+                    ",".join(ragged),
+                )
+            )
             continue
         for n in names:
             buffer[n].append(values[n])
@@ -453,9 +564,13 @@ def load_file(con, cfg: Settings, entry: ArchivedFile, contract: Contract, run_i
 
     con.execute("begin transaction")
     try:
-        con.execute(f"delete from raw.{contract.raw_table} where _source_file = ?", [entry.file_name])
-        con.execute("delete from raw.load_rejects where dataset = ? and file_name = ?",
-                    [contract.id, entry.file_name])
+        con.execute(
+            f"delete from raw.{contract.raw_table} where _source_file = ?", [entry.file_name]
+        )
+        con.execute(
+            "delete from raw.load_rejects where dataset = ? and file_name = ?",
+            [contract.id, entry.file_name],
+        )
         table = pa.Table.from_batches(batches, schema=schema)
         con.register("incoming", table)
         con.execute(f"insert into raw.{contract.raw_table} select *, ? from incoming", [run_id])
@@ -478,45 +593,81 @@ def _load_control(con, cfg: Settings, entry: ArchivedFile, contract: Contract) -
     """Record the totals a department declared for one of its files."""
     path = cfg.raw_dir / entry.raw_path
     if not path.exists():  # a duplicate: its first copy holds the bytes
-        path = cfg.raw_dir / next(e["raw_path"] for e in read_manifest(cfg) if e["sha256"] == entry.sha256)
+        path = cfg.raw_dir / next(
+            e["raw_path"] for e in read_manifest(cfg) if e["sha256"] == entry.sha256
+        )
     try:
         data = json.loads(path.read_text("utf-8-sig"))
         row_count = int(data["row_count"])
         sums = {k: str(v) for k, v in (data.get("sums") or {}).items()}
     except (ValueError, KeyError, TypeError) as exc:
-        raise FileRejected(Problem(
-            entry.file_name, None, None, None, "control_file",
-            f"Tệp tổng kiểm soát không đúng mẫu (cần row_count và sums): {exc}.",
-            f"The control-totals file is not in the expected shape (row_count and sums): {exc}.",
-        )) from exc
+        raise FileRejected(
+            Problem(
+                entry.file_name,
+                None,
+                None,
+                None,
+                "control_file",
+                f"Tệp tổng kiểm soát không đúng mẫu (cần row_count và sums): {exc}.",
+                f"The control-totals file is not in the expected shape (row_count and sums): {exc}.",
+            )
+        ) from exc
     unknown = [k for k in sums if k not in contract.source.control_sums]
     if unknown:
-        raise FileRejected(Problem(
-            entry.file_name, None, unknown[0], sums[unknown[0]], "control_file",
-            f"Tệp tổng kiểm soát có tổng của cột không được thỏa thuận: {', '.join(unknown)}.",
-            f"The control-totals file sums column(s) not agreed in the contract: {', '.join(unknown)}.",
-        ))
+        raise FileRejected(
+            Problem(
+                entry.file_name,
+                None,
+                unknown[0],
+                sums[unknown[0]],
+                "control_file",
+                f"Tệp tổng kiểm soát có tổng của cột không được thỏa thuận: {', '.join(unknown)}.",
+                f"The control-totals file sums column(s) not agreed in the contract: {', '.join(unknown)}.",
+            )
+        )
     con.execute(
         "insert or replace into meta.control_totals (dataset, file_name, control_file, sha256,"
         " row_count, sums_json) values (?, ?, ?, ?, ?, ?)",
-        [contract.id, data_file_for_control(entry.file_name, contract), entry.file_name,
-         entry.sha256, row_count, json.dumps(sums)],
+        [
+            contract.id,
+            data_file_for_control(entry.file_name, contract),
+            entry.file_name,
+            entry.sha256,
+            row_count,
+            json.dumps(sums),
+        ],
     )
 
 
-def _event(con, run_id: str, entry: ArchivedFile | None, problem: Problem | None, status: str,
-           rows: int | None = None) -> None:
+def _event(
+    con,
+    run_id: str,
+    entry: ArchivedFile | None,
+    problem: Problem | None,
+    status: str,
+    rows: int | None = None,
+) -> None:
     con.execute(
         "insert into meta.file_events (run_id, dataset, department, file_name, sha256, bytes, rows,"
         " status, message_vi, message_en) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [run_id, entry.dataset if entry else None, entry.department if entry else None,
-         entry.file_name if entry else (problem.file if problem else None),
-         entry.sha256 if entry else None, entry.bytes if entry else None, rows, status,
-         problem.message_vi if problem else None, problem.message_en if problem else None],
+        [
+            run_id,
+            entry.dataset if entry else None,
+            entry.department if entry else None,
+            entry.file_name if entry else (problem.file if problem else None),
+            entry.sha256 if entry else None,
+            entry.bytes if entry else None,
+            rows,
+            status,
+            problem.message_vi if problem else None,
+            problem.message_en if problem else None,
+        ],
     )
 
 
-def extract(run_id: str, cfg: Settings | None = None, datasets: list[str] | None = None) -> ExtractReport:
+def extract(
+    run_id: str, cfg: Settings | None = None, datasets: list[str] | None = None
+) -> ExtractReport:
     """Archive new landing files and load them. Safe to re-run: nothing is loaded twice."""
     cfg = cfg or load_settings()
     contracts = [c for c in source_contracts(cfg) if datasets is None or c.id in datasets]
@@ -539,7 +690,8 @@ def extract(run_id: str, cfg: Settings | None = None, datasets: list[str] | None
         for contract in source_contracts(cfg):
             _ensure_raw_table(con, contract)
         loaded = {
-            (d, s) for d, s in con.execute("select dataset, sha256 from meta.loaded_files").fetchall()
+            (d, s)
+            for d, s in con.execute("select dataset, sha256 from meta.loaded_files").fetchall()
         }
         for problem in report.rejected:
             _event(con, run_id, None, problem, "rejected")
@@ -574,7 +726,11 @@ def extract(run_id: str, cfg: Settings | None = None, datasets: list[str] | None
             original = first_name[entry.sha256]["file_name"]
             if original != entry.file_name and entry.sha256 not in pending:
                 problem = Problem(
-                    entry.file_name, None, None, None, "duplicate_file",
+                    entry.file_name,
+                    None,
+                    None,
+                    None,
+                    "duplicate_file",
                     f"Tệp trùng nội dung với tệp đã nhận '{original}'; không nạp lại.",
                     f"Same content as the already received file '{original}'; not loaded again.",
                 )

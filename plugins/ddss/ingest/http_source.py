@@ -45,11 +45,17 @@ def _get(url: str) -> dict:
 
 
 def _unavailable(contract: Contract, url: str, reason: str) -> FileRejected:
-    return FileRejected(Problem(
-        f"{contract.source.endpoint}", None, None, None, "source_unavailable",
-        f"Không lấy được dữ liệu từ API của đơn vị ({url}): {reason}. Dữ liệu cũ được giữ nguyên.",
-        f"Could not fetch from the department's API ({url}): {reason}. Data already loaded is kept.",
-    ))
+    return FileRejected(
+        Problem(
+            f"{contract.source.endpoint}",
+            None,
+            None,
+            None,
+            "source_unavailable",
+            f"Không lấy được dữ liệu từ API của đơn vị ({url}): {reason}. Dữ liệu cũ được giữ nguyên.",
+            f"Could not fetch from the department's API ({url}): {reason}. Data already loaded is kept.",
+        )
+    )
 
 
 def fetch(contract: Contract, cfg: Settings) -> list[Path]:
@@ -78,15 +84,22 @@ def fetch(contract: Contract, cfg: Settings) -> list[Path]:
             raise _unavailable(contract, base, str(exc)) from exc
         name = f"{contract.source.file_prefix}_{period}.json"
         if total != len(records):
-            raise FileRejected(Problem(
-                name, None, None, f"{len(records)} / {total}", "control_total",
-                f"API báo {total} bản ghi cho kỳ {period} nhưng chỉ nhận được {len(records)}. "
-                "Đơn vị cần kiểm tra lại API; sẽ lấy lại ở lần chạy sau.",
-                f"The API declared {total} records for {period} but {len(records)} arrived. "
-                "The department must check its API; the next run fetches again.",
-            ))
-        body = json.dumps({"period": period, "total": total, "records": records},
-                          ensure_ascii=False, indent=0).encode("utf-8")
+            raise FileRejected(
+                Problem(
+                    name,
+                    None,
+                    None,
+                    f"{len(records)} / {total}",
+                    "control_total",
+                    f"API báo {total} bản ghi cho kỳ {period} nhưng chỉ nhận được {len(records)}. "
+                    "Đơn vị cần kiểm tra lại API; sẽ lấy lại ở lần chạy sau.",
+                    f"The API declared {total} records for {period} but {len(records)} arrived. "
+                    "The department must check its API; the next run fetches again.",
+                )
+            )
+        body = json.dumps(
+            {"period": period, "total": total, "records": records}, ensure_ascii=False, indent=0
+        ).encode("utf-8")
         path = folder / name
         if not path.exists() or path.read_bytes() != body:
             partial = path.with_name("." + name + ".partial")

@@ -32,8 +32,13 @@ def _as_of(logical_date, dag_run):
     return moment.date() if moment else None
 
 
-def department_dags(department: str, datasets: list[str], doc_md: str, schedule: str = "@monthly",
-                    start: tuple[int, int, int] = (2022, 1, 1)):
+def department_dags(
+    department: str,
+    datasets: list[str],
+    doc_md: str,
+    schedule: str = "@monthly",
+    start: tuple[int, int, int] = (2022, 1, 1),
+):
     """(extract DAG, transform DAG) for one department."""
     common = dict(
         start_date=pendulum.datetime(*start, tz="Asia/Ho_Chi_Minh"),

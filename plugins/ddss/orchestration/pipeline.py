@@ -16,7 +16,9 @@ log = logging.getLogger(__name__)
 
 
 def department_datasets(department: str | None, cfg: Settings) -> list[str]:
-    return [c.id for c in source_contracts(cfg) if department is None or c.department.id == department]
+    return [
+        c.id for c in source_contracts(cfg) if department is None or c.department.id == department
+    ]
 
 
 def extract_step(run_id: str, department: str | None = None, cfg: Settings | None = None) -> dict:
@@ -26,8 +28,12 @@ def extract_step(run_id: str, department: str | None = None, cfg: Settings | Non
     report = extract(run_id, cfg, department_datasets(department, cfg))
     for problem in report.rejected:
         log.error("TỆP BỊ TỪ CHỐI / FILE REJECTED: %s", problem)
-    log.info("archived %d new file(s), %d already known, loaded %s",
-             len(report.archived), len(report.duplicates), report.loaded)
+    log.info(
+        "archived %d new file(s), %d already known, loaded %s",
+        len(report.archived),
+        len(report.duplicates),
+        report.loaded,
+    )
     return {"loaded": report.loaded, "rejected": len(report.rejected)}
 
 
@@ -43,12 +49,21 @@ def rejected_files(run_id: str, cfg: Settings) -> list[Problem]:
     with connect(cfg) as con:
         rows = con.execute(
             "select file_name, message_vi, message_en from meta.file_events "
-            "where run_id = ? and status = 'rejected'", [run_id]).fetchall()
-    return [Problem(f or "?", None, None, None, "file_rejected", vi or "", en or "") for f, vi, en in rows]
+            "where run_id = ? and status = 'rejected'",
+            [run_id],
+        ).fetchall()
+    return [
+        Problem(f or "?", None, None, None, "file_rejected", vi or "", en or "")
+        for f, vi, en in rows
+    ]
 
 
-def validate_step(run_id: str, department: str | None = None, cfg: Settings | None = None,
-                  as_of: date | None = None) -> dict:
+def validate_step(
+    run_id: str,
+    department: str | None = None,
+    cfg: Settings | None = None,
+    as_of: date | None = None,
+) -> dict:
     from ddss.quality.gate import validate
     from ddss.quality.report import write_reports
 
@@ -61,15 +76,28 @@ def validate_step(run_id: str, department: str | None = None, cfg: Settings | No
         if docs.exists():
             log.info("GX Data Docs for %s: %s", department_id, docs)
     for outcome in outcomes:
-        log.info("%s: %d rows checked, %d quarantined, %d blocking", outcome.dataset,
-                 outcome.rows_checked, outcome.rows_failed, len(outcome.blocking))
+        log.info(
+            "%s: %d rows checked, %d quarantined, %d blocking",
+            outcome.dataset,
+            outcome.rows_checked,
+            outcome.rows_failed,
+            len(outcome.blocking),
+        )
         if outcome.freshness and outcome.freshness["missing"]:
-            log.warning("%s: DỮ LIỆU CHẬM / LATE FEED, missing periods %s", outcome.dataset,
-                        ", ".join(f"{m['period']} (due {m['due']})" for m in outcome.freshness["missing"]))
+            log.warning(
+                "%s: DỮ LIỆU CHẬM / LATE FEED, missing periods %s",
+                outcome.dataset,
+                ", ".join(f"{m['period']} (due {m['due']})" for m in outcome.freshness["missing"]),
+            )
         if outcome.freshness and outcome.freshness.get("late"):
-            log.warning("%s: GỬI MUỘN / SENT LATE %s", outcome.dataset,
-                        ", ".join(f"{m['period']} ({m['days_late']} days after {m['due']})"
-                                  for m in outcome.freshness["late"]))
+            log.warning(
+                "%s: GỬI MUỘN / SENT LATE %s",
+                outcome.dataset,
+                ", ".join(
+                    f"{m['period']} ({m['days_late']} days after {m['due']})"
+                    for m in outcome.freshness["late"]
+                ),
+            )
     return {
         "reports": {k: str(v) for k, v in reports.items()},
         "quarantined": {o.dataset: o.rows_failed for o in outcomes},
@@ -87,9 +115,12 @@ def publish_step(run_id: str, cfg: Settings | None = None) -> dict:
     from ddss.publish.publisher import publish
 
     publication = publish(run_id, cfg)
-    return {"version": publication.version, "path": str(publication.path),
-            "rows": {k: v["rows"] for k, v in publication.datasets.items()},
-            "held_back": publication.held_back}
+    return {
+        "version": publication.version,
+        "path": str(publication.path),
+        "rows": {k: v["rows"] for k, v in publication.datasets.items()},
+        "held_back": publication.held_back,
+    }
 
 
 @dataclass

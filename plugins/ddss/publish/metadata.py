@@ -19,8 +19,10 @@ FREQUENCY = {  # EU frequency vocabulary, used by DCAT-AP
 }
 MEDIA = {
     "csv": ("text/csv", "http://publications.europa.eu/resource/authority/file-type/CSV"),
-    "parquet": ("application/vnd.apache.parquet",
-                "http://publications.europa.eu/resource/authority/file-type/PARQUET"),
+    "parquet": (
+        "application/vnd.apache.parquet",
+        "http://publications.europa.eu/resource/authority/file-type/PARQUET",
+    ),
     "json": ("application/json", "http://publications.europa.eu/resource/authority/file-type/JSON"),
 }
 TOPIC_THEME = {  # data.europa.eu data themes
@@ -43,8 +45,12 @@ class Context:
 def _schema(contract: Contract) -> dict:
     fields = []
     for column in contract.publish_columns:
-        item = {"name": column.name, "type": column.type,
-                "title": column.description_en, "description": column.description_vi}
+        item = {
+            "name": column.name,
+            "type": column.type,
+            "title": column.description_en,
+            "description": column.description_vi,
+        }
         if column.enum:
             item["constraints"] = {"enum": list(column.enum)}
         fields.append(item)
@@ -59,18 +65,22 @@ def write_datapackage(ctx: Context, target: Path) -> Path:
     for dataset_id, info in ctx.datasets.items():
         contract = ctx.contracts[dataset_id]
         csv_path = info["files"]["csv"]
-        resources.append({
-            "name": dataset_id.replace("_", "-"),
-            "path": str(csv_path.relative_to(target)),
-            "title": contract.title_vi,
-            "description": f"{contract.description_vi}\n\n{contract.description_en}",
-            "format": "csv",
-            "mediatype": "text/csv",
-            "encoding": "utf-8-sig",
-            "bytes": csv_path.stat().st_size,
-            "licenses": [{"name": contract.licence, "path": LICENCES.get(contract.licence, "")}],
-            "schema": _schema(contract),
-        })
+        resources.append(
+            {
+                "name": dataset_id.replace("_", "-"),
+                "path": str(csv_path.relative_to(target)),
+                "title": contract.title_vi,
+                "description": f"{contract.description_vi}\n\n{contract.description_en}",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8-sig",
+                "bytes": csv_path.stat().st_size,
+                "licenses": [
+                    {"name": contract.licence, "path": LICENCES.get(contract.licence, "")}
+                ],
+                "schema": _schema(contract),
+            }
+        )
     package = {
         "name": "ddss-open-data",
         "title": "Dữ liệu mở của các cơ quan nhà nước / Open data of state agencies",
@@ -94,38 +104,54 @@ def write_catalog(ctx: Context, target: Path) -> Path:
         department = contract.department
         publisher_id = f"{base}#publisher-{department.id}"
         publishers[department.id] = {
-            "@id": publisher_id, "@type": "foaf:Agent",
-            "foaf:name": [{"@value": department.name_vi, "@language": "vi"},
-                          {"@value": department.name_en, "@language": "en"}],
+            "@id": publisher_id,
+            "@type": "foaf:Agent",
+            "foaf:name": [
+                {"@value": department.name_vi, "@language": "vi"},
+                {"@value": department.name_en, "@language": "en"},
+            ],
         }
         distributions = []
         for fmt, path in info["files"].items():
             media, file_type = MEDIA[fmt]
             url = f"{base}versions/{ctx.version}/{path.relative_to(target)}"
-            distributions.append({
-                "@id": f"{url}#distribution",
-                "@type": "dcat:Distribution",
-                "dcat:accessURL": {"@id": f"{base}datasets/{dataset_id}.html"},
-                "dcat:downloadURL": {"@id": url},
-                "dcat:mediaType": {"@id": f"http://www.iana.org/assignments/media-types/{media}"},
-                "dct:format": {"@id": file_type},
-                "dct:license": {"@id": LICENCES.get(contract.licence, contract.licence)},
-                "dcat:byteSize": {"@value": str(path.stat().st_size), "@type": "xsd:nonNegativeInteger"},
-                "dct:title": f"{contract.title_vi} ({fmt.upper()})",
-            })
+            distributions.append(
+                {
+                    "@id": f"{url}#distribution",
+                    "@type": "dcat:Distribution",
+                    "dcat:accessURL": {"@id": f"{base}datasets/{dataset_id}.html"},
+                    "dcat:downloadURL": {"@id": url},
+                    "dcat:mediaType": {
+                        "@id": f"http://www.iana.org/assignments/media-types/{media}"
+                    },
+                    "dct:format": {"@id": file_type},
+                    "dct:license": {"@id": LICENCES.get(contract.licence, contract.licence)},
+                    "dcat:byteSize": {
+                        "@value": str(path.stat().st_size),
+                        "@type": "xsd:nonNegativeInteger",
+                    },
+                    "dct:title": f"{contract.title_vi} ({fmt.upper()})",
+                }
+            )
         item = {
             "@id": f"{base}datasets/{dataset_id}.html#dataset",
             "@type": "dcat:Dataset",
             "dct:identifier": dataset_id,
-            "dct:title": [{"@value": contract.title_vi, "@language": "vi"},
-                          {"@value": contract.title_en, "@language": "en"}],
-            "dct:description": [{"@value": contract.description_vi, "@language": "vi"},
-                                {"@value": contract.description_en, "@language": "en"}],
+            "dct:title": [
+                {"@value": contract.title_vi, "@language": "vi"},
+                {"@value": contract.title_en, "@language": "en"},
+            ],
+            "dct:description": [
+                {"@value": contract.description_vi, "@language": "vi"},
+                {"@value": contract.description_en, "@language": "en"},
+            ],
             "dct:publisher": {"@id": publisher_id},
             "dcat:keyword": [{"@value": k, "@language": "vi"} for k in contract.keywords],
             "dcat:distribution": distributions,
             "dct:modified": {"@value": issued, "@type": "xsd:dateTime"},
-            "dct:accrualPeriodicity": {"@id": FREQUENCY.get(contract.update_period, contract.update_period)},
+            "dct:accrualPeriodicity": {
+                "@id": FREQUENCY.get(contract.update_period, contract.update_period)
+            },
             "dcat:landingPage": {"@id": f"{base}datasets/{dataset_id}.html"},
             "owl:versionInfo": ctx.version,
         }
@@ -144,15 +170,23 @@ def write_catalog(ctx: Context, target: Path) -> Path:
             {
                 "@id": f"{base}#catalog",
                 "@type": "dcat:Catalog",
-                "dct:title": [{"@value": "Cổng dữ liệu mở", "@language": "vi"},
-                              {"@value": "Open data portal", "@language": "en"}],
-                "dct:description": [
-                    {"@value": "Dữ liệu mở đã kiểm định đúng, đủ, sạch, sống của các cơ quan nhà nước.",
-                     "@language": "vi"},
-                    {"@value": "Validated open data (correct, complete, clean, live) of state agencies.",
-                     "@language": "en"},
+                "dct:title": [
+                    {"@value": "Cổng dữ liệu mở", "@language": "vi"},
+                    {"@value": "Open data portal", "@language": "en"},
                 ],
-                "dct:publisher": {"@id": next(iter(publishers.values()))["@id"]} if publishers else None,
+                "dct:description": [
+                    {
+                        "@value": "Dữ liệu mở đã kiểm định đúng, đủ, sạch, sống của các cơ quan nhà nước.",
+                        "@language": "vi",
+                    },
+                    {
+                        "@value": "Validated open data (correct, complete, clean, live) of state agencies.",
+                        "@language": "en",
+                    },
+                ],
+                "dct:publisher": {"@id": next(iter(publishers.values()))["@id"]}
+                if publishers
+                else None,
                 "dct:modified": {"@value": issued, "@type": "xsd:dateTime"},
                 "dcat:dataset": [{"@id": d["@id"]} for d in datasets],
             },

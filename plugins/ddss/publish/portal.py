@@ -11,13 +11,25 @@ from markupsafe import Markup
 
 from ddss.publish.metadata import Context
 
-PERIODS = {"P1D": "Hằng ngày / daily", "P1W": "Hằng tuần / weekly", "P1M": "Hằng tháng / monthly",
-           "P3M": "Hằng quý / quarterly", "P1Y": "Hằng năm / yearly"}
-CRITERIA = {"dung": "Đúng / correct", "du": "Đủ / complete", "sach": "Sạch / clean", "song": "Sống / live"}
+PERIODS = {
+    "P1D": "Hằng ngày / daily",
+    "P1W": "Hằng tuần / weekly",
+    "P1M": "Hằng tháng / monthly",
+    "P3M": "Hằng quý / quarterly",
+    "P1Y": "Hằng năm / yearly",
+}
+CRITERIA = {
+    "dung": "Đúng / correct",
+    "du": "Đủ / complete",
+    "sach": "Sạch / clean",
+    "song": "Sống / live",
+}
 
 
 def _env() -> Environment:
-    return Environment(loader=PackageLoader("ddss.publish", "templates"), autoescape=select_autoescape())
+    return Environment(
+        loader=PackageLoader("ddss.publish", "templates"), autoescape=select_autoescape()
+    )
 
 
 def _sha(path: Path) -> str:
@@ -28,13 +40,20 @@ def changelog(ctx: Context, dataset_id: str, previous_versions: list[dict]) -> l
     """Newest first: each version's row count for the dataset and the change from the one before."""
     path = f"downloads/{dataset_id}.csv"
     points = [(ctx.version, ctx.datasets[dataset_id]["rows"])]
-    points += [(v["version"], v["rows"].get(path)) for v in previous_versions if path in v.get("rows", {})]
+    points += [
+        (v["version"], v["rows"].get(path)) for v in previous_versions if path in v.get("rows", {})
+    ]
     entries = []
     for i, (version, rows) in enumerate(points):
         before = points[i + 1][1] if i + 1 < len(points) else None
-        entries.append({"version": version, "rows": rows,
-                        "delta": None if before is None else rows - before,
-                        "current": version == ctx.version})
+        entries.append(
+            {
+                "version": version,
+                "rows": rows,
+                "delta": None if before is None else rows - before,
+                "current": version == ctx.version,
+            }
+        )
     return entries
 
 
@@ -53,14 +72,22 @@ def history_chart(history: list[dict], width: int = 640, height: int = 160) -> s
         y = pad / 2 + (height - pad) * (100 - v) / (100 - low if 100 > low else 1)
         return f"{x:.1f},{y:.1f}"
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'role="img" aria-label="Lịch sử điểm chất lượng / quality score history">',
-             f'<text x="2" y="{pad / 2 + 4}" font-size="10">100</text>',
-             f'<text x="2" y="{height - pad / 2}" font-size="10">{low:.1f}</text>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'role="img" aria-label="Lịch sử điểm chất lượng / quality score history">',
+        f'<text x="2" y="{pad / 2 + 4}" font-size="10">100</text>',
+        f'<text x="2" y="{height - pad / 2}" font-size="10">{low:.1f}</text>',
+    ]
     for key, colour in series.items():
-        points = [xy(i, h["scores"][key]) for i, h in enumerate(history) if h["scores"].get(key) is not None]
+        points = [
+            xy(i, h["scores"][key])
+            for i, h in enumerate(history)
+            if h["scores"].get(key) is not None
+        ]
         if points:
-            parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{" ".join(points)}"/>')
+            parts.append(
+                f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{" ".join(points)}"/>'
+            )
             for p in points:
                 x, y = p.split(",")
                 parts.append(f'<circle cx="{x}" cy="{y}" r="3" fill="{colour}"/>')
@@ -74,8 +101,8 @@ def render(ctx: Context, target: Path, previous_versions: list[dict]) -> None:
     topics = sorted({c.topic for c in ctx.contracts.values() if c.topic})
     (target / "index.html").write_text(
         env.get_template("index.html").render(
-            ctx=ctx, root="", departments=departments.values(), topics=topics,
-            versions_link=True),
+            ctx=ctx, root="", departments=departments.values(), topics=topics, versions_link=True
+        ),
         "utf-8",
     )
     pages = target / "datasets"
@@ -84,18 +111,26 @@ def render(ctx: Context, target: Path, previous_versions: list[dict]) -> None:
         contract = ctx.contracts[dataset_id]
         (pages / f"{dataset_id}.html").write_text(
             env.get_template("dataset.html").render(
-                ctx=ctx, c=contract, info=info, root="../", versions_link=True,
+                ctx=ctx,
+                c=contract,
+                info=info,
+                root="../",
+                versions_link=True,
                 period=PERIODS.get(contract.update_period, contract.update_period),
-                hashes={fmt: _sha(p) for fmt, p in info["files"].items()}, criteria=CRITERIA,
+                hashes={fmt: _sha(p) for fmt, p in info["files"].items()},
+                criteria=CRITERIA,
                 changelog=changelog(ctx, dataset_id, previous_versions),
-                chart=Markup(history_chart(ctx.quality.get(dataset_id, {}).get("history", [])))),
+                chart=Markup(history_chart(ctx.quality.get(dataset_id, {}).get("history", []))),
+            ),
             "utf-8",
         )
 
 
 def render_versions(public: Path, versions: list[dict]) -> None:
     """Rewrite versions/index.html atomically (write beside, then rename)."""
-    current = Path(os.readlink(public / "current")).name if (public / "current").is_symlink() else None
+    current = (
+        Path(os.readlink(public / "current")).name if (public / "current").is_symlink() else None
+    )
     html = _env().get_template("versions.html").render(versions=versions, current=current)
     target = public / "versions" / "index.html"
     partial = target.with_suffix(".html.partial")

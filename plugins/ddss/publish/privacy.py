@@ -26,9 +26,34 @@ FAMILY_NAMES = (
     "Đoàn Lâm Mai Trương Tạ Lưu Cao Lương Chu Nông Triệu Quách Vương Thái Lò Hứa Tô"
 ).split()
 NAME_CANDIDATE = re.compile(r"(?<!\w)(" + "|".join(FAMILY_NAMES) + r")((?:[ \t]+\w+){1,3})")
-PLACE_WORDS = {"phố", "đường", "phường", "xã", "quận", "huyện", "tỉnh", "thị", "trấn", "trường",
-               "viện", "cầu", "chợ", "ngõ", "ngách", "hẻm", "số", "sông", "hồ", "núi", "đền", "chùa",
-               "street", "road", "ward", "district"}
+PLACE_WORDS = {
+    "phố",
+    "đường",
+    "phường",
+    "xã",
+    "quận",
+    "huyện",
+    "tỉnh",
+    "thị",
+    "trấn",
+    "trường",
+    "viện",
+    "cầu",
+    "chợ",
+    "ngõ",
+    "ngách",
+    "hẻm",
+    "số",
+    "sông",
+    "hồ",
+    "núi",
+    "đền",
+    "chùa",
+    "street",
+    "road",
+    "ward",
+    "district",
+}
 SCAN_NAMES_IN = {".csv", ".json"}
 
 
@@ -40,8 +65,10 @@ class Hit:
     excerpt: str  # masked: the value itself never goes to a log
 
     def __str__(self) -> str:
-        return (f"{self.file}:{self.line}: có thể là dữ liệu cá nhân ({self.kind}) / "
-                f"possible personal data ({self.kind}): {self.excerpt}")
+        return (
+            f"{self.file}:{self.line}: có thể là dữ liệu cá nhân ({self.kind}) / "
+            f"possible personal data ({self.kind}): {self.excerpt}"
+        )
 
 
 def _masked(value: str) -> str:
@@ -84,13 +111,17 @@ def scan_text(text: str, file: str, known: set[str] | None = None, names: bool =
             if capitalised == 0:
                 continue
             # The word just before, whatever separates it (a space, or a CSV comma).
-            before = [w for w in re.split(r"[\s,;\"'(]+", text[max(0, match.start() - 24): match.start()]) if w]
+            before = [
+                w
+                for w in re.split(r"[\s,;\"'(]+", text[max(0, match.start() - 24) : match.start()])
+                if w
+            ]
             if before and before[-1].casefold() in PLACE_WORDS:
                 continue
             hit(match.start(), "personal_name", " ".join([match.group(1), *words[:capitalised]]))
     position = text.find("@")
     while position != -1 and len(hits) < 1000:
-        window = text[max(0, position - 64): position + 256]
+        window = text[max(0, position - 64) : position + 256]
         match = EMAIL.search(window)
         if match:
             hit(position, "email", match.group(0))
@@ -104,6 +135,9 @@ def scan_tree(root: Path, known: set[str] | None = None) -> list[Hit]:
     for path in sorted(root.rglob("*")):
         if path.is_file() and path.suffix in SCANNED_SUFFIXES:
             text = path.read_text("utf-8-sig", errors="replace")
-            hits.extend(scan_text(text, str(path.relative_to(root)), known,
-                                  names=path.suffix in SCAN_NAMES_IN))
+            hits.extend(
+                scan_text(
+                    text, str(path.relative_to(root)), known, names=path.suffix in SCAN_NAMES_IN
+                )
+            )
     return hits

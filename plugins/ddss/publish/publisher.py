@@ -25,7 +25,7 @@ import os
 import shutil
 import signal
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -34,16 +34,23 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from ddss.publish import metadata, portal
 from ddss.data_contracts import Contract, load_contracts
 from ddss.errors import Problem, PublicationBlocked
+from ddss.publish import metadata, portal
 from ddss.publish.privacy import scan_tree
 from ddss.settings import Settings, load_settings
 from ddss.warehouse import connect, first_row
 
 log = logging.getLogger(__name__)
-TOP_LEVEL = ("index.html", "datasets", "downloads", "datapackage.json", "catalog.jsonld",
-             "quality.json", "manifest.json")
+TOP_LEVEL = (
+    "index.html",
+    "datasets",
+    "downloads",
+    "datapackage.json",
+    "catalog.jsonld",
+    "quality.json",
+    "manifest.json",
+)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_PATTERN = "^[=+\\-@\t\r]"
 
@@ -85,10 +92,15 @@ def neutralise_column(column: pa.ChunkedArray) -> pa.ChunkedArray:
 def publishable(con, contracts: dict[str, Contract]) -> dict[str, Contract]:
     """Datasets with at least one validation (derived ones: all their sources). A dataset
     whose department has sent nothing yet is simply not on the portal."""
-    validated = {d for (d,) in con.execute("select distinct dataset from quality.validation_runs").fetchall()}
-    return {c.id: c for c in contracts.values()
-            if (c.source is not None and c.published and c.id in validated)
-            or (c.derived_from and all(d in validated for d in c.derived_from))}
+    validated = {
+        d for (d,) in con.execute("select distinct dataset from quality.validation_runs").fetchall()
+    }
+    return {
+        c.id: c
+        for c in contracts.values()
+        if (c.source is not None and c.published and c.id in validated)
+        or (c.derived_from and all(d in validated for d in c.derived_from))
+    }
 
 
 def _dataset_of(file_name: str, contracts: dict[str, Contract]) -> str | None:
@@ -97,52 +109,101 @@ def _dataset_of(file_name: str, contracts: dict[str, Contract]) -> str | None:
 
     for contract in contracts.values():
         source = contract.source
-        if source and (fnmatch.fnmatch(Path(file_name).name, source.pattern)
-                       or (source.endpoint and file_name == source.endpoint)
-                       or (source.control_suffix and file_name.endswith(source.control_suffix)
-                           and fnmatch.fnmatch(file_name.removesuffix(source.control_suffix)
-                                               + Path(source.pattern).suffix, source.pattern))):
+        if source and (
+            fnmatch.fnmatch(Path(file_name).name, source.pattern)
+            or (source.endpoint and file_name == source.endpoint)
+            or (
+                source.control_suffix
+                and file_name.endswith(source.control_suffix)
+                and fnmatch.fnmatch(
+                    file_name.removesuffix(source.control_suffix) + Path(source.pattern).suffix,
+                    source.pattern,
+                )
+            )
+        ):
             return contract.id
     return None
 
 
-def gate(run_id: str, contracts: dict[str, Contract], con,
-         every: dict[str, Contract] | None = None) -> dict[str | None, list[Problem]]:
+def gate(
+    run_id: str, contracts: dict[str, Contract], con, every: dict[str, Contract] | None = None
+) -> dict[str | None, list[Problem]]:
     """Batch-level reasons not to publish, per source dataset (key None: the whole
     publication). Row-level defects are quarantined and do not appear here."""
     every = every or contracts
     problems: dict[str | None, list[Problem]] = {}
     if not contracts:
-        problems.setdefault(None, []).append(Problem(
-            "*", None, None, None, "nothing_validated",
-            "Chưa có bộ dữ liệu nào được kiểm định.", "No dataset has been validated yet."))
+        problems.setdefault(None, []).append(
+            Problem(
+                "*",
+                None,
+                None,
+                None,
+                "nothing_validated",
+                "Chưa có bộ dữ liệu nào được kiểm định.",
+                "No dataset has been validated yet.",
+            )
+        )
     for message_vi, message_en, file_name, dataset in con.execute(
         "select message_vi, message_en, file_name, dataset from meta.file_events "
-        "where run_id = ? and status = 'rejected'", [run_id]
+        "where run_id = ? and status = 'rejected'",
+        [run_id],
     ).fetchall():
         owner = dataset or _dataset_of(file_name or "", every)
-        problems.setdefault(owner, []).append(Problem(file_name or "?", None, None, None, "file_rejected",
-                                                      message_vi or "", message_en or ""))
+        problems.setdefault(owner, []).append(
+            Problem(
+                file_name or "?",
+                None,
+                None,
+                None,
+                "file_rejected",
+                message_vi or "",
+                message_en or "",
+            )
+        )
     # Every source dataset behind what is published: its own rows or its aggregates.
-    sources = sorted({c.id for c in contracts.values() if c.source is not None}
-                     | {d for c in contracts.values() for d in c.derived_from})
+    sources = sorted(
+        {c.id for c in contracts.values() if c.source is not None}
+        | {d for c in contracts.values() for d in c.derived_from}
+    )
     for dataset in sources:
         # The latest validation of each dataset counts, whichever department's run made it.
-        row = first_row(con, "select blocking_failures, result_json from quality.validation_runs "
-                        "where dataset = ? order by recorded_at desc limit 1", [dataset])
+        row = first_row(
+            con,
+            "select blocking_failures, result_json from quality.validation_runs "
+            "where dataset = ? order by recorded_at desc limit 1",
+            [dataset],
+        )
         if not row:
-            problems.setdefault(dataset, []).append(Problem(
-                dataset, None, None, None, "not_validated",
-                "Bộ dữ liệu chưa được kiểm định.", "The dataset has not been validated."))
+            problems.setdefault(dataset, []).append(
+                Problem(
+                    dataset,
+                    None,
+                    None,
+                    None,
+                    "not_validated",
+                    "Bộ dữ liệu chưa được kiểm định.",
+                    "The dataset has not been validated.",
+                )
+            )
         elif row[0]:
-            problems.setdefault(dataset, []).append(Problem(
-                dataset, None, None, str(row[0]), "validation_blocking",
-                f"Kiểm định có {row[0]} lỗi mức lô (xem báo cáo chất lượng).",
-                f"Validation found {row[0]} batch-level failure(s) (see the quality report)."))
+            problems.setdefault(dataset, []).append(
+                Problem(
+                    dataset,
+                    None,
+                    None,
+                    str(row[0]),
+                    "validation_blocking",
+                    f"Kiểm định có {row[0]} lỗi mức lô (xem báo cáo chất lượng).",
+                    f"Validation found {row[0]} batch-level failure(s) (see the quality report).",
+                )
+            )
     return problems
 
 
-def _held_back(problems: dict[str | None, list[Problem]], contracts: dict[str, Contract]) -> dict[str, list[Problem]]:
+def _held_back(
+    problems: dict[str | None, list[Problem]], contracts: dict[str, Contract]
+) -> dict[str, list[Problem]]:
     """The published datasets whose new data may not go out: a source with a batch-level
     problem, and everything derived from one."""
     held = {d: p for d, p in problems.items() if d is not None and d in contracts}
@@ -166,8 +227,12 @@ def _carry(previous: Path, dataset: str, target: Path) -> dict | None:
         shutil.copyfile(previous / path, target / path)
         files[fmt] = target / path
     preview = pq.read_table(files["parquet"]).slice(0, 20).to_pylist()
-    return {"rows": entries[f"downloads/{dataset}.csv"].get("rows", 0), "files": files, "preview": preview,
-            "carried_from": manifest["version"]}
+    return {
+        "rows": entries[f"downloads/{dataset}.csv"].get("rows", 0),
+        "files": files,
+        "preview": preview,
+        "carried_from": manifest["version"],
+    }
 
 
 def _write_downloads(con, contract: Contract, target: Path) -> dict:
@@ -199,7 +264,9 @@ def _write_downloads(con, contract: Contract, target: Path) -> dict:
     json_path = downloads / f"{contract.id}.json"
     writer = duckdb.connect()
     writer.register("published", table)
-    writer.execute(f"copy (select * from published) to '{json_path}' (format json, array true)").fetchall()
+    writer.execute(
+        f"copy (select * from published) to '{json_path}' (format json, array true)"
+    ).fetchall()
     writer.close()
     files["json"] = json_path
     rows = table.slice(0, 20).to_pylist()
@@ -211,13 +278,16 @@ def _quality_summary(con, contracts: dict[str, Contract]) -> dict:
     and each dataset's score history, one point per validation."""
     summary = {}
     # Published source datasets, and the person-level ones behind published aggregates.
-    sources = sorted({c.id for c in contracts.values() if c.source is not None}
-                     | {d for c in contracts.values() for d in c.derived_from})
+    sources = sorted(
+        {c.id for c in contracts.values() if c.source is not None}
+        | {d for c in contracts.values() for d in c.derived_from}
+    )
     for dataset in sources:
         history = con.execute(
             "select run_id, strftime(recorded_at, '%Y-%m-%d %H:%M'), rows_checked, rows_failed,"
             " scores_json, freshness_json from quality.validation_runs where dataset = ? order by recorded_at",
-            [dataset]).fetchall()
+            [dataset],
+        ).fetchall()
         if not history:
             continue
         run_id, _, rows_checked, rows_failed, scores, fresh = history[-1]
@@ -237,8 +307,13 @@ def _quality_summary(con, contracts: dict[str, Contract]) -> dict:
                 for r, c, vi, en, n in by_rule
             ],
             "history": [
-                {"run_id": h[0], "at": h[1], "rows_checked": h[2], "rows_quarantined": h[3],
-                 "scores": json.loads(h[4]) if h[4] else {}}
+                {
+                    "run_id": h[0],
+                    "at": h[1],
+                    "rows_checked": h[2],
+                    "rows_quarantined": h[3],
+                    "scores": json.loads(h[4]) if h[4] else {},
+                }
                 for h in history
             ],
         }
@@ -247,8 +322,13 @@ def _quality_summary(con, contracts: dict[str, Contract]) -> dict:
             parts = [summary[d] for d in contract.derived_from if d in summary]
             summary[contract.id] = {
                 "derived_from": list(contract.derived_from),
-                "scores": {k: min((p["scores"].get(k) for p in parts if p["scores"].get(k) is not None),
-                                  default=None) for k in ("dung", "du", "sach", "song", "overall")},
+                "scores": {
+                    k: min(
+                        (p["scores"].get(k) for p in parts if p["scores"].get(k) is not None),
+                        default=None,
+                    )
+                    for k in ("dung", "du", "sach", "song", "overall")
+                },
             }
     return summary
 
@@ -266,7 +346,9 @@ def _department_scorecards(con, contracts: dict[str, Contract]) -> dict:
         card = cards.setdefault(department, {"latest": {}, "runs": {}})
         values = json.loads(scores)
         card["latest"][dataset] = values
-        run = card["runs"].setdefault(run_id, {"at": run_at.strftime("%Y-%m-%d %H:%M"), "datasets": {}})
+        run = card["runs"].setdefault(
+            run_id, {"at": run_at.strftime("%Y-%m-%d %H:%M"), "datasets": {}}
+        )
         run["datasets"][dataset] = values
 
     def mean(per_dataset: dict) -> dict:
@@ -285,8 +367,10 @@ def _department_scorecards(con, contracts: dict[str, Contract]) -> dict:
             "name_en": dep.name_en if dep else department,
             "datasets": sorted(card["latest"]),
             "scores": mean(card["latest"]),
-            "history": [{"run_id": run_id, "at": run["at"], "scores": mean(run["datasets"])}
-                        for run_id, run in card["runs"].items()],
+            "history": [
+                {"run_id": run_id, "at": run["at"], "scores": mean(run["datasets"])}
+                for run_id, run in card["runs"].items()
+            ],
         }
     return result
 
@@ -312,8 +396,11 @@ def _personal_values(con, contracts: dict[str, Contract]) -> set[str]:
 def _manifest(root: Path, version: str, run_id: str, datasets: dict) -> dict:
     files = []
     for path in sorted(p for p in root.rglob("*") if p.is_file() and p.name != "manifest.json"):
-        entry = {"path": str(path.relative_to(root)), "bytes": path.stat().st_size,
-                 "sha256": sha256_file(path)}
+        entry = {
+            "path": str(path.relative_to(root)),
+            "bytes": path.stat().st_size,
+            "sha256": sha256_file(path),
+        }
         for info in datasets.values():
             for f in info["files"].values():
                 if f == path:
@@ -336,7 +423,12 @@ def verify(root: Path) -> list[str]:
             problems.append(f"checksum mismatch {entry['path']}")
     for path in root.rglob("*"):
         rel = str(path.relative_to(root))
-        if path.is_file() and not path.is_symlink() and rel != "manifest.json" and rel not in listed:
+        if (
+            path.is_file()
+            and not path.is_symlink()
+            and rel != "manifest.json"
+            and rel not in listed
+        ):
             problems.append(f"unlisted {rel}")
     return problems
 
@@ -374,14 +466,23 @@ def list_versions(public: Path) -> list[dict]:
             manifest = path / "manifest.json"
             if path.is_dir() and manifest.is_file():
                 data = json.loads(manifest.read_text("utf-8"))
-                versions.append({"version": path.name, "run_id": data.get("run_id"),
-                                 "files": len(data["files"]),
-                                 "rows": {e["path"]: e["rows"] for e in data["files"] if "rows" in e}})
+                versions.append(
+                    {
+                        "version": path.name,
+                        "run_id": data.get("run_id"),
+                        "files": len(data["files"]),
+                        "rows": {e["path"]: e["rows"] for e in data["files"] if "rows" in e},
+                    }
+                )
     return versions
 
 
-def publish(run_id: str, cfg: Settings | None = None, now: datetime | None = None,
-            _hold: dict[str, list[Problem]] | None = None) -> Publication:
+def publish(
+    run_id: str,
+    cfg: Settings | None = None,
+    now: datetime | None = None,
+    _hold: dict[str, list[Problem]] | None = None,
+) -> Publication:
     """Build, verify and switch to a new version.
 
     A dataset with a batch-level problem (a rejected file, control totals, coverage, a
@@ -393,7 +494,7 @@ def publish(run_id: str, cfg: Settings | None = None, now: datetime | None = Non
     cfg = cfg or load_settings()
     every = load_contracts(cfg)
     contracts = every
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     version = f"{now:%Y%m%dT%H%M%SZ}"
     public = cfg.public_dir
     staging_root = public.parent / f"{public.name}.staging"
@@ -423,37 +524,73 @@ def publish(run_id: str, cfg: Settings | None = None, now: datetime | None = Non
                 if dataset in quality:
                     quality[dataset]["held_back"] = {
                         "since_version": datasets.get(dataset, {}).get("carried_from"),
-                        "reasons": [{"file": p.file, "rule": p.rule, "message_vi": p.message_vi,
-                                     "message_en": p.message_en} for p in reasons]}
+                        "reasons": [
+                            {
+                                "file": p.file,
+                                "rule": p.rule,
+                                "message_vi": p.message_vi,
+                                "message_en": p.message_en,
+                            }
+                            for p in reasons
+                        ],
+                    }
             departments = _department_scorecards(con, contracts)
             personal_values = _personal_values(con, every)
         _fault("after_downloads")
         previous = list_versions(public)
-        context = metadata.Context(version=version, run_id=run_id, published_at=now,
-                                   contracts=contracts, datasets=datasets, quality=quality,
-                                   departments=departments,
-                                   base_url=os.environ.get("DDSS_PUBLIC_BASE_URL", "http://127.0.0.1:8000/"))
+        context = metadata.Context(
+            version=version,
+            run_id=run_id,
+            published_at=now,
+            contracts=contracts,
+            datasets=datasets,
+            quality=quality,
+            departments=departments,
+            base_url=os.environ.get("DDSS_PUBLIC_BASE_URL", "http://127.0.0.1:8000/"),
+        )
         metadata.write_datapackage(context, target)
         metadata.write_catalog(context, target)
         (target / "quality.json").write_text(
-            json.dumps({"datasets": quality, "departments": departments}, ensure_ascii=False, indent=1), "utf-8")
+            json.dumps(
+                {"datasets": quality, "departments": departments}, ensure_ascii=False, indent=1
+            ),
+            "utf-8",
+        )
         portal.render(context, target, previous)
         hits = scan_tree(target, personal_values)
         if hits:
             # Hits in one dataset's own files hold that dataset back (once); elsewhere they block.
-            owners = {Path(h.file).stem if Path(h.file).parent.name in ("downloads", "datasets") else None
-                      for h in hits}
+            owners = {
+                Path(h.file).stem if Path(h.file).parent.name in ("downloads", "datasets") else None
+                for h in hits
+            }
             if _hold is None and None not in owners and owners <= set(fresh):
                 shutil.rmtree(staging_root, ignore_errors=True)
-                hold = {d: [Problem(d, None, None, None, "personal_data",
-                                    "Phát hiện dữ liệu cá nhân trong tệp công bố của bộ dữ liệu này; giữ nguyên bản trước.",
-                                    "Personal data was found in this dataset's published files; the previous version is kept.")]
-                        for d in owners}
-                log.error("personal data found, holding back %s: %s", sorted(owners), "; ".join(map(str, hits[:20])))
+                hold = {
+                    d: [
+                        Problem(
+                            d,
+                            None,
+                            None,
+                            None,
+                            "personal_data",
+                            "Phát hiện dữ liệu cá nhân trong tệp công bố của bộ dữ liệu này; giữ nguyên bản trước.",
+                            "Personal data was found in this dataset's published files; the previous version is kept.",
+                        )
+                    ]
+                    for d in owners
+                }
+                log.error(
+                    "personal data found, holding back %s: %s",
+                    sorted(owners),
+                    "; ".join(map(str, hits[:20])),
+                )
                 return publish(run_id, cfg, now, _hold=hold)
             raise PublicationBlocked([str(h) for h in hits[:50]])
         (target / "manifest.json").write_text(
-            json.dumps(_manifest(target, version, run_id, datasets), ensure_ascii=False, indent=1), "utf-8")
+            json.dumps(_manifest(target, version, run_id, datasets), ensure_ascii=False, indent=1),
+            "utf-8",
+        )
         _fault("before_verify")
         bad = verify(target)
         if bad:
@@ -475,9 +612,17 @@ def publish(run_id: str, cfg: Settings | None = None, now: datetime | None = Non
         shutil.rmtree(staging_root, ignore_errors=True)
     log.info("published version %s to %s", version, public)
     for dataset, reasons in held.items():
-        log.warning("GIỮ BẢN CŨ / HELD BACK %s (%s): %s", dataset,
-                    f"files of {datasets[dataset]['carried_from']}" if dataset in datasets else "not published",
-                    "; ".join(str(p) for p in reasons))
-    return Publication(version=version, path=public / "versions" / version,
-                       datasets={k: {"rows": v["rows"]} for k, v in datasets.items()},
-                       held_back={k: [str(p) for p in v] for k, v in held.items()})
+        log.warning(
+            "GIỮ BẢN CŨ / HELD BACK %s (%s): %s",
+            dataset,
+            f"files of {datasets[dataset]['carried_from']}"
+            if dataset in datasets
+            else "not published",
+            "; ".join(str(p) for p in reasons),
+        )
+    return Publication(
+        version=version,
+        path=public / "versions" / version,
+        datasets={k: {"rows": v["rows"]} for k, v in datasets.items()},
+        held_back={k: [str(p) for p in v] for k, v in held.items()},
+    )

@@ -15,9 +15,11 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 log = logging.getLogger(__name__)
-BANNER = ('<div style="background:#fff3cd;padding:.6rem 1rem;font-family:system-ui,sans-serif">'
-          '<a href="{href}">← Báo cáo chất lượng cho cán bộ phụ trách dữ liệu (các dòng cần sửa)</a> '
-          '<span style="color:#5b6675">/ steward report: every row to fix</span></div>')
+BANNER = (
+    '<div style="background:#fff3cd;padding:.6rem 1rem;font-family:system-ui,sans-serif">'
+    '<a href="{href}">← Báo cáo chất lượng cho cán bộ phụ trách dữ liệu (các dòng cần sửa)</a> '
+    '<span style="color:#5b6675">/ steward report: every row to fix</span></div>'
+)
 
 
 def build(run_id: str, outcomes: list, folder: Path) -> Path | None:
@@ -38,11 +40,17 @@ def build(run_id: str, outcomes: list, folder: Path) -> Path | None:
     for outcome in results:
         data = outcome.result
         result = ExpectationSuiteValidationResult(
-            success=data["success"], results=data["results"], suite_name=data["suite_name"],
-            statistics=data["statistics"], meta={"run_id": run_id, "dataset": outcome.dataset},
+            success=data["success"],
+            results=data["results"],
+            suite_name=data["suite_name"],
+            statistics=data["statistics"],
+            meta={"run_id": run_id, "dataset": outcome.dataset},
         )
         key = ValidationResultIdentifier(
-            ExpectationSuiteIdentifier(data["suite_name"]), RunIdentifier(run_name=run_id), outcome.dataset)
+            ExpectationSuiteIdentifier(data["suite_name"]),
+            RunIdentifier(run_name=run_id),
+            outcome.dataset,
+        )
         context.validation_results_store.set(key, result)
     sites = context.build_data_docs()
     index = Path(unquote(urlparse(sites["local_site"]).path))

@@ -81,7 +81,8 @@ def file_period(contract: Contract, file_name: str) -> str | None:
 
 def freshness(con, contract: Contract, as_of: date) -> Freshness:
     files = con.execute(
-        "select file_name, arrived_at from meta.loaded_files where dataset = ?", [contract.id]).fetchall()
+        "select file_name, arrived_at from meta.loaded_files where dataset = ?", [contract.id]
+    ).fetchall()
     arrived: dict[str, date | None] = {}
     for name, when in files:
         period = file_period(contract, name)
@@ -92,11 +93,20 @@ def freshness(con, contract: Contract, as_of: date) -> Freshness:
             arrived[period] = day
     received = sorted(arrived)
     result = Freshness(as_of=as_of, expected=expected_periods(contract, as_of), received=received)
-    result.missing = [{"period": p, "due": due_date(p, contract).isoformat()}
-                      for p in result.expected if p not in received]
+    result.missing = [
+        {"period": p, "due": due_date(p, contract).isoformat()}
+        for p in result.expected
+        if p not in received
+    ]
     for period in result.expected:
         day, due = arrived.get(period), due_date(period, contract)
         if day and due < day <= as_of:
-            result.late.append({"period": period, "due": due.isoformat(), "arrived": day.isoformat(),
-                                "days_late": (day - due).days})
+            result.late.append(
+                {
+                    "period": period,
+                    "due": due.isoformat(),
+                    "arrived": day.isoformat(),
+                    "days_late": (day - due).days,
+                }
+            )
     return result

@@ -141,7 +141,9 @@ def load_suite(dataset: str, cfg: Settings | None = None):
     for i, exp in enumerate(suite.expectations):
         meta = exp.meta or {}
         if meta.get("criterion") not in CRITERIA:
-            raise SuiteError(f"{path.name}: expectation {i} lacks meta.criterion in {list(CRITERIA)}")
+            raise SuiteError(
+                f"{path.name}: expectation {i} lacks meta.criterion in {list(CRITERIA)}"
+            )
         if not meta.get("message_vi") or not meta.get("message_en"):
             raise SuiteError(f"{path.name}: expectation {i} lacks meta.message_vi / message_en")
     return suite
@@ -175,19 +177,31 @@ def compile_rule(index: int, exp) -> Rule:
                 fail, denominator = f"{c} is not null", "true"
             else:
                 denominator = f"{c} is not null"
-                if kind in ("expect_column_values_to_be_in_set", "expect_column_values_to_not_be_in_set"):
+                if kind in (
+                    "expect_column_values_to_be_in_set",
+                    "expect_column_values_to_not_be_in_set",
+                ):
                     values = ", ".join(_literal(v) for v in kw["value_set"])
-                    negate = "not " if kind.endswith("_to_be_in_set") and "not_be" not in kind else ""
+                    negate = (
+                        "not " if kind.endswith("_to_be_in_set") and "not_be" not in kind else ""
+                    )
                     fail = f"{c} is not null and {c} {negate}in ({values})"
-                elif kind in ("expect_column_values_to_match_regex", "expect_column_values_to_not_match_regex"):
+                elif kind in (
+                    "expect_column_values_to_match_regex",
+                    "expect_column_values_to_not_match_regex",
+                ):
                     negate = "not " if "not_match" not in kind else ""
                     fail = f"{c} is not null and {negate}regexp_matches({c}::varchar, {_literal(kw['regex'])})"
                 elif kind == "expect_column_values_to_be_between":
                     parts = []
                     if kw.get("min_value") is not None:
-                        parts.append(f"{c} {'<=' if kw.get('strict_min') else '<'} {_literal(kw['min_value'])}")
+                        parts.append(
+                            f"{c} {'<=' if kw.get('strict_min') else '<'} {_literal(kw['min_value'])}"
+                        )
                     if kw.get("max_value") is not None:
-                        parts.append(f"{c} {'>=' if kw.get('strict_max') else '>'} {_literal(kw['max_value'])}")
+                        parts.append(
+                            f"{c} {'>=' if kw.get('strict_max') else '>'} {_literal(kw['max_value'])}"
+                        )
                     fail = f"{c} is not null and ({' or '.join(parts) or 'false'})"
         report_column = meta.get("column") or column
         value = _q(meta.get("value_from") or column) + "::varchar"
@@ -232,23 +246,26 @@ def _count_sql(condition: str) -> str:
     return f"count(*) filter (where {condition})"
 
 
-def _evaluate(con, contract: Contract, rules: list[Rule], relation: str, run_id: str,
-              key: str | None) -> tuple[int, dict[int, int], dict[int, int], list[Problem]]:
+def _evaluate(
+    con, contract: Contract, rules: list[Rule], relation: str, run_id: str, key: str | None
+) -> tuple[int, dict[int, int], dict[int, int], list[Problem]]:
     row_rules = [r for r in rules if r.fail_sql]
     personal = set(contract.personal_columns)
-    catalogue = pa.table({
-        "rule_index": [r.index for r in row_rules],
-        "rule": [r.rule_id for r in row_rules],
-        "expectation_type": [r.type for r in row_rules],
-        "column_name": [r.column for r in row_rules],
-        "criterion": [r.criterion for r in row_rules],
-        "message_vi": [r.message_vi for r in row_rules],
-        "message_en": [r.message_en for r in row_rules],
-        "personal": [r.column in personal for r in row_rules],
-        "severity": [r.severity for r in row_rules],
-        "hint_vi": [r.hint_vi for r in row_rules],
-        "hint_en": [r.hint_en for r in row_rules],
-    })
+    catalogue = pa.table(
+        {
+            "rule_index": [r.index for r in row_rules],
+            "rule": [r.rule_id for r in row_rules],
+            "expectation_type": [r.type for r in row_rules],
+            "column_name": [r.column for r in row_rules],
+            "criterion": [r.criterion for r in row_rules],
+            "message_vi": [r.message_vi for r in row_rules],
+            "message_en": [r.message_en for r in row_rules],
+            "personal": [r.column in personal for r in row_rules],
+            "severity": [r.severity for r in row_rules],
+            "hint_vi": [r.hint_vi for r in row_rules],
+            "hint_en": [r.hint_en for r in row_rules],
+        }
+    )
     con.register("rule_catalogue", catalogue)
     entries = ", ".join(
         f"case when {r.fail_sql} then {{'i': {r.index}, 'v': {r.value_sql}, 'h': {r.hint_sql or 'null::varchar'}}} end"
@@ -300,10 +317,13 @@ def _evaluate(con, contract: Contract, rules: list[Rule], relation: str, run_id:
         """,
         [run_id, contract.department.id, contract.id],
     )
-    counts = dict(con.execute(
-        "select cast(split_part(rule, '_', 1) as integer), count(*) from quality.quarantine "
-        "where dataset = ? and rule <> 'row_shape' group by 1", [contract.id]
-    ).fetchall())
+    counts = dict(
+        con.execute(
+            "select cast(split_part(rule, '_', 1) as integer), count(*) from quality.quarantine "
+            "where dataset = ? and rule <> 'row_shape' group by 1",
+            [contract.id],
+        ).fetchall()
+    )
     denominators_sql = ", ".join(_count_sql(r.denominator_sql) for r in row_rules)
     totals = first_row(
         con, f"select count(*){', ' + denominators_sql if denominators_sql else ''} from {relation}"
@@ -319,23 +339,53 @@ def _evaluate(con, contract: Contract, rules: list[Rule], relation: str, run_id:
             ok = (low is None or element_count >= low) and (high is None or element_count <= high)
             counts[r.index] = 0 if ok else 1
             if not ok:
-                table_problems.append(Problem(contract.id, None, None, str(element_count), r.rule_id,
-                                              r.message_vi, r.message_en))
+                table_problems.append(
+                    Problem(
+                        contract.id,
+                        None,
+                        None,
+                        str(element_count),
+                        r.rule_id,
+                        r.message_vi,
+                        r.message_en,
+                    )
+                )
         elif r.type == "expect_table_columns_to_match_set":
             kw = r.expectation.configuration.kwargs
-            actual = {c for (c,) in con.execute(f"select column_name from (describe {relation})").fetchall()}
+            actual = {
+                c
+                for (c,) in con.execute(f"select column_name from (describe {relation})").fetchall()
+            }
             expected = set(kw["column_set"])
             ok = actual == expected if kw.get("exact_match", True) else expected <= actual
             counts[r.index] = 0 if ok else 1
             if not ok:
-                table_problems.append(Problem(contract.id, 1, None, ", ".join(sorted(expected ^ actual)),
-                                              r.rule_id, r.message_vi, r.message_en))
+                table_problems.append(
+                    Problem(
+                        contract.id,
+                        1,
+                        None,
+                        ", ".join(sorted(expected ^ actual)),
+                        r.rule_id,
+                        r.message_vi,
+                        r.message_en,
+                    )
+                )
     return element_count, counts, denominators, table_problems
 
 
-def _gx_result(suite, rules: list[Rule], element_count: int, counts: dict[int, int],
-               denominators: dict[int, int], samples: dict[int, list]) -> tuple[dict, list[Rule]]:
-    from great_expectations.core import ExpectationSuiteValidationResult, ExpectationValidationResult
+def _gx_result(
+    suite,
+    rules: list[Rule],
+    element_count: int,
+    counts: dict[int, int],
+    denominators: dict[int, int],
+    samples: dict[int, list],
+) -> tuple[dict, list[Rule]]:
+    from great_expectations.core import (
+        ExpectationSuiteValidationResult,
+        ExpectationValidationResult,
+    )
 
     results = []
     over_threshold = []
@@ -359,9 +409,13 @@ def _gx_result(suite, rules: list[Rule], element_count: int, counts: dict[int, i
         else:
             success = unexpected == 0
             result = {"observed_value": element_count}
-        results.append(ExpectationValidationResult(
-            success=success, expectation_config=r.expectation.configuration, result=result,
-        ))
+        results.append(
+            ExpectationValidationResult(
+                success=success,
+                expectation_config=r.expectation.configuration,
+                result=result,
+            )
+        )
     evaluated = len(results)
     successful = sum(1 for x in results if x.success)
     suite_result = ExpectationSuiteValidationResult(
@@ -378,15 +432,25 @@ def _gx_result(suite, rules: list[Rule], element_count: int, counts: dict[int, i
     return suite_result.to_json_dict(), over_threshold
 
 
-def _scores(con, dataset: str, rows_checked: int, rows_failed: int,
-            song: float | None, row_song_rules: bool = False) -> dict[str, float | None]:
+def _scores(
+    con,
+    dataset: str,
+    rows_checked: int,
+    rows_failed: int,
+    song: float | None,
+    row_song_rules: bool = False,
+) -> dict[str, float | None]:
     """0-100 per criterion: for đúng, đủ and sạch the share of rows free of failures under
     it; for sống the share of due periods received, averaged with the share of rows that
     were on time and on current codes when the suite has row-level sống rules. Overall is
     their mean."""
-    by_criterion = dict(con.execute(
-        "select criterion, count(distinct (source_file, source_row)) from quality.quarantine "
-        "where dataset = ? group by criterion", [dataset]).fetchall())
+    by_criterion = dict(
+        con.execute(
+            "select criterion, count(distinct (source_file, source_row)) from quality.quarantine "
+            "where dataset = ? group by criterion",
+            [dataset],
+        ).fetchall()
+    )
 
     def score(failed: int) -> float | None:
         return round(100.0 * (1 - failed / rows_checked), 2) if rows_checked else None
@@ -407,43 +471,80 @@ def control_totals(con, contract: Contract) -> list[Problem]:
     numbers, as the sender's own spreadsheet would sum them."""
     if not contract.source or not contract.source.control_suffix:
         return []
-    declared = {f: (n, json.loads(s)) for f, n, s in con.execute(
-        "select file_name, row_count, sums_json from meta.control_totals where dataset = ?",
-        [contract.id]).fetchall()}
+    declared = {
+        f: (n, json.loads(s))
+        for f, n, s in con.execute(
+            "select file_name, row_count, sums_json from meta.control_totals where dataset = ?",
+            [contract.id],
+        ).fetchall()
+    }
     problems = []
-    files = [f for (f,) in con.execute(
-        "select file_name from meta.loaded_files where dataset = ? order by file_name", [contract.id]).fetchall()]
+    files = [
+        f
+        for (f,) in con.execute(
+            "select file_name from meta.loaded_files where dataset = ? order by file_name",
+            [contract.id],
+        ).fetchall()
+    ]
     control_name = lambda f: f.rsplit(".", 1)[0] + contract.source.control_suffix  # noqa: E731
     for file_name in files:
         if file_name not in declared:
-            problems.append(Problem(
-                file_name, None, None, None, "control_totals_missing",
-                f"Thiếu tệp tổng kiểm soát '{control_name(file_name)}' đi kèm tệp này. Hãy gửi kèm số dòng và tổng tiền.",
-                f"The control-totals file '{control_name(file_name)}' that goes with this file is missing. "
-                "Send the row count and totals with it."))
+            problems.append(
+                Problem(
+                    file_name,
+                    None,
+                    None,
+                    None,
+                    "control_totals_missing",
+                    f"Thiếu tệp tổng kiểm soát '{control_name(file_name)}' đi kèm tệp này. Hãy gửi kèm số dòng và tổng tiền.",
+                    f"The control-totals file '{control_name(file_name)}' that goes with this file is missing. "
+                    "Send the row count and totals with it.",
+                )
+            )
             continue
         rows, sums = declared[file_name]
         sums_sql = "".join(
-            f', sum(try_cast(nullif(trim("{_q(c)[1:-1]}"), \'\') as hugeint))' for c in sums)
-        actual = first_row(con, f'select count(*){sums_sql} from raw."{contract.raw_table}" where _source_file = ?',
-                           [file_name])
-        ragged = first_row(con, "select count(*) from raw.load_rejects where dataset = ? and file_name = ?",
-                           [contract.id, file_name])[0]
+            f", sum(try_cast(nullif(trim(\"{_q(c)[1:-1]}\"), '') as hugeint))" for c in sums
+        )
+        actual = first_row(
+            con,
+            f'select count(*){sums_sql} from raw."{contract.raw_table}" where _source_file = ?',
+            [file_name],
+        )
+        ragged = first_row(
+            con,
+            "select count(*) from raw.load_rejects where dataset = ? and file_name = ?",
+            [contract.id, file_name],
+        )[0]
         if actual[0] + ragged != rows:
-            problems.append(Problem(
-                file_name, None, None, f"{actual[0] + ragged} / {rows}", "control_total_rows",
-                f"Tệp có {actual[0] + ragged} dòng dữ liệu nhưng tệp tổng kiểm soát khai {rows} dòng. "
-                "Tệp có thể bị cắt hoặc gửi nhầm phiên bản; hãy gửi lại cả hai tệp.",
-                f"The file has {actual[0] + ragged} data rows but its control totals declare {rows}. "
-                "It may be truncated or the wrong version; send both files again."))
+            problems.append(
+                Problem(
+                    file_name,
+                    None,
+                    None,
+                    f"{actual[0] + ragged} / {rows}",
+                    "control_total_rows",
+                    f"Tệp có {actual[0] + ragged} dòng dữ liệu nhưng tệp tổng kiểm soát khai {rows} dòng. "
+                    "Tệp có thể bị cắt hoặc gửi nhầm phiên bản; hãy gửi lại cả hai tệp.",
+                    f"The file has {actual[0] + ragged} data rows but its control totals declare {rows}. "
+                    "It may be truncated or the wrong version; send both files again.",
+                )
+            )
         for (column, expected), got in zip(sums.items(), actual[1:], strict=True):
             if str(got or 0) != str(expected):
-                problems.append(Problem(
-                    file_name, None, column, f"{got or 0} / {expected}", "control_total_sum",
-                    f"Tổng cột '{contract.column(column).header}' là {got or 0} nhưng tệp tổng kiểm soát khai {expected}. "
-                    "Hãy kiểm tra lại số liệu và gửi lại cả hai tệp.",
-                    f"The column '{contract.column(column).header}' sums to {got or 0} but the control totals declare "
-                    f"{expected}. Check the figures and send both files again."))
+                problems.append(
+                    Problem(
+                        file_name,
+                        None,
+                        column,
+                        f"{got or 0} / {expected}",
+                        "control_total_sum",
+                        f"Tổng cột '{contract.column(column).header}' là {got or 0} nhưng tệp tổng kiểm soát khai {expected}. "
+                        "Hãy kiểm tra lại số liệu và gửi lại cả hai tệp.",
+                        f"The column '{contract.column(column).header}' sums to {got or 0} but the control totals declare "
+                        f"{expected}. Check the figures and send both files again.",
+                    )
+                )
     return problems
 
 
@@ -451,32 +552,49 @@ def coverage(con, contract: Contract, relation: str) -> dict:
     """đủ: the (unit, period) pairs that reported, against every unit of the province for
     every period the data covers."""
     cov = contract.coverage
-    units = [u for (u,) in con.execute(
-        "select ward_code from raw.ref_wards where province_code = ? order by 1", [cov.province_code]).fetchall()]
+    units = [
+        u
+        for (u,) in con.execute(
+            "select ward_code from raw.ref_wards where province_code = ? order by 1",
+            [cov.province_code],
+        ).fetchall()
+    ]
     period = _q(cov.period_column) if cov.period_column else "'*'"
     reported = con.execute(
         f"select distinct {_q(cov.unit_column)}, {period} from {relation} "
-        f"where {_q(cov.unit_column)} is not null and {period} is not null").fetchall()
+        f"where {_q(cov.unit_column)} is not null and {period} is not null"
+    ).fetchall()
     periods = sorted({p for _, p in reported})
     have = {(u, p) for u, p in reported}
     missing = [{"unit": u, "period": p} for p in periods for u in units if (u, p) not in have]
     expected = len(units) * len(periods)
-    return {"expected": expected, "reported": expected - len(missing),
-            "share": round((expected - len(missing)) / expected, 4) if expected else 0.0,
-            "missing": missing[:200], "missing_count": len(missing)}
+    return {
+        "expected": expected,
+        "reported": expected - len(missing),
+        "share": round((expected - len(missing)) / expected, 4) if expected else 0.0,
+        "missing": missing[:200],
+        "missing_count": len(missing),
+    }
 
 
 def _coverage_problem(contract: Contract, cov: dict) -> Problem:
     sample = ", ".join(f"{m['unit']} ({m['period']})" for m in cov["missing"][:10])
     return Problem(
-        contract.id, None, contract.coverage.unit_column, f"{cov['reported']} / {cov['expected']}", "coverage",
+        contract.id,
+        None,
+        contract.coverage.unit_column,
+        f"{cov['reported']} / {cov['expected']}",
+        "coverage",
         f"Chưa đủ đơn vị báo cáo: {cov['reported']}/{cov['expected']} (phường/xã × kỳ), yêu cầu "
         f"{contract.coverage.min_share:.0%}. Còn thiếu: {sample}{' …' if cov['missing_count'] > 10 else ''}.",
         f"Not every unit has reported: {cov['reported']}/{cov['expected']} (ward × period), "
-        f"{contract.coverage.min_share:.0%} required. Missing: {sample}{' …' if cov['missing_count'] > 10 else ''}.")
+        f"{contract.coverage.min_share:.0%} required. Missing: {sample}{' …' if cov['missing_count'] > 10 else ''}.",
+    )
 
 
-def validate(dataset: str, run_id: str, cfg: Settings | None = None, as_of: date | None = None) -> Outcome:
+def validate(
+    dataset: str, run_id: str, cfg: Settings | None = None, as_of: date | None = None
+) -> Outcome:
     """Validate the dataset's candidate model and rewrite its quarantine. With ``as_of`` (the
     run's logical date) the feed's freshness (sống) is measured too."""
     cfg = cfg or load_settings()
@@ -489,11 +607,17 @@ def validate(dataset: str, run_id: str, cfg: Settings | None = None, as_of: date
     outcome = Outcome(dataset=dataset, run_id=run_id)
     with connect(cfg) as con:
         if not table_exists(con, schema, model):
-            outcome.blocking.append(Problem(
-                dataset, None, None, None, "candidate_missing",
-                f"Chưa có dữ liệu ứng viên ({schema}.{model}); chưa nhận được tệp nào.",
-                f"No candidate data ({schema}.{model}); no file has been received yet.",
-            ))
+            outcome.blocking.append(
+                Problem(
+                    dataset,
+                    None,
+                    None,
+                    None,
+                    "candidate_missing",
+                    f"Chưa có dữ liệu ứng viên ({schema}.{model}); chưa nhận được tệp nào.",
+                    f"No candidate data ({schema}.{model}); no file has been received yet.",
+                )
+            )
             return outcome
         element_count, counts, denominators, table_problems = _evaluate(
             con, contract, rules, relation, run_id, suite.meta.get("key")
@@ -505,7 +629,9 @@ def validate(dataset: str, run_id: str, cfg: Settings | None = None, as_of: date
             [dataset],
         ).fetchall():
             samples[i] = v
-        ragged = first_row(con, "select count(*) from raw.load_rejects where dataset = ?", [dataset])[0]
+        ragged = first_row(
+            con, "select count(*) from raw.load_rejects where dataset = ?", [dataset]
+        )[0]
         outcome.rows_checked = element_count + ragged
         outcome.rows_failed = first_row(
             con,
@@ -513,40 +639,76 @@ def validate(dataset: str, run_id: str, cfg: Settings | None = None, as_of: date
             " where dataset = ? and severity = 'row'",
             [dataset],
         )[0]
-        outcome.failures_by_rule = dict(con.execute(
-            "select rule, count(*) from quality.quarantine where dataset = ? group by rule order by rule",
-            [dataset],
-        ).fetchall())
-        outcome.result, over_threshold = _gx_result(suite, rules, element_count, counts, denominators, samples)
+        outcome.failures_by_rule = dict(
+            con.execute(
+                "select rule, count(*) from quality.quarantine where dataset = ? group by rule order by rule",
+                [dataset],
+            ).fetchall()
+        )
+        outcome.result, over_threshold = _gx_result(
+            suite, rules, element_count, counts, denominators, samples
+        )
         outcome.blocking.extend(table_problems)
         for r in over_threshold:
-            outcome.blocking.append(Problem(
-                dataset, None, r.column, f"{counts.get(r.index, 0)} / {denominators[r.index]}", r.rule_id,
-                f"Quá nhiều dòng lỗi (ngưỡng {r.mostly:.0%} dòng hợp lệ): {r.message_vi}",
-                f"Too many failing rows (threshold {r.mostly:.0%} valid): {r.message_en}",
-            ))
+            outcome.blocking.append(
+                Problem(
+                    dataset,
+                    None,
+                    r.column,
+                    f"{counts.get(r.index, 0)} / {denominators[r.index]}",
+                    r.rule_id,
+                    f"Quá nhiều dòng lỗi (ngưỡng {r.mostly:.0%} dòng hợp lệ): {r.message_vi}",
+                    f"Too many failing rows (threshold {r.mostly:.0%} valid): {r.message_en}",
+                )
+            )
         song = None
         if as_of is not None and contract.first_period:
             fresh = freshness(con, contract, as_of)
-            outcome.freshness = {"as_of": as_of.isoformat(), "expected": fresh.expected,
-                                 "received": fresh.received, "missing": fresh.missing, "late": fresh.late,
-                                 "stale": fresh.stale, "score": fresh.score}
+            outcome.freshness = {
+                "as_of": as_of.isoformat(),
+                "expected": fresh.expected,
+                "received": fresh.received,
+                "missing": fresh.missing,
+                "late": fresh.late,
+                "stale": fresh.stale,
+                "score": fresh.score,
+            }
             song = fresh.score
         outcome.blocking.extend(control_totals(con, contract))
         if contract.coverage:
             outcome.coverage = coverage(con, contract, relation)
             if outcome.coverage["share"] < contract.coverage.min_share:
                 outcome.blocking.append(_coverage_problem(contract, outcome.coverage))
-        outcome.scores = _scores(con, dataset, outcome.rows_checked, outcome.rows_failed, song,
-                                 any(r.criterion == "song" and r.fail_sql for r in rules))
+        outcome.scores = _scores(
+            con,
+            dataset,
+            outcome.rows_checked,
+            outcome.rows_failed,
+            song,
+            any(r.criterion == "song" and r.fail_sql for r in rules),
+        )
         con.execute(
             "insert into quality.validation_runs (run_id, dataset, department, rows_checked, rows_failed,"
             " success, blocking_failures, result_json, scores_json, freshness_json)"
             " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [run_id, dataset, contract.department.id, outcome.rows_checked, outcome.rows_failed,
-             outcome.result["success"], len(outcome.blocking), json.dumps(outcome.result, ensure_ascii=False),
-             json.dumps(outcome.scores), json.dumps(outcome.freshness)],
+            [
+                run_id,
+                dataset,
+                contract.department.id,
+                outcome.rows_checked,
+                outcome.rows_failed,
+                outcome.result["success"],
+                len(outcome.blocking),
+                json.dumps(outcome.result, ensure_ascii=False),
+                json.dumps(outcome.scores),
+                json.dumps(outcome.freshness),
+            ],
         ).fetchall()
-    log.info("validated %s: %d rows, %d quarantined, %d blocking", dataset, element_count,
-             outcome.rows_failed, len(outcome.blocking))
+    log.info(
+        "validated %s: %d rows, %d quarantined, %d blocking",
+        dataset,
+        element_count,
+        outcome.rows_failed,
+        len(outcome.blocking),
+    )
     return outcome

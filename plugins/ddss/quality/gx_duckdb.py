@@ -14,7 +14,6 @@ changing behaviour.
 from __future__ import annotations
 
 import os
-
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,10 +29,14 @@ def _check_versions() -> None:
     import duckdb_engine
     import great_expectations
 
-    found = {"great_expectations": great_expectations.__version__,
-             "duckdb_engine": duckdb_engine.__version__}
+    found = {
+        "great_expectations": great_expectations.__version__,
+        "duckdb_engine": duckdb_engine.__version__,
+    }
     if found != PINNED:
-        raise UnpinnedVersion(f"the DuckDB fix was verified for {PINNED}, found {found}: re-check it")
+        raise UnpinnedVersion(
+            f"the DuckDB fix was verified for {PINNED}, found {found}: re-check it"
+        )
 
 
 @contextmanager
@@ -67,7 +70,9 @@ def validate_with_gx(database: Path, table: str, suite, result_format: str = "SU
 
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no telemetry leaves the machine
     context = gx.get_context(mode="ephemeral")
-    source = context.data_sources.add_sql(name="warehouse", connection_string=f"duckdb:///{database}")
+    source = context.data_sources.add_sql(
+        name="warehouse", connection_string=f"duckdb:///{database}"
+    )
     asset = source.add_table_asset(name=table, table_name=table)
     try:
         batch = asset.add_batch_definition_whole_table("all").get_batch()

@@ -7,7 +7,7 @@ import csv
 import json
 import logging
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -19,9 +19,25 @@ from ddss.settings import Settings, load_settings
 from ddss.warehouse import connect
 
 log = logging.getLogger(__name__)
-CRITERIA = {"dung": "Đúng / correct", "du": "Đủ / complete", "sach": "Sạch / clean", "song": "Sống / live"}
-CSV_COLUMNS = ["source_file", "source_row", "column", "column_header", "value", "criterion", "severity", "rule",
-               "message_vi", "message_en", "record_key"]
+CRITERIA = {
+    "dung": "Đúng / correct",
+    "du": "Đủ / complete",
+    "sach": "Sạch / clean",
+    "song": "Sống / live",
+}
+CSV_COLUMNS = [
+    "source_file",
+    "source_row",
+    "column",
+    "column_header",
+    "value",
+    "criterion",
+    "severity",
+    "rule",
+    "message_vi",
+    "message_en",
+    "record_key",
+]
 
 
 def quarantine_rows(con, dataset: str, headers: dict[str, str]) -> list[dict]:
@@ -32,10 +48,21 @@ def quarantine_rows(con, dataset: str, headers: dict[str, str]) -> list[dict]:
     ).fetchall()
     out = []
     for f, r, col, val, crit, rule, vi, en, key, severity in rows:
-        out.append({"source_file": f, "source_row": r, "column": col,
-                    "column_header": headers.get(col, col) if col else None, "value": val,
-                    "criterion": crit, "severity": severity, "rule": rule, "message_vi": vi, "message_en": en,
-                    "record_key": key})
+        out.append(
+            {
+                "source_file": f,
+                "source_row": r,
+                "column": col,
+                "column_header": headers.get(col, col) if col else None,
+                "value": val,
+                "criterion": crit,
+                "severity": severity,
+                "rule": rule,
+                "message_vi": vi,
+                "message_en": en,
+                "record_key": key,
+            }
+        )
     return out
 
 
@@ -51,12 +78,15 @@ def _data_docs(run_id: str, outcomes: list[Outcome], folder: Path) -> dict:
     return {"index": index, "pages": data_docs.pages(index)} if index else {}
 
 
-def write_reports(run_id: str, outcomes: list[Outcome], rejected: list[Problem],
-                  cfg: Settings | None = None) -> dict[str, Path]:
+def write_reports(
+    run_id: str, outcomes: list[Outcome], rejected: list[Problem], cfg: Settings | None = None
+) -> dict[str, Path]:
     """Write one report per department; return {department: path of index.html}."""
     cfg = cfg or load_settings()
     contracts = load_contracts(cfg)
-    env = Environment(loader=PackageLoader("ddss.quality", "templates"), autoescape=select_autoescape())
+    env = Environment(
+        loader=PackageLoader("ddss.quality", "templates"), autoescape=select_autoescape()
+    )
     by_department: dict[str, list[Outcome]] = {}
     for outcome in outcomes:
         by_department.setdefault(contracts[outcome.dataset].department.id, []).append(outcome)
@@ -76,23 +106,34 @@ def write_reports(run_id: str, outcomes: list[Outcome], rejected: list[Problem],
                     writer.writeheader()
                     writer.writerows(rows)
                 (folder / f"{outcome.dataset}_validation_result.json").write_text(
-                    json.dumps(outcome.result, ensure_ascii=False, indent=1), "utf-8")
+                    json.dumps(outcome.result, ensure_ascii=False, indent=1), "utf-8"
+                )
                 rules: dict[str, dict] = {}
                 for row in rows:
                     entry = rules.setdefault(row["rule"], {**row, "rows": 0})
                     entry["rows"] += 1
-                datasets.append({"contract": contract, "outcome": outcome, "rows": rows,
-                                 "rules": list(rules.values()), "csv_name": csv_name})
+                datasets.append(
+                    {
+                        "contract": contract,
+                        "outcome": outcome,
+                        "rows": rows,
+                        "rules": list(rules.values()),
+                        "csv_name": csv_name,
+                    }
+                )
             department = datasets[0]["contract"].department
             docs = _data_docs(run_id, items, folder)
             for d in datasets:
                 page = docs.get("pages", {}).get(d["outcome"].dataset)
                 d["data_docs"] = os.path.relpath(page, folder) if page else None
             html = env.get_template("steward.html").render(
-                department=department, run_id=run_id, datasets=datasets, criteria=CRITERIA,
+                department=department,
+                run_id=run_id,
+                datasets=datasets,
+                criteria=CRITERIA,
                 data_docs=os.path.relpath(docs["index"], folder) if docs.get("index") else None,
                 rejected=[p for p in rejected if p.file],
-                generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+                generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             )
             path = folder / "index.html"
             path.write_text(html, "utf-8")

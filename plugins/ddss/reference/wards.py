@@ -55,11 +55,15 @@ def load_reference_tables(con) -> None:
     # Split wards carry their candidates as "code name, code name" for the steward's message.
     names = {w.code: w.name for w in wards()}
     legacy = legacy_wards()
-    table = pa.table({
-        **{column: [row[column] for row in legacy] for column in LEGACY_COLUMNS},
-        "candidate_names": [", ".join(f"{code} {names.get(code, '?')}" for code in row["candidates"].split())
-                            for row in legacy],
-    })
+    table = pa.table(
+        {
+            **{column: [row[column] for row in legacy] for column in LEGACY_COLUMNS},
+            "candidate_names": [
+                ", ".join(f"{code} {names.get(code, '?')}" for code in row["candidates"].split())
+                for row in legacy
+            ],
+        }
+    )
     con.register("ref_legacy_incoming", table)
     con.execute("create or replace table raw.ref_legacy_wards as select * from ref_legacy_incoming")
     con.unregister("ref_legacy_incoming")
@@ -73,8 +77,16 @@ def load_reference_tables(con) -> None:
 # joined to vietnam-provinces' new wards by name. Old codes that a new ward reuses are
 # simply current and are left out.
 LEGACY_WARDS = Path(__file__).resolve().parent / "legacy_wards.csv"
-LEGACY_COLUMNS = ("old_code", "old_name", "old_district", "old_province", "province_code",
-                  "new_code", "mapping", "candidates")
+LEGACY_COLUMNS = (
+    "old_code",
+    "old_name",
+    "old_district",
+    "old_province",
+    "province_code",
+    "new_code",
+    "mapping",
+    "candidates",
+)
 
 
 def legacy_wards() -> list[dict]:

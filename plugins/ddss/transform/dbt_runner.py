@@ -51,10 +51,14 @@ def run_dbt(args: list[str], cfg: Settings | None = None) -> list[dict]:
     target = cfg.warehouse_path.parent / "dbt_target"
     full = [
         *args,
-        "--project-dir", str(cfg.dbt_project_dir),
-        "--profiles-dir", str(cfg.dbt_profiles_dir),
-        "--target-path", str(target),
-        "--log-path", str(target / "logs"),
+        "--project-dir",
+        str(cfg.dbt_project_dir),
+        "--profiles-dir",
+        str(cfg.dbt_profiles_dir),
+        "--target-path",
+        str(target),
+        "--log-path",
+        str(target / "logs"),
     ]
     with _dbt_environment(cfg):
         try:

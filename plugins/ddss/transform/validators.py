@@ -48,7 +48,9 @@ def phone_e164(value: str | None) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def citizen_id_problem(value: str | None, birth_date: date | None = None, female: bool | None = None) -> str | None:
+def citizen_id_problem(
+    value: str | None, birth_date: date | None = None, female: bool | None = None
+) -> str | None:
     """None when the ID is well formed and agrees with the birth date and sex; otherwise
     what is wrong: 'format', 'province', 'century_sex' or 'birth_year'."""
     if value is None:
@@ -85,14 +87,20 @@ def register(con) -> None:
     """Make the validators callable from SQL on this DuckDB connection."""
     import duckdb
 
-    existing = {name for (name,) in con.execute(
-        "select function_name from duckdb_functions() where function_name like 'vn\\_%' escape '\\'"
-    ).fetchall()}
+    existing = {
+        name
+        for (name,) in con.execute(
+            "select function_name from duckdb_functions() where function_name like 'vn\\_%' escape '\\'"
+        ).fetchall()
+    }
     for name, (function, params, returns) in FUNCTIONS.items():
         if name in existing:
             continue
         con.create_function(
-            name, function, [duckdb.sqltype(p) for p in params], duckdb.sqltype(returns),
+            name,
+            function,
+            [duckdb.sqltype(p) for p in params],
+            duckdb.sqltype(returns),
             null_handling="special",
             side_effects=False,
         )
