@@ -190,7 +190,7 @@ def _replicated(cfg, rows: int, generated: int, result: dict) -> dict:
         text=True,
         check=True,
     )
-    line = next(l for l in out.stdout.splitlines() if l.startswith("RESULT"))
+    line = next(x for x in out.stdout.splitlines() if x.startswith("RESULT"))
     _, seconds, rss, checked, failed, base = line.split()
     result.update(
         {
@@ -252,7 +252,7 @@ def main() -> None:
         out = subprocess.run(
             [sys.executable, __file__, "--one", str(size)], capture_output=True, text=True
         )
-        line = next((l for l in out.stdout.splitlines() if l.startswith("RESULT")), None)
+        line = next((x for x in out.stdout.splitlines() if x.startswith("RESULT")), None)
         if line is None:
             print(out.stdout[-3000:], out.stderr[-3000:])
             raise SystemExit(f"bench failed at {size} rows")

@@ -88,6 +88,23 @@ def copy_workspace(cfg: Settings, target: Path) -> Settings:
     return settings_for(target)
 
 
+def leaked(values: set[str], text: str) -> set[str]:
+    """The values that occur anywhere in ``text``, also inside longer numbers. Digit values
+    are matched as a set intersection with every window of the text's digit runs (a
+    substring search per value took 97 s on the police feed); others by substring."""
+    import re
+
+    digits = {v for v in values if v.isdigit()}
+    lengths = {len(v) for v in digits}
+    windows = {
+        run[start : start + n]
+        for run in re.findall(r"\d+", text)
+        for n in lengths
+        for start in range(len(run) - n + 1)
+    }
+    return (digits & windows) | {v for v in values - digits if v in text}
+
+
 def tree_state(root: Path) -> dict[str, str]:
     """Every file's sha256 and every symlink's target under ``root``."""
     import hashlib
@@ -118,3 +135,16 @@ def pytest_unconfigure(config):
 
 def pytest_sessionfinish(session, exitstatus):
     session.config._ddss_exitstatus = exitstatus
+
+
+SLOW_FIXTURES = {"published", "landed"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that run the whole pipeline (through the ``published`` or ``landed`` fixtures,
+    or marked ``integration``) are ``slow``: ``pytest -m "not slow"`` is the inner loop."""
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or item.get_closest_marker(
+            "integration"
+        ):
+            item.add_marker(pytest.mark.slow)

@@ -190,9 +190,7 @@ def archive_file(path: Path, contract: Contract, cfg: Settings, known: set[str])
         landing_path=str(path.relative_to(cfg.landing_dir)),
         status="archived",
         archived_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        arrived_at=datetime.fromtimestamp(path.stat().st_mtime, UTC).isoformat(
-            timespec="seconds"
-        ),
+        arrived_at=datetime.fromtimestamp(path.stat().st_mtime, UTC).isoformat(timespec="seconds"),
     )
     if digest in known:
         entry.status = "duplicate"
@@ -293,9 +291,7 @@ def _csv_records(path: Path, contract: Contract, display: str):
     """(spreadsheet row number, cells) of a CSV file, header first."""
     encoding = _check_encoding(path, contract.source.encoding, display)
     with path.open("r", encoding=encoding, newline="") as handle:
-        yield from enumerate(
-            csv.reader(handle, delimiter=contract.source.delimiter), start=1
-        )
+        yield from enumerate(csv.reader(handle, delimiter=contract.source.delimiter), start=1)
 
 
 def _cell_text(value, column_format: str | None) -> str:

@@ -59,7 +59,9 @@ def test_a_corrected_file_passes_and_exits_zero(published, tmp_path):
     bad_rows = {d["source_row"] for d in truth["defects"] if d["file"] == name}
     lines = (published.landing_dir / name).read_text("utf-8").splitlines(keepends=True)
     fixed = tmp_path / "ho_so_2022-02.csv"
-    fixed.write_text("".join(l for i, l in enumerate(lines, start=1) if i not in bad_rows), "utf-8")
+    fixed.write_text(
+        "".join(line for i, line in enumerate(lines, start=1) if i not in bad_rows), "utf-8"
+    )
     process = _cli(fixed, published, "--json")
     assert process.returncode == 0, process.stdout[-2000:] + process.stderr[-2000:]
     assert json.loads(process.stdout) == []

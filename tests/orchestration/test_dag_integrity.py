@@ -52,7 +52,7 @@ def parsed(tmp_path_factory):
         text=True,
         check=True,
     )
-    line = next(l for l in out.stdout.splitlines() if l.startswith("JSON"))
+    line = next(x for x in out.stdout.splitlines() if x.startswith("JSON"))
     return json.loads(line[4:]), root
 
 
