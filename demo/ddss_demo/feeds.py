@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from ddss.data_contracts import Contract
+from ddss.data_contracts import Contract, SourceContract
 from ddss.reference.wards import wards_of
 
 HANOI = "01"
@@ -133,7 +133,7 @@ def _fmt(value, column) -> object:
     return value
 
 
-def _cells(row: dict, contract: Contract, typed: bool) -> list:
+def _cells(row: dict, contract: SourceContract, typed: bool) -> list:
     out = []
     for c in contract.columns:
         v = row.get(c.name)
@@ -144,7 +144,7 @@ def _cells(row: dict, contract: Contract, typed: bool) -> list:
 
 def emit(
     out: Path,
-    contract: Contract,
+    contract: SourceContract,
     files: dict[str, list[dict]],
     specs: list[Spec],
     rng: random.Random,
@@ -302,7 +302,7 @@ TAX = {
 ETAX_MOBILE_ACCOUNTS = 61_917
 
 
-def taxpayers(out: Path, contract: Contract, rng: random.Random, scale: float, feed: Feed) -> dict:
+def taxpayers(out: Path, contract: SourceContract, rng: random.Random, scale: float, feed: Feed) -> dict:
     wards = [w.code for w in wards_of(HANOI)]
     n = {k: int(round(v * scale)) for k, v in TAX.items()}
     rows = []
@@ -408,7 +408,7 @@ def taxpayers(out: Path, contract: Contract, rng: random.Random, scale: float, f
 
 
 def etax_mobile(
-    out: Path, contract: Contract, rng: random.Random, scale: float, feed: Feed
+    out: Path, contract: SourceContract, rng: random.Random, scale: float, feed: Feed
 ) -> dict:
     wards = [w.code for w in wards_of(HANOI)]
     total = int(round(ETAX_MOBILE_ACCOUNTS * scale))
@@ -456,7 +456,7 @@ PROCEDURES = [
 ]
 
 
-def land(out: Path, contract: Contract, rng: random.Random, scale: float, feed: Feed) -> dict:
+def land(out: Path, contract: SourceContract, rng: random.Random, scale: float, feed: Feed) -> dict:
     wards = [w.code for w in wards_of(HANOI)]
     total = int(round(LAND["dossiers"] * scale))
     portal = int(round(LAND["paid_via_portal"] * scale))
@@ -559,7 +559,7 @@ def land(out: Path, contract: Contract, rng: random.Random, scale: float, feed: 
 ACTIVATIONS_PER_MONTH = 2_000
 
 
-def vneid(out: Path, contract: Contract, rng: random.Random, scale: float, feed: Feed) -> dict:
+def vneid(out: Path, contract: SourceContract, rng: random.Random, scale: float, feed: Feed) -> dict:
     wards = [w.code for w in wards_of(HANOI)]
     files: dict[str, list[dict]] = {}
     serial = 0
@@ -634,7 +634,7 @@ def vneid(out: Path, contract: Contract, rng: random.Random, scale: float, feed:
 
 
 # --- Health: e-health records per ward and month, Windows-1258, with notes ----------------
-def health(out: Path, contract: Contract, rng: random.Random, scale: float, feed: Feed) -> dict:
+def health(out: Path, contract: SourceContract, rng: random.Random, scale: float, feed: Feed) -> dict:
     wards = [w.code for w in wards_of(HANOI)]
     files: dict[str, list[dict]] = {}
     for month in MONTHS_2022:
@@ -706,7 +706,7 @@ def emit_late(out, contract, files, specs, rng, per_kind, feed):
 PAYMENT_TYPES = ["Lương hưu", "Trợ cấp bảo hiểm xã hội", "Trợ cấp xã hội"]
 
 
-def labour(out: Path, contract: Contract, rng: random.Random, scale: float, feed: Feed) -> dict:
+def labour(out: Path, contract: SourceContract, rng: random.Random, scale: float, feed: Feed) -> dict:
     wards = [w.code for w in wards_of(HANOI)]
     files: dict[str, list[dict]] = {}
     for month in MONTHS_2022:
@@ -780,7 +780,7 @@ PARKING_WARDS = {
 PARKING_MONTHS = MONTHS_2022[:5]  # January to May: June's and July's files never came
 
 
-def parking(out: Path, contract: Contract, rng: random.Random, scale: float, feed: Feed) -> dict:
+def parking(out: Path, contract: SourceContract, rng: random.Random, scale: float, feed: Feed) -> dict:
     lots = [
         (f"BDX-{i + 1:03d}", f"Điểm trông giữ xe {rng.choice(STREETS)} số {i + 1}", ward)
         for i, ward in enumerate(
@@ -846,7 +846,7 @@ OFFICE = {
 }
 
 
-def office(out: Path, contract: Contract, rng: random.Random, scale: float, feed: Feed) -> dict:
+def office(out: Path, contract: SourceContract, rng: random.Random, scale: float, feed: Feed) -> dict:
     n = {k: max(1, int(round(v * scale))) for k, v in OFFICE.items()}
     year_days = [date(2021, 1, 1) + timedelta(days=i) for i in range(365)]
     signed = [True] * n["digitally_signed"] + [False] * (n["outgoing"] - n["digitally_signed"])

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from ddss.data_contracts import Contract, load_contracts
+from ddss.data_contracts import SourceContract, load_contracts
 from ddss.reference.wards import wards_of
 from ddss.settings import Settings
 
@@ -229,7 +229,7 @@ def _insert_after(lines: list, rng: random.Random, key: str, cells: list, defect
     lines.insert(rng.randint(after + 1, len(lines)), (cells, defect))
 
 
-def _cells(row: dict, contract: Contract) -> list[str]:
+def _cells(row: dict, contract: SourceContract) -> list[str]:
     out = []
     for column in contract.columns:
         value = row[column.name]
@@ -239,7 +239,7 @@ def _cells(row: dict, contract: Contract) -> list[str]:
     return out
 
 
-def _write_csv(path: Path, contract: Contract, rows: list[list[str]], encoding: str) -> None:
+def _write_csv(path: Path, contract: SourceContract, rows: list[list[str]], encoding: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding=encoding, newline="") as handle:
         writer = csv.writer(handle, lineterminator="\r\n")
@@ -295,7 +295,7 @@ def _teams(rng: random.Random, scale: float) -> list[dict]:
     return teams
 
 
-def _write_teams_xlsx(path: Path, contract: Contract, rows: list[list]) -> int:
+def _write_teams_xlsx(path: Path, contract: SourceContract, rows: list[list]) -> int:
     """As the department's spreadsheet looks: a title, a date line, a blank row, the header.
     Returns the Excel row number of the header."""
     from openpyxl import Workbook

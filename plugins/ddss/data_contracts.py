@@ -6,12 +6,15 @@ allow-list and the portal page are all derived from these objects.
 
 from __future__ import annotations
 
+import fnmatch
+import json
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import yaml
 
 from ddss.settings import Settings, load_settings
@@ -19,6 +22,7 @@ from ddss.settings import Settings, load_settings
 # Identifiers that reach SQL must match this; values always go as bound parameters.
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 COLUMN_TYPES = {"string", "integer", "number", "date", "boolean"}
+SCHEMAS = Path(__file__).resolve().parent / "schemas"
 
 
 class ContractError(ValueError):
@@ -45,6 +49,7 @@ class Department:
     name_vi: str
     name_en: str
     landing_folder: str
+    province_code: str
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,23 @@ class Source:
     # with ``row_count`` and ``sums``), the columns it sums.
     control_suffix: str | None = None
     control_sums: tuple[str, ...] = ()
+
+    def matches(self, file_name: str) -> bool:
+        """Is this a data file of the source (by its name)?"""
+        return fnmatch.fnmatch(file_name, self.pattern)
+
+    def control_file_for(self, data_file: str) -> str | None:
+        """The control-totals file that belongs beside ``data_file``: its stem + suffix."""
+        if not self.control_suffix:
+            return None
+        return data_file.rsplit(".", 1)[0] + self.control_suffix
+
+    def data_file_for(self, control_file: str) -> str | None:
+        """The data file a control-totals file stands for; None if it is not one of ours."""
+        if not self.control_suffix or not control_file.endswith(self.control_suffix):
+            return None
+        data_file = control_file.removesuffix(self.control_suffix) + Path(self.pattern).suffix
+        return data_file if self.matches(data_file) else None
 
 
 @dataclass(frozen=True)
@@ -129,38 +151,48 @@ class Contract:
         return tuple(c.name for c in self.publish_columns)
 
 
-def _identifier(value: Any, where: str) -> str:
-    if not isinstance(value, str) or not IDENTIFIER.match(value):
-        raise ContractError(f"{where}: '{value}' is not a valid identifier (a-z, 0-9, _)")
-    return value
+@dataclass(frozen=True)
+class SourceContract(Contract):
+    """A dataset a department sends (drop folder or HTTP API): its source is always set.
+    Derived datasets (indicators, aggregates) are plain ``Contract`` objects."""
+
+    source: Source
 
 
-def _text(node: Any, where: str) -> tuple[str, str]:
-    if not isinstance(node, dict) or not node.get("vi") or not node.get("en"):
-        raise ContractError(f"{where}: needs both 'vi' and 'en' text")
-    return str(node["vi"]).strip(), str(node["en"]).strip()
+def _text(node: dict[str, str]) -> tuple[str, str]:
+    return node["vi"].strip(), node["en"].strip()
+
+
+@lru_cache(maxsize=4)
+def _validator(name: str) -> jsonschema.Draft202012Validator:
+    schema = json.loads((SCHEMAS / name).read_text("utf-8"))
+    return jsonschema.Draft202012Validator(schema)
+
+
+def _validate(node: Any, schema: str, where: str) -> None:
+    """Shape and types from the JSON Schema; the first error names the file and the field."""
+    errors = sorted(_validator(schema).iter_errors(node), key=lambda e: list(e.absolute_path))
+    if errors:
+        error = errors[0]
+        field_path = ".".join(str(p) for p in error.absolute_path) or "(top level)"
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise ContractError(f"{where}: {field_path}: {error.message}{more}")
 
 
 def _column(node: dict[str, Any], where: str) -> Column:
-    name = _identifier(node.get("name"), f"{where}.name")
-    col_type = node.get("type", "string")
-    if col_type not in COLUMN_TYPES:
-        raise ContractError(f"{where}.type: '{col_type}' is not one of {sorted(COLUMN_TYPES)}")
-    vi, en = _text(node.get("description"), f"{where}.description")
-    personal = bool(node.get("personal", False))
-    publishable = bool(node.get("publishable", False))
-    if personal and publishable:
+    if node.get("personal") and node.get("publishable"):
         raise ContractError(f"{where}: a personal column cannot be publishable")
+    vi, en = _text(node["description"])
     enum = node.get("enum")
     return Column(
-        name=name,
-        type=col_type,
+        name=node["name"],
+        type=node["type"],
         description_vi=vi,
         description_en=en,
         header=node.get("header"),
         required=bool(node.get("required", False)),
-        personal=personal,
-        publishable=publishable,
+        personal=bool(node.get("personal", False)),
+        publishable=bool(node.get("publishable", False)),
         format=node.get("format"),
         enum=tuple(str(v) for v in enum) if enum else None,
     )
@@ -170,135 +202,129 @@ def load_departments(cfg: Settings | None = None) -> dict[str, Department]:
     cfg = cfg or load_settings()
     path = cfg.contracts_dir / "departments.yml"
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    _validate(data, "departments.schema.json", path.name)
     departments = {}
     for dep_id, node in data.items():
-        vi, en = _text(node.get("name"), f"{path.name}:{dep_id}.name")
+        vi, en = _text(node["name"])
         departments[dep_id] = Department(
-            id=_identifier(dep_id, f"{path.name}"),
+            id=dep_id,
             name_vi=vi,
             name_en=en,
             landing_folder=node.get("landing_folder", dep_id),
+            province_code=node["province_code"],
         )
     return departments
 
 
-def load_contract(path: Path, departments: dict[str, Department]) -> Contract:
-    where = path.name
-    try:
-        node = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ContractError(f"{where}: not valid YAML: {exc}") from exc
-    dataset_id = _identifier(node.get("id"), f"{where}.id")
-    if dataset_id != path.stem:
-        raise ContractError(f"{where}: id '{dataset_id}' must equal the file name")
-    dep_id = node.get("department")
-    if dep_id not in departments:
-        raise ContractError(f"{where}.department: unknown department '{dep_id}'")
-    title_vi, title_en = _text(node.get("title"), f"{where}.title")
-    desc_vi, desc_en = _text(node.get("description"), f"{where}.description")
-    columns = tuple(
-        _column(c, f"{where}.columns[{i}]") for i, c in enumerate(node.get("columns") or [])
+def _publish_columns(node: dict[str, Any], by_name: dict[str, Column], where: str) -> tuple[Column, ...]:
+    publish = node["publish"]
+    if publish is False:
+        if not any(c.personal for c in by_name.values()):
+            raise ContractError(f"{where}: publish: false is for person-level data only")
+        return ()
+    columns = []
+    for i, item in enumerate(publish["columns"]):
+        if isinstance(item, dict):
+            columns.append(_column(item, f"{where}.publish.columns[{i}]"))
+            continue
+        if item not in by_name:
+            raise ContractError(f"{where}.publish.columns[{i}]: '{item}' is not a column")
+        if by_name[item].personal or not by_name[item].publishable:
+            raise ContractError(f"{where}.publish.columns[{i}]: '{item}' is personal or not publishable")
+        columns.append(by_name[item])
+    return tuple(columns)
+
+
+def _source(node: dict[str, Any] | None, by_name: dict[str, Column], where: str) -> Source | None:
+    if not node:
+        return None
+    controls = node.get("control_totals") or {}
+    source = Source(
+        kind=node["kind"],
+        pattern=node["pattern"],
+        format=node["format"],
+        encoding=node.get("encoding", "utf-8"),
+        delimiter=node.get("delimiter", ","),
+        period_regex=node.get("period_regex"),
+        endpoint=node.get("endpoint"),
+        file_prefix=node.get("file_prefix"),
+        control_suffix=controls.get("suffix"),
+        control_sums=tuple(controls.get("sums") or []),
     )
+    for name in source.control_sums:
+        if name not in by_name:
+            raise ContractError(f"{where}.source.control_totals.sums: '{name}' is not a column")
+    missing_headers = [c.name for c in by_name.values() if not c.header]
+    if missing_headers:
+        raise ContractError(f"{where}: source columns without a header: {missing_headers}")
+    return source
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ContractError(f"{path.name}: not valid YAML: {exc}") from exc
+
+
+def load_contract(path: Path, departments: dict[str, Department]) -> Contract:
+    """One contract: its shape checked by ``schemas/contract.schema.json``, then the rules
+    that relate one field to another."""
+    where = path.name
+    node = _read_yaml(path)
+    _validate(node, "contract.schema.json", where)
+    if node["id"] != path.stem:
+        raise ContractError(f"{where}: id '{node['id']}' must equal the file name")
+    if node["department"] not in departments:
+        raise ContractError(f"{where}.department: unknown department '{node['department']}'")
+    columns = tuple(_column(c, f"{where}.columns[{i}]") for i, c in enumerate(node.get("columns") or []))
     by_name = {c.name: c for c in columns}
     if len(by_name) != len(columns):
         raise ContractError(f"{where}.columns: a column name appears twice")
-
-    publish = node.get("publish") or {}
-    publish_columns = []
-    for i, item in enumerate(publish.get("columns") or []):
-        if isinstance(item, str):
-            if item not in by_name:
-                raise ContractError(f"{where}.publish.columns[{i}]: '{item}' is not a column")
-            source_column = by_name[item]
-            if source_column.personal or not source_column.publishable:
-                raise ContractError(
-                    f"{where}.publish.columns[{i}]: '{item}' is personal or not publishable"
-                )
-            publish_columns.append(source_column)
-        else:
-            publish_columns.append(_column(item, f"{where}.publish.columns[{i}]"))
-    if node.get("publish", None) is False:
-        if not any(c.personal for c in columns):
-            raise ContractError(f"{where}: publish: false is for person-level data only")
-    elif not publish_columns:
-        raise ContractError(f"{where}.publish.columns: at least one column is needed")
-
-    source = None
-    if node.get("source"):
-        s = node["source"]
-        source = Source(
-            kind=s.get("kind", "drop_folder"),
-            pattern=s["pattern"],
-            format=s.get("format", "csv"),
-            encoding=s.get("encoding", "utf-8"),
-            delimiter=s.get("delimiter", ","),
-            period_regex=s.get("period_regex"),
-            endpoint=s.get("endpoint"),
-            file_prefix=s.get("file_prefix"),
-            control_suffix=(s.get("control_totals") or {}).get("suffix"),
-            control_sums=tuple((s.get("control_totals") or {}).get("sums") or []),
-        )
-        if source.kind not in ("drop_folder", "http"):
-            raise ContractError(f"{where}.source.kind: '{source.kind}' is not drop_folder or http")
-        if source.format not in ("csv", "xlsx", "json"):
-            raise ContractError(
-                f"{where}.source.format: '{source.format}' is not csv, xlsx or json"
-            )
-        if source.kind == "http" and not (source.endpoint and source.file_prefix):
-            raise ContractError(f"{where}.source: an http source needs endpoint and file_prefix")
-        for name in source.control_sums:
-            if name not in by_name:
-                raise ContractError(f"{where}.source.control_totals.sums: '{name}' is not a column")
-        missing_headers = [c.name for c in columns if not c.header]
-        if missing_headers:
-            raise ContractError(f"{where}: source columns without a header: {missing_headers}")
-
     key = tuple(node.get("key") or [])
     for k in key:
         if k not in by_name:
             raise ContractError(f"{where}.key: '{k}' is not a column")
-    return Contract(
-        id=dataset_id,
+    publish_columns = _publish_columns(node, by_name, where)
+    publish = node["publish"] or {}
+    source = _source(node.get("source"), by_name, where)
+    title_vi, title_en = _text(node["title"])
+    desc_vi, desc_en = _text(node["description"])
+    fields: dict[str, Any] = dict(
+        id=node["id"],
         title_vi=title_vi,
         title_en=title_en,
         description_vi=desc_vi,
         description_en=desc_en,
-        department=departments[dep_id],
-        topic=str(node.get("topic", "")),
-        keywords=tuple(node.get("keywords") or []),
-        licence=str(node.get("licence", "CC-BY-4.0")),
-        update_period=str(node.get("update_period", "P1M")),
-        deadline_days=int(node.get("deadline_days", 10)),
+        department=departments[node["department"]],
+        topic=node["topic"],
+        keywords=tuple(node["keywords"]),
+        licence=node["licence"],
+        update_period=node["update_period"],
+        deadline_days=node["deadline_days"],
         key=key,
         columns=columns,
-        publish_model=(
-            _identifier(publish.get("model"), f"{where}.publish.model") if publish_columns else None
-        ),
-        publish_columns=tuple(publish_columns),
+        publish_model=publish.get("model"),
+        publish_columns=publish_columns,
         publish_key=tuple(publish.get("key") or key),
-        source=source,
         derived_from=tuple(node.get("derived_from") or []),
         path=path,
-        first_period=str(node["first_period"]) if node.get("first_period") else None,
-        coverage=_coverage(node.get("coverage"), f"{where}.coverage"),
+        first_period=node.get("first_period"),
+        coverage=_coverage(node.get("coverage")),
     )
+    if source is None:
+        return Contract(**fields)
+    return SourceContract(**fields, source=source)
 
 
-def _coverage(node: Any, where: str) -> Coverage | None:
+def _coverage(node: dict[str, Any] | None) -> Coverage | None:
     if not node:
         return None
-    share = float(node.get("min_share", 1.0))
-    if not 0 < share <= 1:
-        raise ContractError(f"{where}.min_share: {share} is not in (0, 1]")
     return Coverage(
-        unit_column=_identifier(node.get("unit_column"), f"{where}.unit_column"),
-        province_code=str(node.get("province_code")),
-        period_column=(
-            _identifier(node["period_column"], f"{where}.period_column")
-            if node.get("period_column")
-            else None
-        ),
-        min_share=share,
+        unit_column=node["unit_column"],
+        province_code=node["province_code"],
+        period_column=node.get("period_column"),
+        min_share=float(node.get("min_share", 1.0)),
     )
 
 
@@ -322,5 +348,14 @@ def _load_contracts(contracts_dir: Path, stamp: tuple) -> tuple[tuple[str, Contr
     return tuple(contracts.items())
 
 
-def source_contracts(cfg: Settings | None = None) -> list[Contract]:
-    return [c for c in load_contracts(cfg).values() if c.source is not None]
+def source_contracts(cfg: Settings | None = None) -> list[SourceContract]:
+    """The datasets departments send, in a stable order."""
+    return [c for c in load_contracts(cfg).values() if isinstance(c, SourceContract)]
+
+
+def source_contract(dataset: str, cfg: Settings | None = None) -> SourceContract:
+    """The contract of a dataset departments send; ``KeyError`` for any other id."""
+    contract = load_contracts(cfg).get(dataset)
+    if not isinstance(contract, SourceContract):
+        raise KeyError(dataset)
+    return contract

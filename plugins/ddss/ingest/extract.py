@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import fnmatch
-import hashlib
 import json
 import logging
 import os
@@ -29,7 +27,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from ddss.data_contracts import Contract, source_contracts
+from ddss.checksums import sha256_of
+from ddss.data_contracts import SourceContract, source_contracts
 from ddss.errors import FileRejected, Problem
 from ddss.reference.wards import load_reference_tables
 from ddss.settings import Settings, load_settings
@@ -77,14 +76,6 @@ class ExtractReport:
         }
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _manifest_path(cfg: Settings) -> Path:
     return cfg.raw_dir / "manifest.jsonl"
 
@@ -114,43 +105,36 @@ def _inside(path: Path, root: Path) -> bool:
 
 
 def contract_for(
-    file_name: str, department_folder: str, contracts: list[Contract]
-) -> Contract | None:
+    file_name: str, department_folder: str, contracts: list[SourceContract]
+) -> SourceContract | None:
     for contract in contracts:
-        if contract.department.landing_folder == department_folder and fnmatch.fnmatch(
-            file_name, contract.source.pattern
+        if contract.department.landing_folder == department_folder and contract.source.matches(
+            file_name
         ):
             return contract
     return None
 
 
 def control_for(
-    file_name: str, department_folder: str, contracts: list[Contract]
-) -> Contract | None:
+    file_name: str, department_folder: str, contracts: list[SourceContract]
+) -> SourceContract | None:
     """The contract whose control-totals file this is: ``<data file stem><suffix>``."""
     for contract in contracts:
-        suffix = contract.source.control_suffix
-        if (
-            suffix
-            and contract.department.landing_folder == department_folder
-            and file_name.endswith(suffix)
+        if contract.department.landing_folder == department_folder and contract.source.data_file_for(
+            file_name
         ):
-            stem = file_name.removesuffix(suffix)
-            if fnmatch.fnmatch(
-                stem + Path(contract.source.pattern).suffix, contract.source.pattern
-            ):
-                return contract
+            return contract
     return None
 
 
-def data_file_for_control(control_name: str, contract: Contract) -> str:
-    return (
-        control_name.removesuffix(contract.source.control_suffix)
-        + Path(contract.source.pattern).suffix
-    )
+def data_file_for_control(control_name: str, contract: SourceContract) -> str:
+    data_file = contract.source.data_file_for(control_name)
+    if data_file is None:
+        raise ValueError(f"{control_name} is not a control-totals file of {contract.id}")
+    return data_file
 
 
-def archive_file(path: Path, contract: Contract, cfg: Settings, known: set[str]) -> ArchivedFile:
+def archive_file(path: Path, contract: SourceContract, cfg: Settings, known: set[str]) -> ArchivedFile:
     """Copy one landing file into the raw archive (or recognise it as already there)."""
     if not _inside(path, cfg.landing_dir):
         raise FileRejected(
@@ -218,7 +202,7 @@ def archive_file(path: Path, contract: Contract, cfg: Settings, known: set[str])
     return entry
 
 
-def archive_landing(cfg: Settings, report: ExtractReport, contracts: list[Contract]) -> None:
+def archive_landing(cfg: Settings, report: ExtractReport, contracts: list[SourceContract]) -> None:
     known = {e["sha256"] for e in read_manifest(cfg)}
     folders = sorted({c.department.landing_folder for c in contracts})
     for folder in folders:
@@ -287,7 +271,7 @@ def _check_encoding(path: Path, encoding: str, display: str) -> str:
     return encoding
 
 
-def _csv_records(path: Path, contract: Contract, display: str):
+def _csv_records(path: Path, contract: SourceContract, display: str):
     """(spreadsheet row number, cells) of a CSV file, header first."""
     encoding = _check_encoding(path, contract.source.encoding, display)
     with path.open("r", encoding=encoding, newline="") as handle:
@@ -304,7 +288,7 @@ def _cell_text(value, column_format: str | None) -> str:
     return str(value)
 
 
-def _xlsx_records(path: Path, contract: Contract, display: str):
+def _xlsx_records(path: Path, contract: SourceContract, display: str):
     """(Excel row number, cells) of the first sheet. Departments put a title (and blank
     rows) above the header: the header is the first row naming most contract columns."""
     import zipfile
@@ -367,7 +351,7 @@ def _xlsx_records(path: Path, contract: Contract, display: str):
         )
 
 
-def _json_records(path: Path, contract: Contract, display: str):
+def _json_records(path: Path, contract: SourceContract, display: str):
     """(row number, cells) of a fetched API file: the record keys the contract names as
     headers come first (row 1), then record n as row n + 1 — the row it has when the same
     records are exported to a spreadsheet."""
@@ -419,7 +403,7 @@ READERS = {
 }
 
 
-def read_rows(path: Path, contract: Contract, display: str | None = None):
+def read_rows(path: Path, contract: SourceContract, display: str | None = None):
     """Yield (source_row, values dict, ragged cells, expected count) for each data row.
 
     Raises FileRejected for what makes the whole file unreadable.
@@ -496,7 +480,7 @@ def read_rows(path: Path, contract: Contract, display: str | None = None):
         )
 
 
-def _raw_schema(contract: Contract) -> pa.Schema:
+def _raw_schema(contract: SourceContract) -> pa.Schema:
     fields = [pa.field(c.name, pa.string()) for c in contract.columns]
     fields += [
         pa.field("_source_file", pa.string()),
@@ -506,7 +490,7 @@ def _raw_schema(contract: Contract) -> pa.Schema:
     return pa.schema(fields)
 
 
-def _ensure_raw_table(con, contract: Contract) -> None:
+def ensure_raw_table(con, contract: SourceContract) -> None:
     columns = ", ".join(f'"{c.name}" varchar' for c in contract.columns)
     con.execute(
         f"create table if not exists raw.{contract.raw_table} ({columns}, "
@@ -515,13 +499,13 @@ def _ensure_raw_table(con, contract: Contract) -> None:
 
 
 def load_file(
-    con, cfg: Settings, entry: ArchivedFile, contract: Contract, run_id: str
+    con, cfg: Settings, entry: ArchivedFile, contract: SourceContract, run_id: str
 ) -> tuple[int, int]:
     """Load one archived file, replacing the rows of an earlier version of the same name."""
     path = cfg.raw_dir / entry.raw_path
     schema = _raw_schema(contract)
     names = [c.name for c in contract.columns]
-    _ensure_raw_table(con, contract)
+    ensure_raw_table(con, contract)
     batches: list[pa.RecordBatch] = []
     buffer: dict[str, list] = {n: [] for n in schema.names}
     rejects = []
@@ -585,7 +569,7 @@ def load_file(
     return total, len(rejects)
 
 
-def _load_control(con, cfg: Settings, entry: ArchivedFile, contract: Contract) -> None:
+def _load_control(con, cfg: Settings, entry: ArchivedFile, contract: SourceContract) -> None:
     """Record the totals a department declared for one of its files."""
     path = cfg.raw_dir / entry.raw_path
     if not path.exists():  # a duplicate: its first copy holds the bytes
@@ -684,7 +668,7 @@ def extract(
         # Every dataset's raw table exists (empty until its department sends a file), so
         # that dbt can build any model whichever department runs first.
         for contract in source_contracts(cfg):
-            _ensure_raw_table(con, contract)
+            ensure_raw_table(con, contract)
         loaded = {
             (d, s)
             for d, s in con.execute("select dataset, sha256 from meta.loaded_files").fetchall()

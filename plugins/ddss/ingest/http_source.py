@@ -19,7 +19,7 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode
 
-from ddss.data_contracts import Contract
+from ddss.data_contracts import SourceContract
 from ddss.errors import FileRejected, Problem
 from ddss.settings import Settings
 
@@ -44,7 +44,7 @@ def _get(url: str) -> dict:
     raise ConnectionError(f"{url}: {last}")
 
 
-def _unavailable(contract: Contract, url: str, reason: str) -> FileRejected:
+def _unavailable(contract: SourceContract, url: str, reason: str) -> FileRejected:
     return FileRejected(
         Problem(
             f"{contract.source.endpoint}",
@@ -58,7 +58,7 @@ def _unavailable(contract: Contract, url: str, reason: str) -> FileRejected:
     )
 
 
-def fetch(contract: Contract, cfg: Settings) -> list[Path]:
+def fetch(contract: SourceContract, cfg: Settings) -> list[Path]:
     """Write one landing file per period the API lists; return their paths."""
     if not cfg.api_url:
         raise _unavailable(contract, "DDSS_API_URL", "no API address is configured")

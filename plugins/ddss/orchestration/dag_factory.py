@@ -13,8 +13,10 @@ runs.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pendulum
-from airflow.sdk import Asset, dag, task
+from airflow.sdk import DAG, Asset, AssetAny, dag, task
 
 WRITER_POOL = "duckdb_writer"
 PORTAL = Asset("ddss://public/portal")
@@ -32,27 +34,59 @@ def _as_of(logical_date, dag_run):
     return moment.date() if moment else None
 
 
+STEPS_DOC = """
+DAG `{department}__extract`, on the data's period ({schedule}):
+
+1. **extract** — new files (or the department's API) → immutable raw archive (sha256) →
+   DuckDB `raw.*`. It updates the assets {assets}.
+
+DAG `{department}`, scheduled on those assets (Airflow runs it when extract has updated any):
+
+2. **stage** — dbt staging (typed, normalised, Vietnamese validators)
+3. **validate** — `expectations/<dataset>.json` → quarantine, steward report, sống,
+   coverage and control totals
+4. **build_marts** — validated rows and the department's indicators
+5. **publish** — gate, personal-data scan, new portal version, atomic switch
+
+Writing tasks share the `{pool}` pool (one slot): DuckDB allows one writer per file.
+"""
+
+
+def department_doc(department: str, datasets: list[str], doc_md: str, schedule: str) -> str:
+    """The DAG file's own text (who sends what, how), then the steps every department shares."""
+    assets = ", ".join(f"`{raw_asset(d).uri}`" for d in datasets)
+    steps = STEPS_DOC.format(
+        department=department, schedule=schedule, assets=assets, pool=WRITER_POOL
+    )
+    return doc_md.strip() + "\n" + steps
+
+
 def department_dags(
     department: str,
     datasets: list[str],
     doc_md: str,
     schedule: str = "@monthly",
     start: tuple[int, int, int] = (2022, 1, 1),
-):
+) -> tuple[DAG, DAG]:
     """(extract DAG, transform DAG) for one department."""
-    common = dict(
-        start_date=pendulum.datetime(*start, tz="Asia/Ho_Chi_Minh"),
-        catchup=False,
-        max_active_runs=1,
-        doc_md=doc_md,
-        tags=["ddss", department],
-        # DuckDB allows one writing process per file: every task takes the one slot.
-        default_args={"pool": WRITER_POOL, "retries": 0},
-    )
+    start_date = pendulum.datetime(*start, tz="Asia/Ho_Chi_Minh")
+    doc = department_doc(department, datasets, doc_md, schedule)
+    tags = ["ddss", department]
+    # DuckDB allows one writing process per file: every task takes the one slot.
+    default_args: dict[str, Any] = {"pool": WRITER_POOL, "retries": 0}
     assets = [raw_asset(d) for d in datasets]
 
-    @dag(dag_id=f"{department}{EXTRACT_SUFFIX}", schedule=schedule, **common)
-    def extract_pipeline():
+    @dag(
+        dag_id=f"{department}{EXTRACT_SUFFIX}",
+        schedule=schedule,
+        start_date=start_date,
+        catchup=False,
+        max_active_runs=1,
+        doc_md=doc,
+        tags=tags,
+        default_args=default_args,
+    )
+    def extract_pipeline() -> None:
         @task(outlets=assets)
         def extract(run_id=None) -> dict:
             from ddss.orchestration.pipeline import extract_step
@@ -61,12 +95,20 @@ def department_dags(
 
         extract()
 
-    condition = assets[0]
-    for asset in assets[1:]:
-        condition = condition | asset
+    # Any of the department's raw assets updated: Airflow's asset expression (OR).
+    condition = AssetAny(*assets)
 
-    @dag(dag_id=department, schedule=condition, **common)
-    def transform_pipeline():
+    @dag(
+        dag_id=department,
+        schedule=condition,
+        start_date=start_date,
+        catchup=False,
+        max_active_runs=1,
+        doc_md=doc,
+        tags=tags,
+        default_args=default_args,
+    )
+    def transform_pipeline() -> None:
         @task
         def stage() -> None:
             from ddss.orchestration.pipeline import stage_step

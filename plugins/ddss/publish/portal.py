@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from ddss.checksums import sha256_of
 from ddss.publish.metadata import Context
+from ddss.quality.criteria import LABELS
 
 PERIODS = {
     "P1D": "Hằng ngày / daily",
@@ -18,22 +19,12 @@ PERIODS = {
     "P3M": "Hằng quý / quarterly",
     "P1Y": "Hằng năm / yearly",
 }
-CRITERIA = {
-    "dung": "Đúng / correct",
-    "du": "Đủ / complete",
-    "sach": "Sạch / clean",
-    "song": "Sống / live",
-}
 
 
 def _env() -> Environment:
     return Environment(
         loader=PackageLoader("ddss.publish", "templates"), autoescape=select_autoescape()
     )
-
-
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def changelog(ctx: Context, dataset_id: str, previous_versions: list[dict]) -> list[dict]:
@@ -117,8 +108,8 @@ def render(ctx: Context, target: Path, previous_versions: list[dict]) -> None:
                 root="../",
                 versions_link=True,
                 period=PERIODS.get(contract.update_period, contract.update_period),
-                hashes={fmt: _sha(p) for fmt, p in info["files"].items()},
-                criteria=CRITERIA,
+                hashes={fmt: sha256_of(p) for fmt, p in info["files"].items()},
+                criteria=LABELS,
                 changelog=changelog(ctx, dataset_id, previous_versions),
                 chart=Markup(history_chart(ctx.quality.get(dataset_id, {}).get("history", []))),
             ),

@@ -18,7 +18,6 @@ exactly as it was.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -34,7 +33,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from ddss.data_contracts import Contract, load_contracts
+from ddss.checksums import sha256_of
+from ddss.data_contracts import Contract, SourceContract, load_contracts
 from ddss.errors import Problem, PublicationBlocked
 from ddss.publish import metadata, portal
 from ddss.publish.privacy import scan_tree
@@ -70,14 +70,6 @@ def _fault(point: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def neutralise(value: str) -> str:
     """A cell a spreadsheet would run as a formula is prefixed with an apostrophe."""
     return "'" + value if value.startswith(FORMULA_START) else value
@@ -105,21 +97,14 @@ def publishable(con, contracts: dict[str, Contract]) -> dict[str, Contract]:
 
 def _dataset_of(file_name: str, contracts: dict[str, Contract]) -> str | None:
     """Which dataset a rejected file (or an unreachable API endpoint) belongs to."""
-    import fnmatch
-
     for contract in contracts.values():
+        if not isinstance(contract, SourceContract):
+            continue
         source = contract.source
-        if source and (
-            fnmatch.fnmatch(Path(file_name).name, source.pattern)
+        if (
+            source.matches(Path(file_name).name)
             or (source.endpoint and file_name == source.endpoint)
-            or (
-                source.control_suffix
-                and file_name.endswith(source.control_suffix)
-                and fnmatch.fnmatch(
-                    file_name.removesuffix(source.control_suffix) + Path(source.pattern).suffix,
-                    source.pattern,
-                )
-            )
+            or source.data_file_for(file_name)
         ):
             return contract.id
     return None
@@ -399,7 +384,7 @@ def _manifest(root: Path, version: str, run_id: str, datasets: dict) -> dict:
         entry = {
             "path": str(path.relative_to(root)),
             "bytes": path.stat().st_size,
-            "sha256": sha256_file(path),
+            "sha256": sha256_of(path),
         }
         for info in datasets.values():
             for f in info["files"].values():
@@ -419,7 +404,7 @@ def verify(root: Path) -> list[str]:
         listed.add(entry["path"])
         if not path.is_file():
             problems.append(f"missing {entry['path']}")
-        elif path.stat().st_size != entry["bytes"] or sha256_file(path) != entry["sha256"]:
+        elif path.stat().st_size != entry["bytes"] or sha256_of(path) != entry["sha256"]:
             problems.append(f"checksum mismatch {entry['path']}")
     for path in root.rglob("*"):
         rel = str(path.relative_to(root))

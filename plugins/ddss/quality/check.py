@@ -16,9 +16,10 @@ from pathlib import Path
 
 import duckdb
 
-from ddss.data_contracts import load_contracts
+from ddss.checksums import sha256_of
+from ddss.data_contracts import source_contract, source_contracts
 from ddss.errors import FileRejected
-from ddss.ingest.extract import ArchivedFile, load_file, sha256_of
+from ddss.ingest.extract import ArchivedFile, ensure_raw_table, load_file
 from ddss.reference.wards import load_reference_tables
 from ddss.settings import Settings, load_settings
 from ddss.warehouse import connect, table_exists
@@ -54,8 +55,8 @@ def _copy_reference(cfg: Settings, scratch: Settings, dataset: str, notes: list[
         return
     try:
         with connect(scratch) as target:
-            for contract in load_contracts(cfg).values():
-                if contract.source is None or contract.id == dataset:
+            for contract in source_contracts(cfg):
+                if contract.id == dataset:
                     continue
                 if not table_exists(source, "raw", contract.raw_table):
                     continue
@@ -76,11 +77,11 @@ def check_file(path: Path, dataset: str, cfg: Settings | None = None) -> CheckRe
     from ddss.transform.dbt_runner import run_dbt
 
     cfg = cfg or load_settings()
-    contracts = load_contracts(cfg)
-    if dataset not in contracts or contracts[dataset].source is None:
-        known = ", ".join(sorted(c.id for c in contracts.values() if c.source))
-        raise ValueError(f"unknown dataset '{dataset}' (known: {known})")
-    contract = contracts[dataset]
+    try:
+        contract = source_contract(dataset, cfg)
+    except KeyError:
+        known = ", ".join(sorted(c.id for c in source_contracts(cfg)))
+        raise ValueError(f"unknown dataset '{dataset}' (known: {known})") from None
     path = path.resolve()
     notes: list[str] = []
     with tempfile.TemporaryDirectory(prefix="ddss-check-") as tmp:
@@ -130,13 +131,8 @@ def check_file(path: Path, dataset: str, cfg: Settings | None = None) -> CheckRe
                     ],
                     notes,
                 )
-            for other in contracts.values():  # empty tables for what was not copied
-                if other.source is not None and not table_exists(con, "raw", other.raw_table):
-                    columns = ", ".join(f'"{c.name}" varchar' for c in other.columns)
-                    con.execute(
-                        f'create table raw."{other.raw_table}" ({columns}, _source_file varchar, '
-                        "_source_sha256 varchar, _source_row integer, _run_id varchar)"
-                    ).fetchall()
+            for other in source_contracts(cfg):  # empty tables for what was not copied
+                ensure_raw_table(con, other)
         # --quiet: with --json, standard output must hold nothing but the JSON.
         run_dbt(["run", "--quiet", "--select", f"+{contract.staging_model}"], scratch)
         outcome = validate(dataset, "check", scratch)

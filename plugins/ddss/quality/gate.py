@@ -28,20 +28,15 @@ from typing import Any
 
 import pyarrow as pa
 
-from ddss.data_contracts import IDENTIFIER, Contract, load_contracts
+from ddss.data_contracts import IDENTIFIER, Contract, SourceContract, load_contracts
 from ddss.errors import Problem
+from ddss.quality.criteria import CRITERIA
 from ddss.quality.freshness import freshness
 from ddss.settings import Settings, load_settings
 from ddss.warehouse import connect, first_row, table_exists
 
 log = logging.getLogger(__name__)
 
-CRITERIA = {
-    "dung": ("đúng", "correct"),
-    "du": ("đủ", "complete"),
-    "sach": ("sạch", "clean"),
-    "song": ("sống", "live"),
-}
 ROW_RULES = {
     "expect_column_values_to_not_be_null",
     "expect_column_values_to_be_null",
@@ -469,8 +464,9 @@ def control_totals(con, contract: Contract) -> list[Problem]:
     """đủ, batch level: what arrived must add up to what the department declared it sent.
     Rows are counted as sent (ragged ones included); sums are over the values that are
     numbers, as the sender's own spreadsheet would sum them."""
-    if not contract.source or not contract.source.control_suffix:
+    if not isinstance(contract, SourceContract) or not contract.source.control_suffix:
         return []
+    source = contract.source
     declared = {
         f: (n, json.loads(s))
         for f, n, s in con.execute(
@@ -486,7 +482,6 @@ def control_totals(con, contract: Contract) -> list[Problem]:
             [contract.id],
         ).fetchall()
     ]
-    control_name = lambda f: f.rsplit(".", 1)[0] + contract.source.control_suffix  # noqa: E731
     for file_name in files:
         if file_name not in declared:
             problems.append(
@@ -496,8 +491,8 @@ def control_totals(con, contract: Contract) -> list[Problem]:
                     None,
                     None,
                     "control_totals_missing",
-                    f"Thiếu tệp tổng kiểm soát '{control_name(file_name)}' đi kèm tệp này. Hãy gửi kèm số dòng và tổng tiền.",
-                    f"The control-totals file '{control_name(file_name)}' that goes with this file is missing. "
+                    f"Thiếu tệp tổng kiểm soát '{source.control_file_for(file_name)}' đi kèm tệp này. Hãy gửi kèm số dòng và tổng tiền.",
+                    f"The control-totals file '{source.control_file_for(file_name)}' that goes with this file is missing. "
                     "Send the row count and totals with it.",
                 )
             )

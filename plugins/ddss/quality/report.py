@@ -14,17 +14,12 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ddss.data_contracts import load_contracts
 from ddss.errors import Problem
+from ddss.quality.criteria import LABELS
 from ddss.quality.gate import Outcome
 from ddss.settings import Settings, load_settings
 from ddss.warehouse import connect
 
 log = logging.getLogger(__name__)
-CRITERIA = {
-    "dung": "Đúng / correct",
-    "du": "Đủ / complete",
-    "sach": "Sạch / clean",
-    "song": "Sống / live",
-}
 CSV_COLUMNS = [
     "source_file",
     "source_row",
@@ -130,7 +125,7 @@ def write_reports(
                 department=department,
                 run_id=run_id,
                 datasets=datasets,
-                criteria=CRITERIA,
+                criteria=LABELS,
                 data_docs=os.path.relpath(docs["index"], folder) if docs.get("index") else None,
                 rejected=[p for p in rejected if p.file],
                 generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
