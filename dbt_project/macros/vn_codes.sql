@@ -8,18 +8,18 @@
     mapped to the ward they became ('legacy_mapped') or flagged as split ('legacy_split'),
     with the new wards a split one went to ('00073 Phường Cửa Nam, 00070 Phường Hoàn Kiếm')
     so the steward can choose. The crosswalk holds no current code (tests/unit/test_reference.py). -#}
-{% macro ward_lookup(province_code) -%}
+{% macro ward_lookup(province) -%}
     select ward_code as input_code, ward_code, ward_name, 'current' as ward_code_status,
         null::varchar as ward_candidates
-    from {{ source('raw', 'ref_wards') }}
-    where province_code = '{{ province_code }}'
+    from {{ source('reference', 'ref_wards') }}
+    where province_code = '{{ province }}'
     union all
     select legacy.old_code, legacy.new_code, current_wards.ward_name,
         case legacy.mapping when 'whole' then 'legacy_mapped' else 'legacy_split' end,
         nullif(legacy.candidate_names, '')
-    from {{ source('raw', 'ref_legacy_wards') }} as legacy
-    left join {{ source('raw', 'ref_wards') }} as current_wards on current_wards.ward_code = legacy.new_code
-    where legacy.province_code = '{{ province_code }}'
+    from {{ source('reference', 'ref_legacy_wards') }} as legacy
+    left join {{ source('reference', 'ref_wards') }} as current_wards on current_wards.ward_code = legacy.new_code
+    where legacy.province_code = '{{ province }}'
 {%- endmacro %}
 
 {#- The status of a sent ward code once looked up: null when nothing was sent. -#}

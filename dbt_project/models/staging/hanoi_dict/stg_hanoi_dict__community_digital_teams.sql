@@ -9,8 +9,8 @@ source as (
 
 wards as (
 
-    select ward_code, ward_name from {{ source('raw', 'ref_wards') }}
-    where province_code = '01'
+    select ward_code, ward_name from {{ source('reference', 'ref_wards') }}
+    where province_code = '{{ province_code("hanoi_dict") }}'
 
 ),
 

@@ -10,7 +10,7 @@ source as (
 
 wards as (
 
-    {{ ward_lookup('01') }}
+    {{ ward_lookup(province_code('hanoi_police')) }}
 
 ),
 

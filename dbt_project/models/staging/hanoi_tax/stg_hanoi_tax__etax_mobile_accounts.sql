@@ -9,7 +9,7 @@ source as (
 
 wards as (
 
-    {{ ward_lookup('01') }}
+    {{ ward_lookup(province_code('hanoi_tax')) }}
 
 ),
 

@@ -4,7 +4,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'raw_admin_procedure_dossiers') }}
+    select * from {{ source('raw_tuyen_quang_pasc', 'raw_admin_procedure_dossiers') }}
 
 ),
 
@@ -18,8 +18,8 @@ services as (
 
 wards as (
 
-    select ward_code, ward_name from {{ source('raw', 'ref_wards') }}
-    where province_code = '08'
+    select ward_code, ward_name from {{ source('reference', 'ref_wards') }}
+    where province_code = '{{ province_code("tuyen_quang_pasc") }}'
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'raw_online_public_services') }}
+    select * from {{ source('raw_tuyen_quang_pasc', 'raw_online_public_services') }}
 
 ),
 
