@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 from datetime import UTC, datetime
 from importlib.metadata import entry_points
@@ -101,42 +100,37 @@ def airflow_init() -> None:
 
 @app.command("airflow-ui")
 def airflow_ui(port: int = 8080) -> None:
-    """`airflow standalone` on 127.0.0.1 with the project's DAGs (Ctrl-C stops all of it)."""
+    """Airflow (scheduler, DAG processor, triggerer, API server) on 127.0.0.1 with the
+    project's DAGs; Ctrl-C stops all of it."""
     import signal
-    import subprocess
 
     from ddss.orchestration import airflow_env
     from ddss.orchestration.sources import local_sources
 
     with local_sources(load_settings()) as cfg:
-        env = airflow_env.environment(cfg)
+        env = airflow_env.environment(cfg, api_port=port)
         airflow_env.init(env)
-        env.update(
-            {
-                "AIRFLOW__API__HOST": "127.0.0.1",
-                "AIRFLOW__API__PORT": str(port),
-                "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
-                "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
-            }
-        )
+        env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"] = "admin:admin"
         if cfg.api_url:
             typer.echo(f"Departments' API: {cfg.api_url}")
         passwords = f"{env['AIRFLOW_HOME']}/simple_auth_manager_passwords.json.generated"
         typer.echo(f"Airflow UI: http://127.0.0.1:{port}  — user 'admin', password in {passwords}")
-        typer.echo("(also printed by airflow standalone below when it starts; Ctrl-C stops it)")
-        executable = str(Path(sys.executable).with_name("airflow"))
-        # Its own process group, so that Ctrl-C stops the scheduler, API server, triggerer
-        # and their workers together, and the departments' API with this process.
-        process = subprocess.Popen([executable, "standalone"], env=env, start_new_session=True)
+        typer.echo(
+            "DAGs start paused: unpause a department's two DAGs to let the scheduler run them "
+            "(it runs the latest period at once). Ctrl-C stops Airflow."
+        )
+        process = airflow_env.start_components(env, port)
+        # Ctrl-C (SIGINT) and a service manager's SIGTERM both stop the whole group, also
+        # when this process was started in the background with SIGINT ignored.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
         try:
             process.wait()
         except KeyboardInterrupt:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-            typer.echo("Airflow stopped.")
+            typer.echo("Stopping Airflow ...")
+        finally:
+            airflow_env.stop_components(process)
+        typer.echo("Airflow stopped.")
 
 
 @app.command()

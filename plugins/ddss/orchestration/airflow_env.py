@@ -3,30 +3,106 @@ project's dags/ and plugins/ folders. Used by `make demo`, `make airflow` and th
 
 from __future__ import annotations
 
+import configparser
 import json
 import os
+import secrets
 import subprocess
 import sys
+from base64 import urlsafe_b64encode
 from pathlib import Path
 
 from ddss.settings import Settings, load_settings
 
 POOL = "duckdb_writer"
+API_PORT = 8080
+# Secrets Airflow's components must share (JWT for the task execution API, the API server's
+# session key, Fernet for connections): generated once per home and kept in its airflow.cfg.
+SECRETS = {("api_auth", "jwt_secret"), ("api", "secret_key"), ("core", "fernet_key")}
+# Set by the caller on purpose (a test that chooses another metadata database, say).
+KEEP_FROM_ENVIRONMENT = {"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "AIRFLOW__CORE__EXECUTOR"}
 
 
-def environment(cfg: Settings | None = None, airflow_home: Path | None = None) -> dict[str, str]:
+def _existing_secrets(cfg_path: Path) -> dict[tuple[str, str], str]:
+    parser = configparser.ConfigParser(interpolation=None)
+    if cfg_path.exists():
+        parser.read(cfg_path, encoding="utf-8")
+    return {
+        (section, key): parser.get(section, key)
+        for section, key in SECRETS
+        if parser.has_option(section, key) and parser.get(section, key)
+    }
+
+
+def _new_secret(key: tuple[str, str]) -> str:
+    if key == ("core", "fernet_key"):
+        return urlsafe_b64encode(os.urandom(32)).decode()
+    return secrets.token_urlsafe(32)
+
+
+def write_config(cfg: Settings, home: Path, api_port: int = API_PORT) -> Path:
+    """The project's own ``airflow.cfg``: plain ``airflow`` commands run with
+    ``AIRFLOW_HOME=.airflow`` see the project's DAGs (not Airflow's examples), SQLite
+    metadata, LocalExecutor with one worker per core, everything on 127.0.0.1. Rewritten on
+    every call from these settings; its secrets are kept."""
+    home.mkdir(parents=True, exist_ok=True)
+    path = home / "airflow.cfg"
+    kept = _existing_secrets(path)
+    secret = {key: kept.get(key) or _new_secret(key) for key in SECRETS}
+    workers = str(max(1, os.cpu_count() or 1))
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read_dict(
+        {
+            "core": {
+                "dags_folder": str(cfg.home / "dags"),
+                "plugins_folder": str(cfg.home / "plugins"),
+                "load_examples": "False",
+                "executor": "LocalExecutor",
+                # LocalExecutor starts this many workers: one per core, not Airflow's 32.
+                "parallelism": workers,
+                "max_active_tasks_per_dag": workers,
+                # Unpaused, the scheduler would at once run the latest period on whatever is
+                # in landing/ and judge it as of today: an engineer unpauses on purpose.
+                "dags_are_paused_at_creation": "True",
+                "execution_api_server_url": f"http://127.0.0.1:{api_port}/execution/",
+                "fernet_key": secret[("core", "fernet_key")],
+            },
+            "database": {"sql_alchemy_conn": f"sqlite:///{home / 'airflow.db'}"},
+            "logging": {"base_log_folder": str(home / "logs")},
+            "api": {
+                "host": "127.0.0.1",
+                "port": str(api_port),
+                "base_url": f"http://127.0.0.1:{api_port}",
+                "secret_key": secret[("api", "secret_key")],
+            },
+            "api_auth": {"jwt_secret": secret[("api_auth", "jwt_secret")]},
+        }
+    )
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write("# Written by ddss.orchestration.airflow_env.write_config on every init.\n")
+        parser.write(handle)
+    path.chmod(0o600)  # it holds the secrets
+    return path
+
+
+def environment(
+    cfg: Settings | None = None, airflow_home: Path | None = None, api_port: int = API_PORT
+) -> dict[str, str]:
+    """The environment for Airflow's processes: the project's home and config, the
+    pipeline's settings; other ``AIRFLOW__*`` variables of the caller are dropped so that the
+    file is the one truth (``airflow config list`` shows what runs)."""
     cfg = cfg or load_settings()
     home = airflow_home or Path(os.environ.get("AIRFLOW_HOME") or cfg.home / ".airflow")
-    env = dict(os.environ)
+    write_config(cfg, home, api_port)
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("AIRFLOW__") or name in KEEP_FROM_ENVIRONMENT
+    }
     env.update(
         {
             "AIRFLOW_HOME": str(home),
-            "AIRFLOW__CORE__DAGS_FOLDER": str(cfg.home / "dags"),
-            "AIRFLOW__CORE__PLUGINS_FOLDER": str(cfg.home / "plugins"),
-            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
-            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
-            "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
+            "AIRFLOW_CONFIG": str(home / "airflow.cfg"),
             "DDSS_HOME": str(cfg.home),
             "DDSS_LANDING_DIR": str(cfg.landing_dir),
             "DDSS_RAW_DIR": str(cfg.raw_dir),
@@ -38,11 +114,10 @@ def environment(cfg: Settings | None = None, airflow_home: Path | None = None) -
             ),
             "NO_PROXY": "*",
             **({"DDSS_API_URL": cfg.api_url} if cfg.api_url else {}),
-            # `airflow standalone` starts its components as `airflow ...` found on PATH.
+            # Airflow starts its components as `airflow ...` found on PATH.
             "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
         }
     )
-    home.mkdir(parents=True, exist_ok=True)
     return env
 
 
@@ -92,3 +167,52 @@ def department_test(department: str, logical_date: str, env: dict[str, str]) -> 
         if state != "success":
             return f"{dag_id}: {state}", "\n".join(outputs)
     return "success", "\n".join(outputs)
+
+
+# `airflow standalone` would also start each component's log server, which listens on every
+# interface (0.0.0.0, not configurable) and is not needed on one machine: the API server
+# reads the log files directly. So the components are started here, without it.
+COMPONENTS = (
+    ["scheduler", "--skip-serve-logs"],
+    ["dag-processor"],
+    ["triggerer", "--skip-serve-logs"],
+    ["api-server", "--host", "127.0.0.1"],
+)
+
+
+def start_components(env: dict[str, str], port: int = API_PORT) -> subprocess.Popen:
+    """Airflow's four components in one new process group, all on 127.0.0.1; stop them
+    together with :func:`stop_components`."""
+    executable = str(Path(sys.executable).with_name("airflow"))
+    commands = [
+        [executable, *c, *(["--port", str(port)] if c[0] == "api-server" else [])]
+        for c in COMPONENTS
+    ]
+    # One supervisor shell per group: its children inherit the group, and a signal to the
+    # group reaches the scheduler's LocalExecutor workers too.
+    script = " & ".join(subprocess.list2cmdline(c) for c in commands) + " & wait"
+    return subprocess.Popen(["/bin/sh", "-c", script], env=env, start_new_session=True)
+
+
+def stop_components(process: subprocess.Popen, timeout: float = 30) -> None:
+    """SIGTERM to the whole group, SIGKILL to what is left after ``timeout`` seconds."""
+    import signal
+    import time
+
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.2)
+    else:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    process.wait()
