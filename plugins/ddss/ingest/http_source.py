@@ -73,7 +73,9 @@ def fetch(contract: SourceContract, cfg: Settings) -> list[Path]:
     for period in periods:
         records: list = []
         total = None
-        url = f"{base}?" + urlencode({"period": period, "page": 1, "page_size": PAGE_SIZE})
+        url: str | None = f"{base}?" + urlencode(
+            {"period": period, "page": 1, "page_size": PAGE_SIZE}
+        )
         try:
             while url:
                 page = _get(url)
