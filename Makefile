@@ -13,6 +13,8 @@ export DDSS_HOME := $(CURDIR)
 help:
 	@echo "make demo    - install, generate the feeds, run the Airflow DAG end to end, publish public/"
 	@echo "make test    - install and run the whole test suite"
+	@echo "make lint    - ruff (lint + format), mypy, sqlfluff on dbt_project/ (CI runs it first)"
+	@echo "make fast    - the tests not marked slow (the inner loop, about 15 s)"
 	@echo "make bench   - throughput of ingest, dbt, validation and publish; validation vs SQL floor"
 	@echo "make airflow - airflow standalone on 127.0.0.1:8080 with the project's DAGs"
 	@echo "make serve   - serve public/ on http://127.0.0.1:8000"
@@ -30,6 +32,18 @@ demo: $(STAMP)
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest tests
+
+fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow" -q tests
+
+# The dbt templater compiles the project: it needs a profile target, not data.
+SQLFLUFF_WAREHOUSE := $(CURDIR)/dbt_project/target/sqlfluff.duckdb
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	mkdir -p dbt_project/target
+	DDSS_WAREHOUSE=$(SQLFLUFF_WAREHOUSE) $(BIN)/sqlfluff lint dbt_project
 
 # Debian's chromium and chromium-driver for the portal's browser test (root, or sudo).
 browser:
@@ -49,7 +63,10 @@ airflow: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/ddss serve
 
+# Published versions and raw files are read-only by design: make them writable first, so
+# that clean works for a non-root owner too.
 clean:
-	rm -rf data/landing data/raw data/warehouse public .airflow
+	for d in data/landing data/raw data/warehouse data/reports public .airflow; do \
+	  [ -e "$$d" ] && chmod -R u+w "$$d"; rm -rf "$$d"; done; true
 
-.PHONY: help install demo test bench airflow serve clean browser
+.PHONY: help install demo test fast lint bench airflow serve clean browser
