@@ -53,10 +53,18 @@
     case when {{ text }} is not null then {{ typed }} is not null end
 {%- endmacro %}
 
-{#- One indicator row: id, both labels, value (decimal), unit. -#}
-{% macro indicator(id, label_vi, label_en, value, unit) -%}
-    select '{{ id }}' as indicator, '{{ label_vi }}' as label_vi, '{{ label_en }}' as label_en,
-        cast({{ value }} as decimal(20, 2)) as value, '{{ unit }}' as unit
+{#- One indicator row: id, both labels, value (decimal), unit; `value` is an expression over
+    the one-row CTE `from_cte` (the step that computed the totals), when given. -#}
+{% macro indicator(id, label_vi, label_en, value, unit, from_cte=none) -%}
+    select
+        '{{ id }}' as indicator,
+        '{{ label_vi }}' as label_vi,
+        '{{ label_en }}' as label_en,
+        cast({{ value }} as decimal(20, 2)) as value,
+        '{{ unit }}' as unit
+    {%- if from_cte %}
+    from {{ from_cte }}
+    {%- endif %}
 {%- endmacro %}
 
 {#- 100 * part / whole, two decimals; null when whole is 0. -#}
