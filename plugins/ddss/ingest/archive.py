@@ -17,7 +17,7 @@ from pathlib import Path
 from ddss.checksums import sha256_of
 from ddss.data_contracts import SourceContract
 from ddss.errors import FileRejected, Problem
-from ddss.ingest.manifest import append_manifest, read_manifest
+from ddss.ingest.manifest import TornLine, append_manifest, read_manifest, repair_manifest
 from ddss.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -147,6 +147,7 @@ def archive_file(
         return entry
     target_dir.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)  # left read-only by a crash before its rename
     shutil.copyfile(path, partial)
     if sha256_of(partial) != digest:  # the file changed while we copied it
         partial.unlink()
@@ -207,9 +208,94 @@ def _archive_one(
         (scan.duplicates if entry.status == "duplicate" else scan.archived).append(entry)
 
 
+def _torn_problem(torn: TornLine) -> Problem:
+    shown = torn.text if len(torn.text) <= 120 else torn.text[:120] + "…"
+    aside = torn.set_aside.name
+    return Problem(
+        "raw/manifest.jsonl",
+        torn.line,
+        None,
+        shown,
+        "manifest_repaired",
+        f"Dòng {torn.line} của sổ lưu trữ bị cắt dở (lần chạy trước dừng giữa chừng khi ghi); "
+        f"đã chuyển sang {aside} và kiểm tra lại kho lưu trữ theo sha256. Không cần làm gì thêm.",
+        f"Line {torn.line} of the archive manifest was torn (the previous run stopped while "
+        f"writing it); it was moved to {aside} and the archive was re-verified by sha256. "
+        "Nothing to do.",
+    )
+
+
+def _orphan_entry(
+    cfg: Settings, raw: Path, contract: SourceContract, digest: str, name: str
+) -> ArchivedFile:
+    landing = cfg.landing_dir / contract.department.landing_folder / name
+    arrived = (
+        datetime.fromtimestamp(landing.stat().st_mtime, UTC).isoformat(timespec="seconds")
+        if landing.is_file()
+        else ""
+    )
+    return ArchivedFile(
+        dataset=contract.id,
+        department=contract.department.id,
+        file_name=name,
+        sha256=digest,
+        bytes=raw.stat().st_size,
+        raw_path=str(raw.relative_to(cfg.raw_dir)),
+        landing_path=str(landing.relative_to(cfg.landing_dir)),
+        status="archived",
+        archived_at=datetime.fromtimestamp(raw.stat().st_mtime, UTC).isoformat(timespec="seconds"),
+        arrived_at=arrived,
+    )
+
+
+def _unlisted_copies(cfg: Settings, contract: SourceContract, listed: set[str]) -> list[Path]:
+    folder = cfg.raw_dir / contract.department.id / contract.id
+    if not folder.is_dir():
+        return []
+    return [
+        p
+        for p in sorted(folder.iterdir())
+        if p.is_file()
+        and "__" in p.name
+        and not p.name.endswith(".partial")
+        and str(p.relative_to(cfg.raw_dir)) not in listed
+    ]
+
+
+def recover_archive(cfg: Settings, contracts: list[SourceContract]) -> list[Problem]:
+    """Make the manifest whole again after a crash: move a torn line aside, and list again
+    every archived copy the manifest lost, once its bytes still match the sha256 in its name."""
+    problems = [_torn_problem(torn) for torn in repair_manifest(cfg)]
+    listed = {e["raw_path"] for e in read_manifest(cfg)}
+    for contract in contracts:
+        for raw in _unlisted_copies(cfg, contract, listed):
+            digest, name = raw.name.split("__", 1)
+            if sha256_of(raw) != digest:
+                log.error("archived copy %s does not match its sha256; left unlisted", raw)
+                continue
+            append_manifest(cfg, asdict(_orphan_entry(cfg, raw, contract, digest, name)))
+            problems.append(
+                Problem(
+                    str(raw.relative_to(cfg.raw_dir)),
+                    None,
+                    None,
+                    digest,
+                    "manifest_repaired",
+                    f"Bản lưu của tệp '{name}' có trong kho nhưng thiếu trong sổ lưu trữ; đã kiểm "
+                    "tra lại sha256 và ghi lại vào sổ.",
+                    f"The archived copy of '{name}' was missing from the manifest; its sha256 was "
+                    "verified and it was listed again.",
+                )
+            )
+    for problem in problems:
+        log.warning("%s", problem)
+    return problems
+
+
 def archive_landing(cfg: Settings, contracts: list[SourceContract]) -> LandingScan:
     """Archive every landing file of ``contracts`` that is not in the archive yet."""
     scan = LandingScan()
+    scan.repairs.extend(recover_archive(cfg, contracts))
     known = {e["sha256"] for e in read_manifest(cfg)}
     for folder, path in landing_files(cfg, contracts):
         _archive_one(folder, path, cfg, contracts, known, scan)

@@ -66,12 +66,15 @@ class ExtractReport:
     rejected: list[Problem] = field(default_factory=list)
     ragged_rows: int = 0
     controls: list[ArchivedFile] = field(default_factory=list)  # control-totals files
+    # What was repaired in the archive's own state (a torn manifest line), in both languages.
+    repairs: list[Problem] = field(default_factory=list)
 
     def take(self, scan: LandingScan) -> None:
         self.archived += scan.archived
         self.duplicates += scan.duplicates
         self.controls += scan.controls
         self.rejected += scan.rejected
+        self.repairs += scan.repairs
 
     def as_dict(self) -> dict:
         return {
@@ -81,6 +84,7 @@ class ExtractReport:
             "loaded": self.loaded,
             "rejected": [p.as_dict() for p in self.rejected],
             "ragged_rows": self.ragged_rows,
+            "repairs": [p.as_dict() for p in self.repairs],
         }
 
 
@@ -187,6 +191,8 @@ def extract(
         # that dbt can build any model whichever department runs first.
         for contract in source_contracts(cfg):
             ensure_raw_table(con, contract)
+        for problem in report.repairs:
+            record_event(con, run_id, None, problem, "repaired")
         for problem in report.rejected:
             record_event(con, run_id, None, problem, "rejected")
         _load_controls(con, cfg, report, by_id)
