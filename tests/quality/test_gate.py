@@ -49,7 +49,7 @@ def _expected(con, predicate):
 
 
 def test_every_failing_row_is_quarantined_with_its_source_row(con, cfg):
-    count, counts, _, _ = _run(
+    evaluation = _run(
         con,
         cfg,
         [
@@ -59,8 +59,8 @@ def test_every_failing_row_is_quarantined_with_its_source_row(con, cfg):
             },
         ],
     )
-    assert count == 3000
-    assert counts[0] == _expected(con, "channel = 'email'") == 1000
+    assert evaluation.element_count == 3000
+    assert evaluation.counts[0] == _expected(con, "channel = 'email'") == 1000
     rows = con.execute(
         "select source_row, record_key, value from quality.quarantine order by source_row"
     ).fetchall()
@@ -69,7 +69,7 @@ def test_every_failing_row_is_quarantined_with_its_source_row(con, cfg):
 
 
 def test_each_rule_type_matches_a_hand_written_query(con, cfg):
-    _, counts, denominators, _ = _run(
+    evaluation = _run(
         con,
         cfg,
         [
@@ -96,6 +96,7 @@ def test_each_rule_type_matches_a_hand_written_query(con, cfg):
             },
         ],
     )
+    counts, denominators = evaluation.counts, evaluation.denominators
     assert counts[0] == _expected(con, "channel is null")
     assert counts[1] == _expected(con, "resolved_date < received_date")
     assert counts[2] == _expected(con, "level < 1 or level > 3")
@@ -118,11 +119,17 @@ def test_a_rule_over_its_mostly_threshold_blocks_and_table_rules_report(con, cfg
     )
     rules = compile_suite(suite)
     contract = load_contracts(cfg)["admin_procedure_dossiers"]
-    count, counts, denominators, table_problems = _evaluate(
-        con, contract, rules, "main.candidate", "r", None
+    evaluation = _evaluate(con, contract, rules, "main.candidate", "r", None)
+    assert [p.rule for p in evaluation.table_problems] == [rules[0].rule_id]
+    assert evaluation.counts[0] == 1  # a table rule counts 1 when it fails
+    result, over = quality._gx_result(
+        suite,
+        rules,
+        evaluation.element_count,
+        evaluation.counts,
+        evaluation.denominators,
+        {},
     )
-    assert [p.rule for p in table_problems] == [rules[0].rule_id]
-    result, over = quality._gx_result(suite, rules, count, counts, denominators, {})
     assert [r.index for r in over] == [1]
     assert result["success"] is False
 
@@ -167,3 +174,94 @@ def test_personal_values_are_masked_in_quarantine(con, cfg):
         [{"type": "expect_column_values_to_be_null", "kwargs": {"column": "applicant_phone"}}],
     )
     assert con.execute("select value from quality.quarantine").fetchall() == [("09******08",)]
+
+
+def _candidate_workspace(cfg, tmp_path):
+    """A workspace whose dossier candidate is a small table and whose suite has two rules."""
+    import dataclasses
+    import json
+
+    from ddss.warehouse import connect
+
+    suites = tmp_path / "suites"
+    suites.mkdir()
+    expectations = [
+        {
+            "type": "expect_column_values_to_be_in_set",
+            "kwargs": {"column": "channel", "value_set": ["online"]},
+        },
+        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "dossier_id"}},
+    ]
+    suite = _suite(expectations, name="admin_procedure_dossiers")
+    (suites / "admin_procedure_dossiers.json").write_text(
+        json.dumps(
+            {
+                "name": suite.name,
+                "expectations": [e.configuration.to_json_dict() for e in suite.expectations],
+                "meta": {"key": "dossier_id"},
+            }
+        ),
+        "utf-8",
+    )
+    workspace = dataclasses.replace(cfg, expectations_dir=suites)
+    with connect(workspace) as con:
+        con.execute("create schema if not exists staging").fetchall()
+        con.execute("""
+            create table staging.stg_tuyen_quang_pasc__admin_procedure_dossiers as
+            select 'f.csv' as _source_file, (i + 2)::integer as _source_row,
+                   case when i % 10 <> 0 then 'id-' || i end as dossier_id,
+                   case when i % 4 = 0 then 'email' else 'online' end as channel
+            from range(100) t(i)
+        """).fetchall()
+    return workspace
+
+
+def test_validating_the_same_run_twice_replaces_its_history_row_and_quarantine(cfg, tmp_path):
+    from ddss.quality.gate import validate
+    from ddss.warehouse import connect
+
+    workspace = _candidate_workspace(cfg, tmp_path)
+    first = validate("admin_procedure_dossiers", "run-1", workspace)
+    second = validate("admin_procedure_dossiers", "run-1", workspace)
+    with connect(workspace) as con:
+        runs = con.execute(
+            "select run_id, rows_checked, rows_failed from quality.validation_runs"
+        ).fetchall()
+        quarantined = con.execute(
+            "select run_id, count(*) from quality.quarantine group by run_id"
+        ).fetchall()
+    assert runs == [("run-1", 100, first.rows_failed)]
+    assert quarantined == [("run-1", 25 + 10)]
+    assert (second.rows_checked, second.rows_failed, second.scores) == (
+        first.rows_checked,
+        first.rows_failed,
+        first.scores,
+    )
+    # Another run id is another history point.
+    validate("admin_procedure_dossiers", "run-2", workspace)
+    with connect(workspace) as con:
+        assert con.execute(
+            "select run_id from quality.validation_runs order by run_id"
+        ).fetchall() == [("run-1",), ("run-2",)]
+
+
+def test_a_validation_that_fails_half_way_leaves_the_previous_result_whole(
+    cfg, tmp_path, monkeypatch
+):
+    from ddss.quality import gate
+    from ddss.warehouse import connect
+
+    workspace = _candidate_workspace(cfg, tmp_path)
+    gate.validate("admin_procedure_dossiers", "run-1", workspace)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("killed between the quarantine and the history row")
+
+    monkeypatch.setattr(gate, "_record_run", broken)
+    with pytest.raises(RuntimeError):
+        gate.validate("admin_procedure_dossiers", "run-2", workspace)
+    with connect(workspace) as con:
+        assert con.execute("select distinct run_id from quality.quarantine").fetchall() == [
+            ("run-1",)
+        ]
+        assert con.execute("select run_id from quality.validation_runs").fetchall() == [("run-1",)]

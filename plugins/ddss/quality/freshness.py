@@ -89,7 +89,8 @@ def freshness(con, contract: Contract, as_of: date) -> Freshness:
         if not period:
             continue
         day = date.fromisoformat(when[:10]) if when else None
-        if period not in arrived or (day and (arrived[period] is None or day < arrived[period])):
+        earlier = arrived.get(period)
+        if period not in arrived or (day and (earlier is None or day < earlier)):
             arrived[period] = day
     received = sorted(arrived)
     result = Freshness(as_of=as_of, expected=expected_periods(contract, as_of), received=received)

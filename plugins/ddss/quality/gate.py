@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -28,7 +29,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from ddss.data_contracts import IDENTIFIER, Contract, SourceContract, load_contracts
+from ddss.data_contracts import IDENTIFIER, Contract, Coverage, SourceContract, load_contracts
 from ddss.errors import Problem
 from ddss.quality.criteria import CRITERIA
 from ddss.quality.freshness import freshness
@@ -37,16 +38,6 @@ from ddss.warehouse import connect, first_row, table_exists
 
 log = logging.getLogger(__name__)
 
-ROW_RULES = {
-    "expect_column_values_to_not_be_null",
-    "expect_column_values_to_be_null",
-    "expect_column_values_to_be_in_set",
-    "expect_column_values_to_not_be_in_set",
-    "expect_column_values_to_match_regex",
-    "expect_column_values_to_not_match_regex",
-    "expect_column_values_to_be_between",
-    "expect_column_pair_values_a_to_be_greater_than_b",
-}
 TABLE_RULES = {"expect_table_row_count_to_be_between", "expect_table_columns_to_match_set"}
 
 
@@ -144,66 +135,99 @@ def load_suite(dataset: str, cfg: Settings | None = None):
     return suite
 
 
+@dataclass(frozen=True)
+class Predicate:
+    """How a row rule is evaluated: the rows that fail it, and the rows it applies to."""
+
+    fail: str
+    denominator: str
+    column: str  # the candidate column the rule is about
+
+
+def _not_null(c: str, kw: dict) -> tuple[str, str]:
+    return f"{c} is null", "true"
+
+
+def _null(c: str, kw: dict) -> tuple[str, str]:
+    return f"{c} is not null", "true"
+
+
+def _in_set(c: str, kw: dict, negate: str = "not ") -> tuple[str, str]:
+    values = ", ".join(_literal(v) for v in kw["value_set"])
+    return f"{c} is not null and {c} {negate}in ({values})", f"{c} is not null"
+
+
+def _not_in_set(c: str, kw: dict) -> tuple[str, str]:
+    return _in_set(c, kw, negate="")
+
+
+def _match_regex(c: str, kw: dict, negate: str = "not ") -> tuple[str, str]:
+    return (
+        f"{c} is not null and {negate}regexp_matches({c}::varchar, {_literal(kw['regex'])})",
+        f"{c} is not null",
+    )
+
+
+def _not_match_regex(c: str, kw: dict) -> tuple[str, str]:
+    return _match_regex(c, kw, negate="")
+
+
+def _between(c: str, kw: dict) -> tuple[str, str]:
+    parts = []
+    if kw.get("min_value") is not None:
+        parts.append(f"{c} {'<=' if kw.get('strict_min') else '<'} {_literal(kw['min_value'])}")
+    if kw.get("max_value") is not None:
+        parts.append(f"{c} {'>=' if kw.get('strict_max') else '>'} {_literal(kw['max_value'])}")
+    return f"{c} is not null and ({' or '.join(parts) or 'false'})", f"{c} is not null"
+
+
+# GX's semantics per column rule: set, regex and range rules ignore nulls (their denominator
+# is the non-null count, which ``mostly`` is measured against); null rules count every row.
+COLUMN_RULES: dict[str, Callable[[str, dict], tuple[str, str]]] = {
+    "expect_column_values_to_not_be_null": _not_null,
+    "expect_column_values_to_be_null": _null,
+    "expect_column_values_to_be_in_set": _in_set,
+    "expect_column_values_to_not_be_in_set": _not_in_set,
+    "expect_column_values_to_match_regex": _match_regex,
+    "expect_column_values_to_not_match_regex": _not_match_regex,
+    "expect_column_values_to_be_between": _between,
+}
+# Which rows a pair rule applies to, per GX's ``ignore_row_if``.
+PAIR_DENOMINATORS = {
+    "either_value_is_missing": "{a} is not null and {b} is not null",
+    "both_values_are_missing": "({a} is not null or {b} is not null)",
+}
+
+
+def _pair_greater(kw: dict) -> Predicate:
+    a, b = _q(kw["column_A"]), _q(kw["column_B"])
+    op = ">=" if kw.get("or_equal") else ">"
+    ignore = kw.get("ignore_row_if", "both_values_are_missing")
+    return Predicate(
+        # A comparison with a missing value is never "unexpected" in GX's SQL engine.
+        fail=f"coalesce(not ({a} {op} {b}), false)",
+        denominator=PAIR_DENOMINATORS.get(ignore, "true").format(a=a, b=b),
+        column=kw["column_A"],
+    )
+
+
+def row_predicate(kind: str, kw: dict) -> Predicate | None:
+    """The SQL of a row rule; None for a table rule. Unsupported types are refused."""
+    if kind == "expect_column_pair_values_a_to_be_greater_than_b":
+        return _pair_greater(kw)
+    if kind in COLUMN_RULES:
+        fail, denominator = COLUMN_RULES[kind](_q(kw["column"]), kw)
+        return Predicate(fail, denominator, kw["column"])
+    if kind in TABLE_RULES:
+        return None
+    raise SuiteError(f"expectation type {kind} is not supported by the gate")
+
+
 def compile_rule(index: int, exp) -> Rule:
     kind = exp.expectation_type
     meta = exp.meta
-    kw = exp.configuration.kwargs
-    column = kw.get("column")
-    fail = denominator = value = None
-    if kind in ROW_RULES:
-        if kind == "expect_column_pair_values_a_to_be_greater_than_b":
-            a, b = _q(kw["column_A"]), _q(kw["column_B"])
-            op = ">=" if kw.get("or_equal") else ">"
-            ignore = kw.get("ignore_row_if", "both_values_are_missing")
-            # A comparison with a missing value is never "unexpected" in GX's SQL engine.
-            fail = f"coalesce(not ({a} {op} {b}), false)"
-            if ignore == "either_value_is_missing":
-                denominator = f"{a} is not null and {b} is not null"
-            elif ignore == "both_values_are_missing":
-                denominator = f"({a} is not null or {b} is not null)"
-            else:
-                denominator = "true"
-            column = kw["column_A"]
-        else:
-            c = _q(column)
-            if kind == "expect_column_values_to_not_be_null":
-                fail, denominator = f"{c} is null", "true"
-            elif kind == "expect_column_values_to_be_null":
-                fail, denominator = f"{c} is not null", "true"
-            else:
-                denominator = f"{c} is not null"
-                if kind in (
-                    "expect_column_values_to_be_in_set",
-                    "expect_column_values_to_not_be_in_set",
-                ):
-                    values = ", ".join(_literal(v) for v in kw["value_set"])
-                    negate = (
-                        "not " if kind.endswith("_to_be_in_set") and "not_be" not in kind else ""
-                    )
-                    fail = f"{c} is not null and {c} {negate}in ({values})"
-                elif kind in (
-                    "expect_column_values_to_match_regex",
-                    "expect_column_values_to_not_match_regex",
-                ):
-                    negate = "not " if "not_match" not in kind else ""
-                    fail = f"{c} is not null and {negate}regexp_matches({c}::varchar, {_literal(kw['regex'])})"
-                elif kind == "expect_column_values_to_be_between":
-                    parts = []
-                    if kw.get("min_value") is not None:
-                        parts.append(
-                            f"{c} {'<=' if kw.get('strict_min') else '<'} {_literal(kw['min_value'])}"
-                        )
-                    if kw.get("max_value") is not None:
-                        parts.append(
-                            f"{c} {'>=' if kw.get('strict_max') else '>'} {_literal(kw['max_value'])}"
-                        )
-                    fail = f"{c} is not null and ({' or '.join(parts) or 'false'})"
-        report_column = meta.get("column") or column
-        value = _q(meta.get("value_from") or column) + "::varchar"
-    elif kind in TABLE_RULES:
-        report_column = None
-    else:
-        raise SuiteError(f"expectation type {kind} is not supported by the gate")
+    predicate = row_predicate(kind, exp.configuration.kwargs)
+    column = predicate.column if predicate else exp.configuration.kwargs.get("column")
     return Rule(
         index=index,
         rule_id=f"{index:02d}_{kind.removeprefix('expect_')}" + (f"__{column}" if column else ""),
@@ -211,12 +235,14 @@ def compile_rule(index: int, exp) -> Rule:
         criterion=meta["criterion"],
         message_vi=meta["message_vi"],
         message_en=meta["message_en"],
-        column=report_column,
-        value_sql=value,
-        fail_sql=fail,
-        denominator_sql=denominator,
+        column=(meta.get("column") or column) if predicate else None,
+        value_sql=_q(meta.get("value_from") or column) + "::varchar" if predicate else None,
+        fail_sql=predicate.fail if predicate else None,
+        denominator_sql=predicate.denominator if predicate else None,
         severity="warning" if meta.get("severity") == "warning" else "row",
-        hint_sql=_q(meta["hint_from"]) + "::varchar" if meta.get("hint_from") and fail else None,
+        hint_sql=_q(meta["hint_from"]) + "::varchar"
+        if meta.get("hint_from") and predicate
+        else None,
         hint_vi=meta.get("hint_vi", ""),
         hint_en=meta.get("hint_en", ""),
     )
@@ -241,9 +267,19 @@ def _count_sql(condition: str) -> str:
     return f"count(*) filter (where {condition})"
 
 
+@dataclass
+class Evaluation:
+    """What one pass over the candidate found (the failing rows are in quarantine)."""
+
+    element_count: int  # rows in the candidate
+    counts: dict[int, int]  # rule index -> unexpected rows (table rules: 0 or 1)
+    denominators: dict[int, int]  # row rule index -> rows the rule applies to
+    table_problems: list[Problem]  # table rules that failed: batch-level
+
+
 def _evaluate(
     con, contract: Contract, rules: list[Rule], relation: str, run_id: str, key: str | None
-) -> tuple[int, dict[int, int], dict[int, int], list[Problem]]:
+) -> Evaluation:
     row_rules = [r for r in rules if r.fail_sql]
     personal = set(contract.personal_columns)
     catalogue = pa.table(
@@ -319,7 +355,7 @@ def _evaluate(
             [contract.id],
         ).fetchall()
     )
-    denominators_sql = ", ".join(_count_sql(r.denominator_sql) for r in row_rules)
+    denominators_sql = ", ".join(_count_sql(r.denominator_sql or "true") for r in row_rules)
     totals = first_row(
         con, f"select count(*){', ' + denominators_sql if denominators_sql else ''} from {relation}"
     )
@@ -366,7 +402,7 @@ def _evaluate(
                         r.message_en,
                     )
                 )
-    return element_count, counts, denominators, table_problems
+    return Evaluation(element_count, counts, denominators, table_problems)
 
 
 def _gx_result(
@@ -543,10 +579,12 @@ def control_totals(con, contract: Contract) -> list[Problem]:
     return problems
 
 
-def coverage(con, contract: Contract, relation: str) -> dict:
+def coverage(
+    con, cov: Coverage, relation: str, only_periods: Collection[str] | None = None
+) -> dict:
     """đủ: the (unit, period) pairs that reported, against every unit of the province for
-    every period the data covers."""
-    cov = contract.coverage
+    every period the data covers — or, with ``only_periods``, for those periods only (a
+    check of one file judges the periods the file is for, not a late row's month)."""
     units = [
         u
         for (u,) in con.execute(
@@ -560,6 +598,8 @@ def coverage(con, contract: Contract, relation: str) -> dict:
         f"where {_q(cov.unit_column)} is not null and {period} is not null"
     ).fetchall()
     periods = sorted({p for _, p in reported})
+    if only_periods is not None and cov.period_column:
+        periods = sorted(set(only_periods))
     have = {(u, p) for u, p in reported}
     missing = [{"unit": u, "period": p} for p in periods for u in units if (u, p) not in have]
     expected = len(units) * len(periods)
@@ -572,137 +612,196 @@ def coverage(con, contract: Contract, relation: str) -> dict:
     }
 
 
-def _coverage_problem(contract: Contract, cov: dict) -> Problem:
-    sample = ", ".join(f"{m['unit']} ({m['period']})" for m in cov["missing"][:10])
+def _coverage_problem(dataset: str, cov: Coverage, found: dict) -> Problem:
+    sample = ", ".join(f"{m['unit']} ({m['period']})" for m in found["missing"][:10])
+    more = " …" if found["missing_count"] > 10 else ""
     return Problem(
-        contract.id,
+        dataset,
         None,
-        contract.coverage.unit_column,
-        f"{cov['reported']} / {cov['expected']}",
+        cov.unit_column,
+        f"{found['reported']} / {found['expected']}",
         "coverage",
-        f"Chưa đủ đơn vị báo cáo: {cov['reported']}/{cov['expected']} (phường/xã × kỳ), yêu cầu "
-        f"{contract.coverage.min_share:.0%}. Còn thiếu: {sample}{' …' if cov['missing_count'] > 10 else ''}.",
-        f"Not every unit has reported: {cov['reported']}/{cov['expected']} (ward × period), "
-        f"{contract.coverage.min_share:.0%} required. Missing: {sample}{' …' if cov['missing_count'] > 10 else ''}.",
+        f"Chưa đủ đơn vị báo cáo: {found['reported']}/{found['expected']} (phường/xã × kỳ), yêu cầu "
+        f"{cov.min_share:.0%}. Còn thiếu: {sample}{more}.",
+        f"Not every unit has reported: {found['reported']}/{found['expected']} (ward × period), "
+        f"{cov.min_share:.0%} required. Missing: {sample}{more}.",
     )
 
 
+def _candidate_missing(dataset: str, schema: str, model: str) -> Problem:
+    return Problem(
+        dataset,
+        None,
+        None,
+        None,
+        "candidate_missing",
+        f"Chưa có dữ liệu ứng viên ({schema}.{model}); chưa nhận được tệp nào.",
+        f"No candidate data ({schema}.{model}); no file has been received yet.",
+    )
+
+
+def _over_threshold(dataset: str, rule: Rule, evaluation: Evaluation) -> Problem:
+    return Problem(
+        dataset,
+        None,
+        rule.column,
+        f"{evaluation.counts.get(rule.index, 0)} / {evaluation.denominators[rule.index]}",
+        rule.rule_id,
+        f"Quá nhiều dòng lỗi (ngưỡng {rule.mostly:.0%} dòng hợp lệ): {rule.message_vi}",
+        f"Too many failing rows (threshold {rule.mostly:.0%} valid): {rule.message_en}",
+    )
+
+
+def _count_rows(con, outcome: Outcome, evaluation: Evaluation) -> dict[int, list]:
+    """Rows checked and failed, failures per rule; returns sample values per rule index."""
+    dataset = outcome.dataset
+    samples: dict[int, list] = dict(
+        con.execute(
+            "select cast(split_part(rule, '_', 1) as integer) as i, list(\"value\")[1:20] "
+            "from quality.quarantine where dataset = ? and rule <> 'row_shape' group by 1",
+            [dataset],
+        ).fetchall()
+    )
+    ragged = first_row(con, "select count(*) from raw.load_rejects where dataset = ?", [dataset])[0]
+    outcome.rows_checked = evaluation.element_count + ragged
+    outcome.rows_failed = first_row(
+        con,
+        "select count(distinct (source_file, source_row)) from quality.quarantine"
+        " where dataset = ? and severity = 'row'",
+        [dataset],
+    )[0]
+    outcome.failures_by_rule = dict(
+        con.execute(
+            "select rule, count(*) from quality.quarantine where dataset = ? group by rule order by rule",
+            [dataset],
+        ).fetchall()
+    )
+    return samples
+
+
+def _measure_freshness(con, contract: Contract, outcome: Outcome, as_of: date | None) -> None:
+    if as_of is None or not contract.first_period:
+        return
+    fresh = freshness(con, contract, as_of)
+    outcome.freshness = {
+        "as_of": as_of.isoformat(),
+        "expected": fresh.expected,
+        "received": fresh.received,
+        "missing": fresh.missing,
+        "late": fresh.late,
+        "stale": fresh.stale,
+        "score": fresh.score,
+    }
+
+
+def _record_run(con, contract: Contract, outcome: Outcome) -> None:
+    """One history point per (run, dataset): a re-run of the same run id replaces it."""
+    con.execute(
+        "delete from quality.validation_runs where run_id = ? and dataset = ?",
+        [outcome.run_id, contract.id],
+    ).fetchall()
+    con.execute(
+        "insert into quality.validation_runs (run_id, dataset, department, rows_checked, rows_failed,"
+        " success, blocking_failures, result_json, scores_json, freshness_json)"
+        " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            outcome.run_id,
+            contract.id,
+            contract.department.id,
+            outcome.rows_checked,
+            outcome.rows_failed,
+            outcome.result["success"],
+            len(outcome.blocking),
+            json.dumps(outcome.result, ensure_ascii=False),
+            json.dumps(outcome.scores),
+            json.dumps(outcome.freshness),
+        ],
+    ).fetchall()
+
+
+def _judge(
+    con,
+    contract: Contract,
+    suite,
+    relation: str,
+    outcome: Outcome,
+    as_of: date | None,
+    coverage_periods: Collection[str] | None,
+) -> Evaluation:
+    """Everything validate measures and writes, inside its transaction."""
+    rules = compile_suite(suite)
+    evaluation = _evaluate(con, contract, rules, relation, outcome.run_id, suite.meta.get("key"))
+    samples = _count_rows(con, outcome, evaluation)
+    outcome.result, over_threshold = _gx_result(
+        suite,
+        rules,
+        evaluation.element_count,
+        evaluation.counts,
+        evaluation.denominators,
+        samples,
+    )
+    outcome.blocking.extend(evaluation.table_problems)
+    outcome.blocking.extend(_over_threshold(contract.id, r, evaluation) for r in over_threshold)
+    _measure_freshness(con, contract, outcome, as_of)
+    outcome.blocking.extend(control_totals(con, contract))
+    if contract.coverage:
+        outcome.coverage = coverage(con, contract.coverage, relation, coverage_periods)
+        if outcome.coverage["share"] < contract.coverage.min_share:
+            outcome.blocking.append(
+                _coverage_problem(contract.id, contract.coverage, outcome.coverage)
+            )
+    outcome.scores = _scores(
+        con,
+        contract.id,
+        outcome.rows_checked,
+        outcome.rows_failed,
+        outcome.freshness["score"] if outcome.freshness else None,
+        any(r.criterion == "song" and r.fail_sql for r in rules),
+    )
+    _record_run(con, contract, outcome)
+    return evaluation
+
+
 def validate(
-    dataset: str, run_id: str, cfg: Settings | None = None, as_of: date | None = None
+    dataset: str,
+    run_id: str,
+    cfg: Settings | None = None,
+    as_of: date | None = None,
+    coverage_periods: Collection[str] | None = None,
 ) -> Outcome:
     """Validate the dataset's candidate model and rewrite its quarantine. With ``as_of`` (the
-    run's logical date) the feed's freshness (sống) is measured too."""
+    run's logical date) the feed's freshness (sống) is measured too; ``coverage_periods``
+    limits coverage (đủ) to those periods.
+
+    Idempotent: the quarantine of the dataset and the run's history row are replaced in one
+    transaction, so a re-run of the same run id gives the same result (and a failure half-way
+    leaves the previous result whole)."""
+    from ddss.quality.reference_snapshot import export_reference
+
     cfg = cfg or load_settings()
     contract = load_contracts(cfg)[dataset]
     suite = load_suite(dataset, cfg)
     schema = suite.meta.get("schema", "staging")
     model = suite.meta.get("model", contract.staging_model)
     relation = f"{_q(schema)}.{_q(model)}"
-    rules = compile_suite(suite)
     outcome = Outcome(dataset=dataset, run_id=run_id)
     with connect(cfg) as con:
         if not table_exists(con, schema, model):
-            outcome.blocking.append(
-                Problem(
-                    dataset,
-                    None,
-                    None,
-                    None,
-                    "candidate_missing",
-                    f"Chưa có dữ liệu ứng viên ({schema}.{model}); chưa nhận được tệp nào.",
-                    f"No candidate data ({schema}.{model}); no file has been received yet.",
-                )
-            )
+            outcome.blocking.append(_candidate_missing(dataset, schema, model))
             return outcome
-        element_count, counts, denominators, table_problems = _evaluate(
-            con, contract, rules, relation, run_id, suite.meta.get("key")
-        )
-        samples: dict[int, list] = {}
-        for i, v in con.execute(
-            "select cast(split_part(rule, '_', 1) as integer) as i, list(\"value\")[1:20] "
-            "from quality.quarantine where dataset = ? and rule <> 'row_shape' group by 1",
-            [dataset],
-        ).fetchall():
-            samples[i] = v
-        ragged = first_row(
-            con, "select count(*) from raw.load_rejects where dataset = ?", [dataset]
-        )[0]
-        outcome.rows_checked = element_count + ragged
-        outcome.rows_failed = first_row(
-            con,
-            "select count(distinct (source_file, source_row)) from quality.quarantine"
-            " where dataset = ? and severity = 'row'",
-            [dataset],
-        )[0]
-        outcome.failures_by_rule = dict(
-            con.execute(
-                "select rule, count(*) from quality.quarantine where dataset = ? group by rule order by rule",
-                [dataset],
-            ).fetchall()
-        )
-        outcome.result, over_threshold = _gx_result(
-            suite, rules, element_count, counts, denominators, samples
-        )
-        outcome.blocking.extend(table_problems)
-        for r in over_threshold:
-            outcome.blocking.append(
-                Problem(
-                    dataset,
-                    None,
-                    r.column,
-                    f"{counts.get(r.index, 0)} / {denominators[r.index]}",
-                    r.rule_id,
-                    f"Quá nhiều dòng lỗi (ngưỡng {r.mostly:.0%} dòng hợp lệ): {r.message_vi}",
-                    f"Too many failing rows (threshold {r.mostly:.0%} valid): {r.message_en}",
-                )
-            )
-        song = None
-        if as_of is not None and contract.first_period:
-            fresh = freshness(con, contract, as_of)
-            outcome.freshness = {
-                "as_of": as_of.isoformat(),
-                "expected": fresh.expected,
-                "received": fresh.received,
-                "missing": fresh.missing,
-                "late": fresh.late,
-                "stale": fresh.stale,
-                "score": fresh.score,
-            }
-            song = fresh.score
-        outcome.blocking.extend(control_totals(con, contract))
-        if contract.coverage:
-            outcome.coverage = coverage(con, contract, relation)
-            if outcome.coverage["share"] < contract.coverage.min_share:
-                outcome.blocking.append(_coverage_problem(contract, outcome.coverage))
-        outcome.scores = _scores(
-            con,
-            dataset,
-            outcome.rows_checked,
-            outcome.rows_failed,
-            song,
-            any(r.criterion == "song" and r.fail_sql for r in rules),
-        )
-        con.execute(
-            "insert into quality.validation_runs (run_id, dataset, department, rows_checked, rows_failed,"
-            " success, blocking_failures, result_json, scores_json, freshness_json)"
-            " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                run_id,
-                dataset,
-                contract.department.id,
-                outcome.rows_checked,
-                outcome.rows_failed,
-                outcome.result["success"],
-                len(outcome.blocking),
-                json.dumps(outcome.result, ensure_ascii=False),
-                json.dumps(outcome.scores),
-                json.dumps(outcome.freshness),
-            ],
-        ).fetchall()
+        con.execute("begin transaction").fetchall()
+        try:
+            evaluation = _judge(con, contract, suite, relation, outcome, as_of, coverage_periods)
+            con.execute("commit").fetchall()
+        except BaseException:
+            con.execute("rollback").fetchall()
+            raise
+        if isinstance(contract, SourceContract):
+            export_reference(con, contract, cfg)
     log.info(
         "validated %s: %d rows, %d quarantined, %d blocking",
         dataset,
-        element_count,
+        evaluation.element_count,
         outcome.rows_failed,
         len(outcome.blocking),
     )

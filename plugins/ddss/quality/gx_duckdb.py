@@ -17,6 +17,10 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Literal
+from unittest import mock
+
+ResultFormat = Literal["BOOLEAN_ONLY", "BASIC", "SUMMARY", "COMPLETE"]
 
 PINNED = {"great_expectations": "1.24.1", "duckdb_engine": "0.17.0"}
 
@@ -45,7 +49,6 @@ def patched_engine() -> Iterator[None]:
 
     _check_versions()
     engine_class = module.SqlAlchemyExecutionEngine
-    original = engine_class.execute_query
 
     def execute_query(self, query):
         with self.get_connection() as connection:
@@ -53,14 +56,13 @@ def patched_engine() -> Iterator[None]:
             # Fetch everything while the connection is still ours.
             return result.freeze()()
 
-    engine_class.execute_query = execute_query
-    try:
+    # patch.object restores the original even when validation raises; it is also how a
+    # method is replaced on a class without mypy's method-assign complaint.
+    with mock.patch.object(engine_class, "execute_query", execute_query):
         yield
-    finally:
-        engine_class.execute_query = original
 
 
-def validate_with_gx(database: Path, table: str, suite, result_format: str = "SUMMARY"):
+def validate_with_gx(database: Path, table: str, suite, result_format: ResultFormat = "SUMMARY"):
     """Run ``suite`` with GX's SQL engine on ``main.<table>`` of the DuckDB file.
 
     The table must be in DuckDB's default schema: GX's column-type reflection fallback

@@ -9,6 +9,7 @@ import logging
 import os
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -90,7 +91,7 @@ def write_reports(
         for department_id, items in by_department.items():
             folder = cfg.reports_dir / run_id / department_id
             folder.mkdir(parents=True, exist_ok=True)
-            datasets = []
+            datasets: list[dict[str, Any]] = []
             for outcome in items:
                 contract = contracts[outcome.dataset]
                 headers = {c.name: c.header or c.name for c in contract.columns}
