@@ -21,10 +21,15 @@ app = typer.Typer(
 
 
 def _logging(verbose: bool) -> None:
+    """Quiet by default: warnings and errors (a rejected file, a late feed, a held-back
+    dataset) and the run's summary; ``-v`` shows every step, dbt's and GX's included."""
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
+        level=logging.DEBUG if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    if not verbose:
+        for noisy in ("great_expectations", "dbt", "py.warnings"):
+            logging.getLogger(noisy).setLevel(logging.ERROR)
 
 
 def _run_id() -> str:
@@ -35,9 +40,22 @@ def _run_id() -> str:
 def run(
     run_id: str = typer.Option(None, help="Defaults to manual__<UTC time>."),
     as_of: datetime = typer.Option(
-        None, formats=["%Y-%m-%d"], help="Judge freshness (sống) as of this date; default today."
+        None,
+        formats=["%Y-%m-%d"],
+        help="Judge freshness (sống) as of this date. Default: today (UTC), as a production "
+        "run would; for old data such as the demo's (Jan–Jul 2022) give its run date, "
+        "e.g. 2022-08-11, or every period counts as late.",
     ),
-    verbose: bool = False,
+    publish: bool = typer.Option(
+        True,
+        "--publish/--no-publish",
+        help="--no-publish: an experimental run that validates and writes the steward "
+        "reports but publishes nothing, so nothing of it reaches public/ or its history.",
+    ),
+    verbose: bool = typer.Option(
+        False, "--verbose", "-v", help="Every step's log, dbt and GX too."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the run's summary as JSON."),
 ) -> None:
     """The whole pipeline in this process, without Airflow (extract → publish)."""
     from ddss.errors import PublicationBlocked
@@ -48,11 +66,15 @@ def run(
     as_of_date = (as_of or datetime.now(UTC)).date()
     try:
         with local_sources(load_settings()) as cfg:
-            summary = run_all(run_id or _run_id(), cfg, as_of=as_of_date)
+            summary = run_all(run_id or _run_id(), cfg, as_of=as_of_date, publish=publish)
     except PublicationBlocked as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc
-    typer.echo(json.dumps(summary.__dict__, ensure_ascii=False, indent=1))
+    if as_json:
+        typer.echo(json.dumps(summary.__dict__, ensure_ascii=False, indent=1))
+    else:
+        for line in summary.lines():
+            typer.echo(line)
 
 
 @app.command()

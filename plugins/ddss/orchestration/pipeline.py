@@ -126,20 +126,50 @@ def publish_step(run_id: str, cfg: Settings | None = None) -> dict:
 @dataclass
 class RunSummary:
     run_id: str
+    as_of: str = ""
     extract: dict = field(default_factory=dict)
     validate: dict = field(default_factory=dict)
     publish: dict = field(default_factory=dict)
 
+    def lines(self) -> list[str]:
+        """What a person reads after a run: a few lines, Vietnamese first."""
+        loaded = self.extract.get("loaded") or {}
+        quarantined = self.validate.get("quarantined", {})
+        blocking = self.validate.get("blocking", {})
+        lines = [
+            f"Lượt chạy / run {self.run_id} (sống judged as of {self.as_of})",
+            f"  Nhận / extract: {len(loaded)} file(s), {sum(loaded.values()):,} row(s) loaded, "
+            f"{self.extract.get('rejected', 0)} file(s) rejected",
+            f"  Kiểm định / validate: {len(quarantined)} dataset(s), "
+            f"{sum(quarantined.values()):,} row(s) quarantined, "
+            f"{len(blocking)} dataset(s) with a batch-level failure",
+        ]
+        if not self.publish:
+            lines.append("  Công bố / publish: không công bố (--no-publish) / nothing published")
+        else:
+            held = self.publish.get("held_back") or {}
+            lines.append(
+                f"  Công bố / publish: version {self.publish.get('version')}, "
+                f"{len(self.publish.get('rows', {}))} dataset(s), {len(held)} held back"
+            )
+        for department, path in sorted(self.validate.get("reports", {}).items()):
+            lines.append(f"  Báo cáo / report {department}: {path}")
+        return lines
 
-def run_all(run_id: str, cfg: Settings | None = None, as_of: date | None = None) -> RunSummary:
-    """The whole pipeline in this process (the CLI's `ddss run`; the DAG runs the same steps)."""
+
+def run_all(
+    run_id: str, cfg: Settings | None = None, as_of: date | None = None, publish: bool = True
+) -> RunSummary:
+    """The whole pipeline in this process (the CLI's `ddss run`; the DAG runs the same steps).
+    ``publish=False``: an experimental run, validated and reported but not published."""
     cfg = cfg or load_settings()
-    summary = RunSummary(run_id)
+    summary = RunSummary(run_id, as_of=str(as_of or ""))
     summary.extract = extract_step(run_id, None, cfg)
     stage_step(cfg)
     summary.validate = validate_step(run_id, None, cfg, as_of)
     marts_step(cfg)
-    summary.publish = publish_step(run_id, cfg)
+    if publish:
+        summary.publish = publish_step(run_id, cfg)
     return summary
 
 

@@ -59,7 +59,12 @@ def run_dbt(args: list[str], cfg: Settings | None = None) -> list[dict]:
         str(target),
         "--log-path",
         str(target / "logs"),
+        # Plain text in logs and files: no terminal colour codes.
+        "--no-use-colors",
+        "--no-use-colors-file",
     ]
+    if not log.isEnabledFor(logging.INFO) and "--quiet" not in full:
+        full.append("--quiet")  # `ddss run` without -v: dbt says only what failed
     with _dbt_environment(cfg):
         try:
             result = dbtRunner().invoke(full)
