@@ -4,6 +4,7 @@ folders; the repository's dags/, dbt_project/, expectations/ and contracts are t
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -27,19 +28,18 @@ def workspace(root: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def feeds(tmp_path_factory) -> Path:
+def feeds(tmp_path_factory) -> Iterator[Path]:
     """The demo feeds at scale 1, generated once; copy them before changing anything. The
     tax department's HTTP API serves its part on 127.0.0.1 for the whole session (every
-    workspace's settings, and Airflow's subprocesses, find it through DDSS_API_URL)."""
-    import os
-
+    workspace's settings, and Airflow's subprocesses, find it through DDSS_API_URL); the
+    server stops and the variable is restored when the session ends."""
     from ddss_demo.api_server import ApiServer
 
     out = tmp_path_factory.mktemp("feeds")
     generate(out, seed=2022, scale=1.0)
-    server = ApiServer(out / "_http")
-    os.environ["DDSS_API_URL"] = server.start()
-    return out
+    with ApiServer(out / "_http") as url, pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DDSS_API_URL", url)
+        yield out
 
 
 @pytest.fixture
