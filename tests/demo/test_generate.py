@@ -3,7 +3,8 @@ import hashlib
 import json
 from collections import Counter
 
-from ddss_demo.generate import RECEIVED, RESOLVED, SERVICES_BY_LEVEL, generate
+from ddss_demo.feeds.tuyen_quang_pasc import RECEIVED, RESOLVED, SERVICES_BY_LEVEL
+from ddss_demo.generate import generate
 
 
 def _digest(folder):
