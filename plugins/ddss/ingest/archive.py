@@ -17,6 +17,7 @@ from pathlib import Path
 from ddss.checksums import sha256_of
 from ddss.data_contracts import SourceContract
 from ddss.errors import FileRejected, Problem
+from ddss.ingest.landing import cut_short, still_changing
 from ddss.ingest.manifest import TornLine, append_manifest, read_manifest, repair_manifest
 from ddss.settings import Settings
 
@@ -196,6 +197,13 @@ def _archive_one(
     if owner is None:
         log.warning("landing file %s matches no dataset contract; left in place", path)
         return
+    # Read nothing outside the landing folder (archive_file refuses such a path).
+    inside = _inside(path, cfg.landing_dir)
+    unfinished = cut_short(path, owner, control is not None) if inside else None
+    if unfinished:
+        scan.deferred.append(unfinished)
+        log.warning("%s", unfinished)
+        return
     try:
         entry = archive_file(path, owner, cfg, known)
     except FileRejected as exc:
@@ -297,6 +305,12 @@ def archive_landing(cfg: Settings, contracts: list[SourceContract]) -> LandingSc
     scan = LandingScan()
     scan.repairs.extend(recover_archive(cfg, contracts))
     known = {e["sha256"] for e in read_manifest(cfg)}
-    for folder, path in landing_files(cfg, contracts):
+    files = landing_files(cfg, contracts)
+    changing = still_changing([path for _, path in files])
+    for folder, path in files:
+        if path in changing:
+            scan.deferred.append(changing[path])
+            log.warning("%s", changing[path])
+            continue
         _archive_one(folder, path, cfg, contracts, known, scan)
     return scan

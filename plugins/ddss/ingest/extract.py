@@ -68,6 +68,10 @@ class ExtractReport:
     controls: list[ArchivedFile] = field(default_factory=list)  # control-totals files
     # What was repaired in the archive's own state (a torn manifest line), in both languages.
     repairs: list[Problem] = field(default_factory=list)
+    # Landing files not taken yet (still being written): neither archived nor rejected.
+    deferred: list[Problem] = field(default_factory=list)
+    # What a steward should know about a file that was loaded (its separator, its sheet).
+    notes: list[Problem] = field(default_factory=list)
 
     def take(self, scan: LandingScan) -> None:
         self.archived += scan.archived
@@ -75,6 +79,7 @@ class ExtractReport:
         self.controls += scan.controls
         self.rejected += scan.rejected
         self.repairs += scan.repairs
+        self.deferred += scan.deferred
 
     def as_dict(self) -> dict:
         return {
@@ -85,6 +90,8 @@ class ExtractReport:
             "rejected": [p.as_dict() for p in self.rejected],
             "ragged_rows": self.ragged_rows,
             "repairs": [p.as_dict() for p in self.repairs],
+            "deferred": [p.as_dict() for p in self.deferred],
+            "notes": [p.as_dict() for p in self.notes],
         }
 
 
@@ -141,8 +148,9 @@ def _load_pending(
     by_id: dict[str, SourceContract],
 ) -> None:
     for entry in pending:
+        notes: list[Problem] = []
         try:
-            rows, ragged = load_file(con, cfg, entry, by_id[entry.dataset], report.run_id)
+            rows, ragged = load_file(con, cfg, entry, by_id[entry.dataset], report.run_id, notes)
         except FileRejected as exc:
             report.rejected.append(exc.problem)
             record_event(con, report.run_id, entry, exc.problem, "rejected")
@@ -151,6 +159,10 @@ def _load_pending(
         report.loaded[entry.file_name] = rows
         report.ragged_rows += ragged
         record_event(con, report.run_id, entry, None, "loaded", rows)
+        for note in notes:
+            log.warning("%s", note)
+            record_event(con, report.run_id, entry, note, "note")
+        report.notes += notes
         log.info("loaded %s rows from %s (%s)", rows, entry.file_name, entry.sha256[:12])
 
 
@@ -193,6 +205,8 @@ def extract(
             ensure_raw_table(con, contract)
         for problem in report.repairs:
             record_event(con, run_id, None, problem, "repaired")
+        for problem in report.deferred:
+            record_event(con, run_id, None, problem, "deferred")
         for problem in report.rejected:
             record_event(con, run_id, None, problem, "rejected")
         _load_controls(con, cfg, report, by_id)

@@ -73,14 +73,14 @@ class _Batches:
 
 
 def _parse(
-    cfg: Settings, entry: ArchivedFile, contract: SourceContract
+    cfg: Settings, entry: ArchivedFile, contract: SourceContract, notes: list[Problem] | None
 ) -> tuple[pa.Table, list[Reject]]:
     """Every row of the file, parsed before anything is written."""
     batches = _Batches(_raw_schema(contract))
     rejects: list[Reject] = []
     names = [c.name for c in contract.columns]
     path = cfg.raw_dir / entry.raw_path
-    for source_row, values, ragged, expected in read_rows(path, contract, entry.file_name):
+    for source_row, values, ragged, expected in read_rows(path, contract, entry.file_name, notes):
         if values is None:
             cells = ragged or []
             rejects.append(
@@ -100,12 +100,18 @@ def _parse(
 
 
 def load_file(
-    con: Any, cfg: Settings, entry: ArchivedFile, contract: SourceContract, run_id: str
+    con: Any,
+    cfg: Settings,
+    entry: ArchivedFile,
+    contract: SourceContract,
+    run_id: str,
+    notes: list[Problem] | None = None,
 ) -> tuple[int, int]:
-    """Load one archived file, replacing the rows of an earlier version of the same name."""
+    """Load one archived file, replacing the rows of an earlier version of the same name.
+    What the steward should know about how it was read is added to ``notes``."""
     ensure_raw_table(con, contract)
     # Parse everything first: a file rejected half-way must not leave half its rows.
-    table, rejects = _parse(cfg, entry, contract)
+    table, rejects = _parse(cfg, entry, contract, notes)
     con.execute("begin transaction")
     try:
         con.execute(

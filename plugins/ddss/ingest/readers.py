@@ -7,17 +7,19 @@ file, row, column and value, and the fix.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import json
 import unicodedata
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from ddss.data_contracts import Column, SourceContract
 from ddss.errors import FileRejected, Problem
+from ddss.ingest.encodings import file_encoding
 
-CHUNK = 1 << 20
+# Separators a spreadsheet program may have written instead of the agreed one.
+DELIMITERS = (",", ";", "\t", "|")
 # (spreadsheet row number, cells): what every format's reader yields, header first.
 Records = Iterator[tuple[int, list[str]]]
 # (source row, values by column name or None when ragged, ragged cells, expected count)
@@ -33,44 +35,59 @@ def header_of(column: Column) -> str:
     return column.header or column.name
 
 
-def _check_encoding(path: Path, encoding: str, display: str) -> str:
-    """Decode the whole file once; on failure name the line and the bytes."""
-    with path.open("rb") as handle:
-        head = handle.read(3)
-    if head == codecs.BOM_UTF8 and encoding.replace("_", "-").lower() in ("utf-8", "utf8"):
-        encoding = "utf-8-sig"
-    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    line = 1
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError as exc:
-                line += chunk[: exc.start].count(b"\n")
-                bad = chunk[exc.start : exc.start + 4]
-                raise FileRejected(
-                    Problem(
-                        display,
-                        line,
-                        None,
-                        bad.hex(" "),
-                        "encoding",
-                        f"Tệp không đúng bảng mã {encoding} (byte {bad.hex(' ')} ở dòng {line}). "
-                        "Hãy lưu lại tệp với bảng mã UTF-8.",
-                        f"The file is not valid {encoding} (bytes {bad.hex(' ')} on line {line}). "
-                        "Save it again as UTF-8.",
-                    )
-                ) from exc
-            line += chunk.count(b"\n")
-        decoder.decode(b"", final=True)
-    return encoding
+@dataclass(frozen=True)
+class CsvLayout:
+    """How a CSV file is written: its encoding, its separator and its header's width."""
+
+    encoding: str
+    delimiter: str
+    header_cells: int
 
 
-def _csv_records(path: Path, contract: SourceContract, display: str) -> Records:
-    """(spreadsheet row number, cells) of a CSV file, header first."""
-    encoding = _check_encoding(path, contract.source.encoding, display)
+def _first_record(path: Path, encoding: str, delimiter: str) -> list[str]:
     with path.open("r", encoding=encoding, newline="") as handle:
-        yield from enumerate(csv.reader(handle, delimiter=contract.source.delimiter), start=1)
+        return next(csv.reader(handle, delimiter=delimiter), [])
+
+
+def _matched(header: list[str], wanted: set[str]) -> int:
+    return len(wanted & {normalise_header(cell) for cell in header})
+
+
+def csv_layout(
+    path: Path, contract: SourceContract, display: str, notes: list[Problem] | None = None
+) -> CsvLayout:
+    """The file's encoding and separator. Excel with Vietnamese regional settings writes
+    ``;`` where the contract says ``,`` (and the other way round): the separator whose header
+    names the most contract columns is used, and the steward is told."""
+    encoding = file_encoding(path, contract.source.encoding, display)
+    agreed = contract.source.delimiter
+    wanted = {normalise_header(header_of(c)) for c in contract.columns}
+    headers = {d: _first_record(path, encoding, d) for d in (agreed, *DELIMITERS) if d}
+    best = max(headers, key=lambda d: (_matched(headers[d], wanted), d == agreed))
+    if best != agreed and notes is not None:
+        notes.append(
+            Problem(
+                display,
+                1,
+                None,
+                best,
+                "delimiter",
+                f"Tệp dùng dấu {best!r} để phân cách cột (mẫu quy định {agreed!r}); đã đọc theo "
+                f"dấu {best!r}. Lần sau có thể xuất CSV với dấu {agreed!r}.",
+                f"The file separates columns with {best!r} (the template says {agreed!r}); it "
+                f"was read with {best!r}. Next time the file can be exported with {agreed!r}.",
+            )
+        )
+    return CsvLayout(encoding, best, len(headers[best]))
+
+
+def _csv_records(
+    path: Path, contract: SourceContract, display: str, notes: list[Problem] | None
+) -> Records:
+    """(spreadsheet row number, cells) of a CSV file, header first."""
+    layout = csv_layout(path, contract, display, notes)
+    with path.open("r", encoding=layout.encoding, newline="") as handle:
+        yield from enumerate(csv.reader(handle, delimiter=layout.delimiter), start=1)
 
 
 def _json_cell(value: object) -> str:
@@ -84,9 +101,9 @@ def _json_cell(value: object) -> str:
 
 
 def _json_document(path: Path, display: str) -> list:
-    _check_encoding(path, "utf-8", display)
+    encoding = file_encoding(path, "utf-8", display)
     try:
-        document = json.loads(path.read_text("utf-8"))
+        document = json.loads(path.read_text(encoding))
         records = document["records"] if isinstance(document, dict) else document
         if not isinstance(records, list):
             raise TypeError("records is not a list")
@@ -105,7 +122,9 @@ def _json_document(path: Path, display: str) -> list:
     return records
 
 
-def _json_records(path: Path, contract: SourceContract, display: str) -> Records:
+def _json_records(
+    path: Path, contract: SourceContract, display: str, notes: list[Problem] | None
+) -> Records:
     """(row number, cells) of a fetched API file: the record keys the contract names as
     headers come first (row 1), then record n as row n + 1 — the row it has when the same
     records are exported to a spreadsheet."""
@@ -120,13 +139,16 @@ def _json_records(path: Path, contract: SourceContract, display: str) -> Records
             yield number, [json.dumps(record, ensure_ascii=False)]
 
 
-def _xlsx_records(path: Path, contract: SourceContract, display: str) -> Records:
+def _xlsx_records(
+    path: Path, contract: SourceContract, display: str, notes: list[Problem] | None
+) -> Records:
     from ddss.ingest.xlsx import xlsx_records
 
-    return xlsx_records(path, contract, display)
+    return xlsx_records(path, contract, display, notes)
 
 
-READERS: dict[str, Callable[[Path, SourceContract, str], Records]] = {
+# Each reader: (path, contract, name shown to the steward, notes for the steward) -> records.
+READERS: dict[str, Callable[[Path, SourceContract, str, list[Problem] | None], Records]] = {
     "csv": _csv_records,
     "xlsx": _xlsx_records,
     "json": _json_records,
@@ -164,17 +186,23 @@ def column_positions(
     return positions
 
 
-def read_rows(path: Path, contract: SourceContract, display: str | None = None) -> Iterator[Row]:
+def read_rows(
+    path: Path,
+    contract: SourceContract,
+    display: str | None = None,
+    notes: list[Problem] | None = None,
+) -> Iterator[Row]:
     """Yield (source_row, values dict, ragged cells, expected count) for each data row.
 
-    Raises FileRejected for what makes the whole file unreadable.
+    Raises FileRejected for what makes the whole file unreadable; what the steward should
+    know about a file that was read (its separator, the sheet read) is added to ``notes``.
     """
     display = display or path.name
     if path.stat().st_size == 0:
         raise _refused(
             display, None, "empty_file", "Tệp rỗng, không có dữ liệu.", "The file is empty."
         )
-    records = READERS[contract.source.format](path, contract, display)
+    records = READERS[contract.source.format](path, contract, display, notes)
     first = next(records, None)
     if not first or not first[1]:
         raise _refused(

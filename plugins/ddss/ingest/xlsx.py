@@ -57,7 +57,9 @@ def _is_header(cells: list, wanted: set[str]) -> bool:
     return bool(names) and len(wanted & names) * 2 >= len(wanted)
 
 
-def xlsx_records(path: Path, contract: SourceContract, display: str) -> Records:
+def xlsx_records(
+    path: Path, contract: SourceContract, display: str, notes: list[Problem] | None = None
+) -> Records:
     """(Excel row number, cells) of the first sheet: the header is the first row naming
     most contract columns."""
     workbook = _open(path, display)

@@ -1,0 +1,79 @@
+"""A landing file still being written is not taken: deferred (reported, neither archived
+nor rejected) and taken whole by the next run."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from ingest_files import DATASET, dossier_csv, dossier_rows, drop
+
+from ddss.ingest.extract import extract, read_manifest
+
+
+def _names(problems):
+    return [p.file for p in problems]
+
+
+def test_a_csv_cut_inside_a_row_is_deferred_and_taken_once_complete(cfg):
+    whole = dossier_csv(cfg, dossier_rows(4))
+    cut = whole.rstrip("\r\n")
+    cut = cut[: cut.rfind(",") - 20]  # inside the last row: "...,10" instead of "...,1085000"
+    path = drop(cfg, "ho_so_2022-07.csv", cut)
+    report = extract("run-1", cfg, [DATASET])
+    assert _names(report.deferred) == ["ho_so_2022-07.csv"] and not report.rejected
+    deferred = report.deferred[0]
+    assert deferred.rule == "file_incomplete" and deferred.row == 5
+    assert "dừng giữa dòng 5" in deferred.message_vi and "next run" in deferred.message_en
+    assert report.loaded == {} and read_manifest(cfg) == []  # not archived
+    path.write_text(whole, "utf-8")
+    again = extract("run-2", cfg, [DATASET])
+    assert again.deferred == [] and again.loaded == {"ho_so_2022-07.csv": 4}
+
+
+def test_a_whole_last_row_without_a_final_newline_is_not_a_false_alarm(cfg):
+    drop(cfg, "ho_so_2022-07.csv", dossier_csv(cfg, dossier_rows(3)).rstrip("\r\n"))
+    report = extract("run-1", cfg, [DATASET])
+    assert report.deferred == [] and report.loaded == {"ho_so_2022-07.csv": 3}
+
+
+def test_a_file_still_being_appended_is_deferred_and_taken_by_the_next_run(cfg, monkeypatch):
+    monkeypatch.setenv("DDSS_LANDING_SETTLE_SECONDS", "0.3")
+    header, *rows = dossier_csv(cfg, dossier_rows(200)).splitlines(keepends=True)
+    path = drop(cfg, "ho_so_2022-07.csv", header + rows[0])
+    started = threading.Event()
+
+    def department_writes() -> None:
+        with path.open("a", encoding="utf-8", newline="") as handle:
+            for row in rows[1:]:
+                handle.write(row)
+                handle.flush()
+                started.set()
+                time.sleep(0.01)
+
+    writer = threading.Thread(target=department_writes)
+    writer.start()
+    started.wait(5)
+    report = extract("run-1", cfg, [DATASET])
+    still_writing = writer.is_alive()
+    writer.join()
+    assert still_writing, "the writer must outlast the first run for this test to mean anything"
+    assert _names(report.deferred) == ["ho_so_2022-07.csv"]
+    assert report.deferred[0].rule == "file_changing" and not report.rejected
+    assert read_manifest(cfg) == [] and report.loaded == {}
+    again = extract("run-2", cfg, [DATASET])
+    assert again.loaded == {"ho_so_2022-07.csv": 200}
+
+
+def test_a_control_file_cut_short_is_deferred(cfg):
+    from ddss.data_contracts import load_contracts
+
+    land = load_contracts(cfg)["land_registration_payments"]
+    data_file = land.source.pattern.replace("*", "2022-07")
+    control_file = land.source.control_file_for(data_file)
+    folder = cfg.landing_dir / land.department.landing_folder
+    folder.mkdir(parents=True)
+    (folder / control_file).write_text('{"row_count": 12, "su', "utf-8")
+    report = extract("run-1", cfg, [land.id])
+    assert [p.rule for p in report.deferred] == ["file_incomplete"]
+    assert "JSON" in report.deferred[0].message_vi
