@@ -213,15 +213,14 @@ def test_a_publisher_killed_mid_write_leaves_public_exactly_as_it_was(published,
         text=True,
     )
     assert process.returncode == -9, process.stderr[-2000:]
-    after = tree_state(cfg.public_dir)
-    if point == "before_switch":
-        # The new version directory is complete but unreferenced; `current` has not moved.
-        new = {k for k in after if k not in before}
-        assert new and all(k.startswith("versions/") for k in new)
-        after = {k: v for k, v in after.items() if k in before}
-    assert after == before
+    # Even just before the switch the new version is only in the staging directory beside
+    # public/: nothing under public/ has changed, not even versions/.
+    assert tree_state(cfg.public_dir) == before
     # and the next run cleans up and publishes normally
-    publish("run-3", cfg)
+    publication = publish("run-3", cfg)
+    assert not (cfg.public_dir.parent / "public.staging").exists()
+    assert [v["run_id"] for v in list_versions(cfg.public_dir)] == ["run-3", "run-1"]
+    assert current_version(cfg) == publication.version
 
 
 def _rerun_held(cfg, datasets: set[str], run_id="run-2") -> dict:

@@ -45,7 +45,7 @@ class Context:
 def _schema(contract: Contract) -> dict:
     fields = []
     for column in contract.publish_columns:
-        item = {
+        item: dict[str, object] = {
             "name": column.name,
             "type": column.type,
             "title": column.description_en,
@@ -54,7 +54,7 @@ def _schema(contract: Contract) -> dict:
         if column.enum:
             item["constraints"] = {"enum": list(column.enum)}
         fields.append(item)
-    schema = {"fields": fields, "missingValues": [""]}
+    schema: dict[str, object] = {"fields": fields, "missingValues": [""]}
     if contract.publish_key:
         schema["primaryKey"] = list(contract.publish_key)
     return schema

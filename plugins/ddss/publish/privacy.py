@@ -82,51 +82,77 @@ def _standalone(text: str, start: int, end: int) -> bool:
     return before not in EDGE and after not in EDGE
 
 
-def scan_text(text: str, file: str, known: set[str] | None = None, names: bool = True) -> list[Hit]:
+MAX_HITS = 1000  # enough to block and to show; do not drown the log
+
+
+def _line_of(text: str, position: int) -> int:
+    return text.count("\n", 0, position) + 1
+
+
+def _digit_hits(text: str, file: str, known: set[str] | None) -> list[Hit]:
+    """Runs of digits: a value seen in the raw zone anywhere; a citizen ID or a phone
+    number when it stands alone (not inside a code or a checksum)."""
     hits = []
-
-    def hit(position: int, kind: str, value: str) -> None:
-        hits.append(Hit(file, text.count("\n", 0, position) + 1, kind, _masked(value)))
-
     for match in DIGITS.finditer(text):
         value = match.group(0)
-        if known and value in known:
-            hit(match.start(), "known_personal_value", value)
-        if not _standalone(text, match.start(), match.end()):
+        kinds = ["known_personal_value"] if known and value in known else []
+        if _standalone(text, match.start(), match.end()):
+            if CITIZEN_ID.fullmatch(value):
+                kinds.append("citizen_id")
+            elif PHONE.fullmatch(value):
+                kinds.append("phone")
+        hits += [Hit(file, _line_of(text, match.start()), k, _masked(value)) for k in kinds]
+        if len(hits) >= MAX_HITS:
+            break
+    return hits
+
+
+def _capitalised(words: list[str]) -> list[str]:
+    """The leading words that start with a capital: the rest of a name."""
+    taken = []
+    for word in words:
+        if not word[0].isupper():
+            break
+        taken.append(word)
+    return taken
+
+
+def _after_place_word(text: str, start: int) -> bool:
+    """The word just before ``start``, whatever separates it (a space, or a CSV comma), is
+    a place word: "đường Lê Duẩn" is a street, not a person."""
+    before = [w for w in re.split(r"[\s,;\"'(]+", text[max(0, start - 24) : start]) if w]
+    return bool(before) and before[-1].casefold() in PLACE_WORDS
+
+
+def _name_hits(text: str, file: str) -> list[Hit]:
+    hits = []
+    for match in NAME_CANDIDATE.finditer(text):
+        words = _capitalised(match.group(2).split())
+        if not words or _after_place_word(text, match.start()):
             continue
-        if CITIZEN_ID.fullmatch(value):
-            hit(match.start(), "citizen_id", value)
-        elif PHONE.fullmatch(value):
-            hit(match.start(), "phone", value)
-        if len(hits) >= 1000:  # enough to block and to show; do not drown the log
-            return hits
-    if names:
-        for match in NAME_CANDIDATE.finditer(text):
-            words = match.group(2).split()
-            capitalised = 0
-            for word in words:
-                if not word[0].isupper():
-                    break
-                capitalised += 1
-            if capitalised == 0:
-                continue
-            # The word just before, whatever separates it (a space, or a CSV comma).
-            before = [
-                w
-                for w in re.split(r"[\s,;\"'(]+", text[max(0, match.start() - 24) : match.start()])
-                if w
-            ]
-            if before and before[-1].casefold() in PLACE_WORDS:
-                continue
-            hit(match.start(), "personal_name", " ".join([match.group(1), *words[:capitalised]]))
+        name = " ".join([match.group(1), *words])
+        hits.append(Hit(file, _line_of(text, match.start()), "personal_name", _masked(name)))
+    return hits
+
+
+def _email_hits(text: str, file: str, room: int) -> list[Hit]:
+    hits: list[Hit] = []
     position = text.find("@")
-    while position != -1 and len(hits) < 1000:
-        window = text[max(0, position - 64) : position + 256]
-        match = EMAIL.search(window)
-        if match:
-            hit(position, "email", match.group(0))
+    while position != -1 and len(hits) < room:
+        found = EMAIL.search(text[max(0, position - 64) : position + 256])
+        if found:
+            hits.append(Hit(file, _line_of(text, position), "email", _masked(found.group(0))))
         position = text.find("@", position + 1)
     return hits
+
+
+def scan_text(text: str, file: str, known: set[str] | None = None, names: bool = True) -> list[Hit]:
+    hits = _digit_hits(text, file, known)
+    if len(hits) >= MAX_HITS:
+        return hits
+    if names:
+        hits += _name_hits(text, file)
+    return hits + _email_hits(text, file, MAX_HITS - len(hits))
 
 
 def scan_tree(root: Path, known: set[str] | None = None) -> list[Hit]:

@@ -5,15 +5,28 @@ Layout of ``public/``::
     versions/<version>/      one directory per publication, never modified afterwards
         index.html, datasets/<id>.html, downloads/<id>.{csv,parquet,json},
         datapackage.json, catalog.jsonld, quality.json, manifest.json
+    versions/published.json  the versions that became current, oldest first
+    versions/index.html      the list of those versions
     current -> versions/<version>      the `latest` pointer: a symlink replaced by rename(2)
     latest -> current                  the same pointer under the name the portal's users know
     index.html -> current/index.html   (and the other top-level names, through `current`)
-    versions/index.html                the list of every version
 
-A version is built in a sibling directory (``public.staging``), verified (checksums against
-its manifest, the personal-data scan, the allow-list), renamed into ``versions/`` and only
-then does ``current`` move. A failure or a kill at any point before that leaves ``public/``
-exactly as it was.
+A publication is three steps with named results:
+
+* ``plan`` decides what goes out (``Plan``): the gate, the datasets whose new data is
+  published, those held back (and why) whose previous files are carried unchanged;
+* ``build`` writes the whole version in a staging directory beside ``public/`` (``Build``):
+  downloads, metadata, portal, the personal-data scan, the manifest, verified and read-only;
+* ``switch`` moves it into ``versions/``, points ``current`` at it with one rename(2) and
+  records it in ``versions/published.json``.
+
+A failure or a kill before the switch leaves ``public/`` exactly as it was. A kill inside the
+switch (after the move, before ``current`` moved) leaves a version that never became current:
+the next publication removes it (``recover``) and nothing ever lists it, because only
+recorded versions (and ``current``) are published. What a publication shows of quality
+history comes only from runs that were published, plus each dataset's latest validation, so
+a run killed after validating leaves no trace on the portal: a re-run publishes what an
+uninterrupted run publishes.
 """
 
 from __future__ import annotations
@@ -37,7 +50,7 @@ from ddss.checksums import sha256_of
 from ddss.data_contracts import Contract, SourceContract, load_contracts
 from ddss.errors import Problem, PublicationBlocked
 from ddss.publish import metadata, portal
-from ddss.publish.privacy import scan_tree
+from ddss.publish.privacy import Hit, scan_tree
 from ddss.settings import Settings, load_settings
 from ddss.warehouse import connect, first_row
 
@@ -55,6 +68,9 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_PATTERN = "^[=+\\-@\t\r]"
 
 
+PUBLISHED_RECORD = "published.json"  # in versions/: the versions that became current
+
+
 @dataclass
 class Publication:
     version: str
@@ -62,6 +78,72 @@ class Publication:
     datasets: dict[str, dict] = field(default_factory=dict)
     # Datasets whose new data failed a batch-level check: their previous files were kept.
     held_back: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass
+class Plan:
+    """What a publication will contain, decided before anything is written."""
+
+    run_id: str
+    version: str
+    published_at: datetime
+    every: dict[str, Contract]  # every contract (the personal-data scan reads all raw tables)
+    contracts: dict[str, Contract]  # the datasets on the portal: fresh and held back
+    fresh: dict[str, Contract]  # new data goes out
+    held: dict[str, list[Problem]]  # new data kept back, and why
+    previous_dir: Path | None  # the current version: held-back datasets' files come from it
+    previous_versions: list[dict]  # the published versions, newest first
+
+    @property
+    def shown_runs(self) -> list[str]:
+        """The runs whose validations the publication may show: the published ones and this."""
+        return sorted({v["run_id"] for v in self.previous_versions if v["run_id"]} | {self.run_id})
+
+
+@dataclass
+class Content:
+    """What a version holds, gathered from the warehouse."""
+
+    contracts: dict[str, Contract]  # the datasets with files in this version
+    datasets: dict[str, dict]  # id -> {"rows", "files", "preview"[, "carried_from"]}
+    quality: dict
+    departments: dict
+    personal_values: set[str]
+
+
+@dataclass
+class Build:
+    """A complete version, verified and read-only, in the staging directory."""
+
+    plan: Plan
+    path: Path
+    datasets: dict[str, dict]
+
+
+class DatasetsLeaked(Exception):
+    """The personal-data scan found values only in some fresh datasets' own files: those
+    datasets can be held back and the rest published."""
+
+    def __init__(self, datasets: set[str], hits: list[Hit]):
+        super().__init__(f"personal data in {sorted(datasets)}")
+        self.datasets = datasets
+        self.hits = hits
+
+    def problems(self) -> dict[str, list[Problem]]:
+        return {
+            d: [
+                Problem(
+                    d,
+                    None,
+                    None,
+                    None,
+                    "personal_data",
+                    "Phát hiện dữ liệu cá nhân trong tệp công bố của bộ dữ liệu này; giữ nguyên bản trước.",
+                    "Personal data was found in this dataset's published files; the previous version is kept.",
+                )
+            ]
+            for d in sorted(self.datasets)
+        }
 
 
 def _fault(point: str) -> None:
@@ -110,6 +192,15 @@ def _dataset_of(file_name: str, contracts: dict[str, Contract]) -> str | None:
     return None
 
 
+def _sources(contracts: dict[str, Contract]) -> list[str]:
+    """The source datasets behind what is published: published ones with their own rows, and
+    the person-level ones behind published aggregates."""
+    return sorted(
+        {c.id for c in contracts.values() if c.source is not None}
+        | {d for c in contracts.values() for d in c.derived_from}
+    )
+
+
 def gate(
     run_id: str, contracts: dict[str, Contract], con, every: dict[str, Contract] | None = None
 ) -> dict[str | None, list[Problem]]:
@@ -147,10 +238,7 @@ def gate(
             )
         )
     # Every source dataset behind what is published: its own rows or its aggregates.
-    sources = sorted(
-        {c.id for c in contracts.values() if c.source is not None}
-        | {d for c in contracts.values() for d in c.derived_from}
-    )
+    sources = _sources(contracts)
     for dataset in sources:
         # The latest validation of each dataset counts, whichever department's run made it.
         row = first_row(
@@ -258,20 +346,29 @@ def _write_downloads(con, contract: Contract, target: Path) -> dict:
     return {"rows": table.num_rows, "files": files, "preview": rows[:20]}
 
 
-def _quality_summary(con, contracts: dict[str, Contract]) -> dict:
+# The validations a publication shows: those of published runs, and each dataset's latest
+# (the one the gate judged, whichever run made it). A run killed after validating and
+# never published leaves no point in the history, so a re-run converges on what an
+# uninterrupted run publishes. Parameter 1: the shown runs' ids.
+SHOWN_VALIDATIONS = """
+select * from (
+    select *, row_number() over (partition by dataset order by recorded_at desc) as recency
+    from quality.validation_runs
+) where recency = 1 or list_contains(?::varchar[], run_id)
+"""
+
+
+def _quality_summary(con, contracts: dict[str, Contract], runs: list[str]) -> dict:
     """What the public may see of quality: scores and counts per rule, never values;
-    and each dataset's score history, one point per validation."""
+    and each dataset's score history, one point per shown validation."""
     summary = {}
-    # Published source datasets, and the person-level ones behind published aggregates.
-    sources = sorted(
-        {c.id for c in contracts.values() if c.source is not None}
-        | {d for c in contracts.values() for d in c.derived_from}
-    )
+    sources = _sources(contracts)
     for dataset in sources:
         history = con.execute(
             "select run_id, strftime(recorded_at, '%Y-%m-%d %H:%M'), rows_checked, rows_failed,"
-            " scores_json, freshness_json from quality.validation_runs where dataset = ? order by recorded_at",
-            [dataset],
+            f" scores_json, freshness_json from ({SHOWN_VALIDATIONS}) where dataset = ?"
+            " order by recorded_at",
+            [runs, dataset],
         ).fetchall()
         if not history:
             continue
@@ -318,13 +415,14 @@ def _quality_summary(con, contracts: dict[str, Contract]) -> dict:
     return summary
 
 
-def _department_scorecards(con, contracts: dict[str, Contract]) -> dict:
+def _department_scorecards(con, contracts: dict[str, Contract], runs: list[str]) -> dict:
     """Per department: the mean of its datasets' latest scores per criterion, and the same
     for every earlier run (history), so a department sees whether it is getting better."""
     criteria = ("dung", "du", "sach", "song", "overall")
     rows = con.execute(
         "select department, dataset, run_id, min(recorded_at) over (partition by run_id) as run_at,"
-        " scores_json from quality.validation_runs where scores_json is not null order by recorded_at"
+        f" scores_json from ({SHOWN_VALIDATIONS}) where scores_json is not null order by recorded_at",
+        [runs],
     ).fetchall()
     cards: dict[str, dict] = {}
     for department, dataset, run_id, run_at, scores in rows:
@@ -418,7 +516,104 @@ def verify(root: Path) -> list[str]:
     return problems
 
 
-def _switch(public: Path, version: str) -> None:
+def _staging_root(public: Path) -> Path:
+    """Versions are built beside ``public/``, never inside it: a kill leaves nothing there."""
+    return public.parent / f"{public.name}.staging"
+
+
+def _remove_tree(path: Path) -> None:
+    """Remove a (possibly read-only) directory tree; symlinks inside are not followed."""
+    if not path.exists() and not path.is_symlink():
+        return
+    for directory, _, _ in os.walk(path):
+        os.chmod(directory, 0o755)
+    shutil.rmtree(path)
+
+
+def _read_record(public: Path) -> list[str] | None:
+    record = public / "versions" / PUBLISHED_RECORD
+    if not record.is_file():
+        return None
+    return list(json.loads(record.read_text("utf-8"))["versions"])
+
+
+def _write_record(public: Path, versions: list[str]) -> None:
+    """Rewrite versions/published.json atomically (write beside, then rename)."""
+    record = public / "versions" / PUBLISHED_RECORD
+    partial = record.with_name(record.name + ".partial")
+    partial.write_text(json.dumps({"versions": sorted(set(versions))}, indent=1), "utf-8")
+    os.replace(partial, record)
+
+
+def current_version_of(public: Path) -> str | None:
+    link = public / "current"
+    return Path(os.readlink(link)).name if link.is_symlink() else None
+
+
+def current_version(cfg: Settings | None = None) -> str | None:
+    cfg = cfg or load_settings()
+    return current_version_of(cfg.public_dir)
+
+
+def published_versions(public: Path) -> list[str]:
+    """The versions that became current, oldest first: the record, and `current` (a kill
+    between the switch and the record leaves the record one short). Before the record
+    existed, the versions up to `current` count (versions are named by their UTC time)."""
+    current = current_version_of(public)
+    recorded = _read_record(public)
+    if recorded is None:
+        base = public / "versions"
+        names = [p.name for p in base.iterdir() if p.is_dir()] if base.is_dir() else []
+        recorded = [n for n in names if current is not None and n <= current]
+    return sorted(set(recorded) | ({current} if current else set()))
+
+
+def list_versions(public: Path) -> list[dict]:
+    """The published versions, newest first, with what their manifests say. A directory
+    under versions/ that never became current is not one of them."""
+    versions = []
+    for name in sorted(published_versions(public), reverse=True):
+        manifest = public / "versions" / name / "manifest.json"
+        if manifest.is_file():
+            data = json.loads(manifest.read_text("utf-8"))
+            versions.append(
+                {
+                    "version": name,
+                    "run_id": data.get("run_id"),
+                    "files": len(data["files"]),
+                    "rows": {e["path"]: e["rows"] for e in data["files"] if "rows" in e},
+                }
+            )
+    return versions
+
+
+def recover(public: Path) -> list[str]:
+    """Undo what a killed publication left: its staging directory, a half-made `current`
+    link, and a version moved into versions/ that never became current (a ghost). Returns
+    the published versions. Touches public/ only when there is something to repair."""
+    _remove_tree(_staging_root(public))
+    for leftover in public.glob(".current-*"):
+        leftover.unlink()
+    published = published_versions(public)
+    base = public / "versions"
+    ghosts = (
+        [p for p in base.iterdir() if p.is_dir() and not p.is_symlink() and p.name not in published]
+        if base.is_dir()
+        else []
+    )
+    for ghost in ghosts:
+        log.warning(
+            "removing version %s: it never became current (a publication killed before its switch)",
+            ghost.name,
+        )
+        _remove_tree(ghost)
+    if ghosts or (published and _read_record(public) != published):
+        _write_record(public, published)
+        portal.render_versions(public, list_versions(public))
+    return published
+
+
+def _point_current(public: Path, version: str) -> None:
     """Move `current` to the new version in one rename(2); create the stable top-level links."""
     link = public / "current"
     temporary = public / f".current-{version}"
@@ -437,177 +632,214 @@ def _switch(public: Path, version: str) -> None:
             os.symlink(Path("current") / name, entry)
 
 
-def current_version(cfg: Settings | None = None) -> str | None:
-    cfg = cfg or load_settings()
-    link = cfg.public_dir / "current"
-    return Path(os.readlink(link)).name if link.is_symlink() else None
-
-
-def list_versions(public: Path) -> list[dict]:
-    versions = []
-    base = public / "versions"
-    if base.is_dir():
-        for path in sorted(base.iterdir(), reverse=True):
-            manifest = path / "manifest.json"
-            if path.is_dir() and manifest.is_file():
-                data = json.loads(manifest.read_text("utf-8"))
-                versions.append(
-                    {
-                        "version": path.name,
-                        "run_id": data.get("run_id"),
-                        "files": len(data["files"]),
-                        "rows": {e["path"]: e["rows"] for e in data["files"] if "rows" in e},
-                    }
-                )
-    return versions
-
-
-def publish(
+def plan(
     run_id: str,
-    cfg: Settings | None = None,
-    now: datetime | None = None,
-    _hold: dict[str, list[Problem]] | None = None,
-) -> Publication:
-    """Build, verify and switch to a new version.
-
-    A dataset with a batch-level problem (a rejected file, control totals, coverage, a
-    blocking rule, personal data found in its files) is *held back*: the new version carries
-    its files from the previous version unchanged (or leaves it out if it was never
-    published) and says so; every other dataset is published. PublicationBlocked is raised,
-    and public/ left exactly as it was, when a problem concerns the whole publication or
-    nothing new could be published."""
-    cfg = cfg or load_settings()
+    cfg: Settings,
+    now: datetime,
+    hold: dict[str, list[Problem]] | None = None,
+) -> Plan:
+    """Decide what the publication holds. A dataset with a batch-level problem (a rejected
+    file, control totals, coverage, a blocking rule; or ``hold``: personal data found in its
+    files) is held back, with everything derived from it. PublicationBlocked when a problem
+    concerns the whole publication or nothing new could be published."""
     every = load_contracts(cfg)
-    contracts = every
-    now = now or datetime.now(UTC)
-    version = f"{now:%Y%m%dT%H%M%SZ}"
     public = cfg.public_dir
-    staging_root = public.parent / f"{public.name}.staging"
-    if staging_root.exists():  # left by a killed run: never part of a publication
-        shutil.rmtree(staging_root)
-    target = staging_root / version
+    with connect(cfg, read_only=True) as con:
+        contracts = publishable(con, every)
+        problems = gate(run_id, contracts, con, every)
+    if None in problems:
+        raise PublicationBlocked(problems[None])
+    for dataset, reasons in (hold or {}).items():
+        problems.setdefault(dataset, []).extend(reasons)
+    held = _held_back(problems, contracts)
+    fresh = {k: c for k, c in contracts.items() if k not in held}
+    if not fresh:
+        raise PublicationBlocked([p for ps in held.values() for p in ps])
+    return Plan(
+        run_id=run_id,
+        version=f"{now:%Y%m%dT%H%M%SZ}",
+        published_at=now,
+        every=every,
+        contracts=contracts,
+        fresh=fresh,
+        held=held,
+        previous_dir=(public / "current").resolve() if (public / "current").is_symlink() else None,
+        previous_versions=list_versions(public),
+    )
+
+
+def _held_back_note(reasons: list[Problem], carried: dict | None) -> dict:
+    return {
+        "since_version": (carried or {}).get("carried_from"),
+        "reasons": [
+            {"file": p.file, "rule": p.rule, "message_vi": p.message_vi, "message_en": p.message_en}
+            for p in reasons
+        ],
+    }
+
+
+def _gather(planned: Plan, con, target: Path) -> Content:
+    """Write the fresh datasets' downloads, carry the held-back ones' previous files, and
+    read what the pages say about quality."""
+    datasets = {k: _write_downloads(con, c, target) for k, c in planned.fresh.items()}
+    for dataset in planned.held:
+        carried = _carry(planned.previous_dir, dataset, target) if planned.previous_dir else None
+        if carried:
+            datasets[dataset] = carried
+    contracts = {k: c for k, c in planned.contracts.items() if k in datasets}
+    quality = _quality_summary(con, contracts, planned.shown_runs)
+    for dataset, reasons in planned.held.items():
+        if dataset in quality:
+            quality[dataset]["held_back"] = _held_back_note(reasons, datasets.get(dataset))
+    return Content(
+        contracts=contracts,
+        datasets=datasets,
+        quality=quality,
+        departments=_department_scorecards(con, contracts, planned.shown_runs),
+        personal_values=_personal_values(con, planned.every),
+    )
+
+
+def _render(planned: Plan, content: Content, target: Path) -> None:
+    context = metadata.Context(
+        version=planned.version,
+        run_id=planned.run_id,
+        published_at=planned.published_at,
+        contracts=content.contracts,
+        datasets=content.datasets,
+        quality=content.quality,
+        departments=content.departments,
+        base_url=os.environ.get("DDSS_PUBLIC_BASE_URL", "http://127.0.0.1:8000/"),
+    )
+    metadata.write_datapackage(context, target)
+    metadata.write_catalog(context, target)
+    (target / "quality.json").write_text(
+        json.dumps(
+            {"datasets": content.quality, "departments": content.departments},
+            ensure_ascii=False,
+            indent=1,
+        ),
+        "utf-8",
+    )
+    portal.render(context, target, planned.previous_versions)
+
+
+def _scan(planned: Plan, content: Content, target: Path) -> None:
+    """Every published file, scanned for personal data. Hits only in fresh datasets' own
+    files (downloads, pages) raise DatasetsLeaked; anywhere else they block."""
+    hits = scan_tree(target, content.personal_values)
+    if not hits:
+        return
+    owners = {
+        Path(h.file).stem if Path(h.file).parent.name in ("downloads", "datasets") else None
+        for h in hits
+    }
+    leaked = {o for o in owners if o is not None}
+    if None not in owners and leaked <= set(planned.fresh):
+        raise DatasetsLeaked(leaked, hits)
+    raise PublicationBlocked([str(h) for h in hits[:50]])
+
+
+def _seal(planned: Plan, content: Content, target: Path) -> None:
+    """Checksum every file into the manifest, verify, make the version read-only."""
+    manifest = _manifest(target, planned.version, planned.run_id, content.datasets)
+    (target / "manifest.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8"
+    )
+    _fault("before_verify")
+    bad = verify(target)
+    if bad:
+        raise PublicationBlocked(bad)
+    for path in target.rglob("*"):
+        os.chmod(path, 0o555 if path.is_dir() else 0o444)
+    # Pages are served both as /datasets/x.html (through `current`) and as
+    # /versions/<v>/datasets/x.html; this link makes "../versions/..." work from both.
+    os.symlink("..", target / "versions")
+
+
+def build(planned: Plan, cfg: Settings) -> Build:
+    """Write the planned version, complete, verified and read-only, in the staging
+    directory beside public/. Nothing under public/ changes; on any failure the staging
+    directory is removed."""
+    target = _staging_root(cfg.public_dir) / planned.version
+    _remove_tree(target)
     target.mkdir(parents=True)
     try:
-        previous_dir = (public / "current").resolve() if (public / "current").is_symlink() else None
         with connect(cfg, read_only=True) as con:
-            contracts = publishable(con, contracts)
-            problems = gate(run_id, contracts, con, every)
-            if None in problems:
-                raise PublicationBlocked(problems[None])
-            held = _held_back({**problems, **(_hold or {})}, contracts)
-            fresh = {k: c for k, c in contracts.items() if k not in held}
-            if not fresh:
-                raise PublicationBlocked([p for ps in held.values() for p in ps])
-            datasets = {k: _write_downloads(con, c, target) for k, c in fresh.items()}
-            for dataset in held:
-                carried = _carry(previous_dir, dataset, target) if previous_dir else None
-                if carried:
-                    datasets[dataset] = carried
-            contracts = {k: c for k, c in contracts.items() if k in datasets}
-            quality = _quality_summary(con, contracts)
-            for dataset, reasons in held.items():
-                if dataset in quality:
-                    quality[dataset]["held_back"] = {
-                        "since_version": datasets.get(dataset, {}).get("carried_from"),
-                        "reasons": [
-                            {
-                                "file": p.file,
-                                "rule": p.rule,
-                                "message_vi": p.message_vi,
-                                "message_en": p.message_en,
-                            }
-                            for p in reasons
-                        ],
-                    }
-            departments = _department_scorecards(con, contracts)
-            personal_values = _personal_values(con, every)
+            content = _gather(planned, con, target)
         _fault("after_downloads")
-        previous = list_versions(public)
-        context = metadata.Context(
-            version=version,
-            run_id=run_id,
-            published_at=now,
-            contracts=contracts,
-            datasets=datasets,
-            quality=quality,
-            departments=departments,
-            base_url=os.environ.get("DDSS_PUBLIC_BASE_URL", "http://127.0.0.1:8000/"),
+        _render(planned, content, target)
+        _scan(planned, content, target)
+        _seal(planned, content, target)
+    except BaseException:
+        _remove_tree(target)
+        raise
+    return Build(plan=planned, path=target, datasets=content.datasets)
+
+
+def switch(built: Build, public: Path) -> Path:
+    """Make the built version current: move it into versions/, point `current` at it with
+    one rename(2), then record it as published and list it. A kill between the move and the
+    rename leaves a version that never became current: the next ``recover`` removes it."""
+    version = built.plan.version
+    final = public / "versions" / version
+    if final.exists():
+        raise PublicationBlocked([f"version {version} already exists"])
+    _fault("before_switch")
+    final.parent.mkdir(parents=True, exist_ok=True)
+    os.rename(built.path, final)
+    _fault("after_move")
+    _point_current(public, version)
+    _fault("after_switch")
+    _write_record(public, [*published_versions(public), version])
+    portal.render_versions(public, list_versions(public))
+    _remove_tree(_staging_root(public))
+    return final
+
+
+def _build_holding_leaks(run_id: str, cfg: Settings, now: datetime) -> Build:
+    """Plan and build; when personal data shows up only in some fresh datasets' own files,
+    plan once more with those held back. A second leak blocks the publication."""
+    planned = plan(run_id, cfg, now)
+    try:
+        return build(planned, cfg)
+    except DatasetsLeaked as leak:
+        log.error(
+            "personal data found, holding back %s: %s",
+            sorted(leak.datasets),
+            "; ".join(map(str, leak.hits[:20])),
         )
-        metadata.write_datapackage(context, target)
-        metadata.write_catalog(context, target)
-        (target / "quality.json").write_text(
-            json.dumps(
-                {"datasets": quality, "departments": departments}, ensure_ascii=False, indent=1
-            ),
-            "utf-8",
-        )
-        portal.render(context, target, previous)
-        hits = scan_tree(target, personal_values)
-        if hits:
-            # Hits in one dataset's own files hold that dataset back (once); elsewhere they block.
-            owners = {
-                Path(h.file).stem if Path(h.file).parent.name in ("downloads", "datasets") else None
-                for h in hits
-            }
-            if _hold is None and None not in owners and owners <= set(fresh):
-                shutil.rmtree(staging_root, ignore_errors=True)
-                hold = {
-                    d: [
-                        Problem(
-                            d,
-                            None,
-                            None,
-                            None,
-                            "personal_data",
-                            "Phát hiện dữ liệu cá nhân trong tệp công bố của bộ dữ liệu này; giữ nguyên bản trước.",
-                            "Personal data was found in this dataset's published files; the previous version is kept.",
-                        )
-                    ]
-                    for d in owners
-                }
-                log.error(
-                    "personal data found, holding back %s: %s",
-                    sorted(owners),
-                    "; ".join(map(str, hits[:20])),
-                )
-                return publish(run_id, cfg, now, _hold=hold)
-            raise PublicationBlocked([str(h) for h in hits[:50]])
-        (target / "manifest.json").write_text(
-            json.dumps(_manifest(target, version, run_id, datasets), ensure_ascii=False, indent=1),
-            "utf-8",
-        )
-        _fault("before_verify")
-        bad = verify(target)
-        if bad:
-            raise PublicationBlocked(bad)
-        for path in target.rglob("*"):
-            os.chmod(path, 0o555 if path.is_dir() else 0o444)
-        # Pages are served both as /datasets/x.html (through `current`) and as
-        # /versions/<v>/datasets/x.html; this link makes "../versions/..." work from both.
-        os.symlink("..", target / "versions")
-        (public / "versions").mkdir(parents=True, exist_ok=True)
-        final = public / "versions" / version
-        if final.exists():
-            raise PublicationBlocked([f"version {version} already exists"])
-        os.rename(target, final)
-        _fault("before_switch")
-        _switch(public, version)
-        portal.render_versions(public, list_versions(public))
-    finally:
-        shutil.rmtree(staging_root, ignore_errors=True)
-    log.info("published version %s to %s", version, public)
-    for dataset, reasons in held.items():
+        hold = leak.problems()
+    try:
+        return build(plan(run_id, cfg, now, hold), cfg)
+    except DatasetsLeaked as again:
+        raise PublicationBlocked([str(h) for h in again.hits[:50]]) from again
+
+
+def publish(run_id: str, cfg: Settings | None = None, now: datetime | None = None) -> Publication:
+    """Plan, build and switch to a new version (see the module's docstring).
+
+    A dataset with a batch-level problem is *held back*: the new version carries its files
+    from the previous version unchanged (or leaves it out if it was never published) and
+    says so; every other dataset is published. PublicationBlocked is raised, and public/
+    left exactly as it was, when a problem concerns the whole publication or nothing new
+    could be published."""
+    cfg = cfg or load_settings()
+    recover(cfg.public_dir)
+    built = _build_holding_leaks(run_id, cfg, now or datetime.now(UTC))
+    final = switch(built, cfg.public_dir)
+    log.info("published version %s to %s", built.plan.version, cfg.public_dir)
+    for dataset, reasons in built.plan.held.items():
+        carried = built.datasets.get(dataset)
         log.warning(
             "GIỮ BẢN CŨ / HELD BACK %s (%s): %s",
             dataset,
-            f"files of {datasets[dataset]['carried_from']}"
-            if dataset in datasets
-            else "not published",
+            f"files of {carried['carried_from']}" if carried else "not published",
             "; ".join(str(p) for p in reasons),
         )
     return Publication(
-        version=version,
-        path=public / "versions" / version,
-        datasets={k: {"rows": v["rows"]} for k, v in datasets.items()},
-        held_back={k: [str(p) for p in v] for k, v in held.items()},
+        version=built.plan.version,
+        path=final,
+        datasets={k: {"rows": v["rows"]} for k, v in built.datasets.items()},
+        held_back={k: [str(p) for p in v] for k, v in built.plan.held.items()},
     )
