@@ -2,10 +2,17 @@
 
 Every task opens its connection, does its work and closes it, so tasks that run one after
 another in Airflow (a pool of one slot for writers) never hold the file at the same time.
+A process that still finds the file locked (a task outside the pool, a person's query)
+waits and retries for up to ``DDSS_WAREHOUSE_LOCK_WAIT_SECONDS`` (default 120), saying so
+in the log, and then fails with a message naming the file and the process holding it.
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -57,16 +64,83 @@ alter table meta.loaded_files add column if not exists arrived_at varchar;  -- I
 """
 
 
+log = logging.getLogger(__name__)
+# DuckDB's message when another process holds the file.
+LOCK_ERROR = "Could not set lock on file"
+DEFAULT_LOCK_WAIT_SECONDS = 120.0
+LOG_EVERY_SECONDS = 10.0
+
+
+class WarehouseBusy(RuntimeError):
+    """Another process held the warehouse file for longer than this one may wait."""
+
+
+def lock_wait_seconds() -> float:
+    value = os.environ.get("DDSS_WAREHOUSE_LOCK_WAIT_SECONDS", "")
+    try:
+        return max(float(value), 0.0) if value.strip() else DEFAULT_LOCK_WAIT_SECONDS
+    except ValueError:
+        log.warning("DDSS_WAREHOUSE_LOCK_WAIT_SECONDS=%r is not a number; using 120", value)
+        return DEFAULT_LOCK_WAIT_SECONDS
+
+
+def _holder(message: str) -> str:
+    found = re.search(r"PID (\d+)", message)
+    return f"PID {found.group(1)}" if found else "?"
+
+
+def _busy(path: str, waited: float, exc: duckdb.Error) -> WarehouseBusy:
+    holder = _holder(str(exc))
+    return WarehouseBusy(
+        f"Kho dữ liệu {path} đang bị tiến trình khác ({holder}) giữ sau {waited:.0f} giây chờ. "
+        "Hãy chờ tác vụ đang chạy xong (hoặc dừng tiến trình đó) rồi chạy lại; có thể chờ lâu "
+        "hơn với DDSS_WAREHOUSE_LOCK_WAIT_SECONDS. / "
+        f"The warehouse {path} is still locked by another process ({holder}) after waiting "
+        f"{waited:.0f} s. Let the running task finish (or stop that process) and run again; "
+        "DDSS_WAREHOUSE_LOCK_WAIT_SECONDS waits longer."
+    )
+
+
+def _open(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """Open the file, waiting with backoff while another process holds its lock."""
+    limit = lock_wait_seconds()
+    started = time.monotonic()
+    delay, logged = 0.05, -LOG_EVERY_SECONDS
+    while True:
+        try:
+            return duckdb.connect(path, read_only=read_only)
+        except duckdb.IOException as exc:
+            waited = time.monotonic() - started
+            if LOCK_ERROR not in str(exc):
+                raise
+            if waited >= limit:
+                raise _busy(path, waited, exc) from exc
+            if waited - logged >= LOG_EVERY_SECONDS:
+                logged = waited
+                log.warning(
+                    "Kho dữ liệu %s đang được tiến trình khác (%s) dùng; chờ tối đa %.0f giây. / "
+                    "The warehouse %s is in use by another process (%s); waiting up to %.0f s.",
+                    path,
+                    _holder(str(exc)),
+                    limit,
+                    path,
+                    _holder(str(exc)),
+                    limit,
+                )
+            time.sleep(min(delay, max(limit - waited, 0.0)))
+            delay = min(delay * 2, 2.0)
+
+
 @contextmanager
 def connect(
     cfg: Settings | None = None, read_only: bool = False
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     cfg = cfg or load_settings()
     if read_only:
-        con = duckdb.connect(str(cfg.warehouse_path), read_only=True)
+        con = _open(str(cfg.warehouse_path), read_only=True)
     else:
         cfg.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(cfg.warehouse_path))
+        con = _open(str(cfg.warehouse_path), read_only=False)
         con.execute(SCHEMA_SQL).fetchall()  # duckdb 2: finish a result before other work
     try:
         yield con
