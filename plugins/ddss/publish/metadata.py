@@ -4,30 +4,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
-from ddss.data_contracts import Contract
+from ddss.checksums import sha256_of
+from ddss.data_contracts import Contract, Department
+from ddss.publish import catalog_vocabularies as vocab
 
-LICENCES = {"CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/"}
-FREQUENCY = {  # EU frequency vocabulary, used by DCAT-AP
-    "P1D": "http://publications.europa.eu/resource/authority/frequency/DAILY",
-    "P1W": "http://publications.europa.eu/resource/authority/frequency/WEEKLY",
-    "P1M": "http://publications.europa.eu/resource/authority/frequency/MONTHLY",
-    "P3M": "http://publications.europa.eu/resource/authority/frequency/QUARTERLY",
-    "P1Y": "http://publications.europa.eu/resource/authority/frequency/ANNUAL",
-}
-MEDIA = {
-    "csv": ("text/csv", "http://publications.europa.eu/resource/authority/file-type/CSV"),
-    "parquet": (
-        "application/vnd.apache.parquet",
-        "http://publications.europa.eu/resource/authority/file-type/PARQUET",
-    ),
-    "json": ("application/json", "http://publications.europa.eu/resource/authority/file-type/JSON"),
-}
-TOPIC_THEME = {  # data.europa.eu data themes
-    "public-administration": "http://publications.europa.eu/resource/authority/data-theme/GOVE",
-}
+LICENCES = {code: canonical for code, (_, canonical, _, _) in vocab.LICENCES.items()}
 
 
 @dataclass
@@ -40,6 +24,9 @@ class Context:
     quality: dict  # per dataset
     base_url: str
     departments: dict = field(default_factory=dict)  # scorecards per department
+    # the published versions before this one, newest first (publisher's list_versions):
+    # they date each dataset's first issue in the catalogue
+    previous_versions: list[dict] = field(default_factory=list)
 
 
 def _schema(contract: Contract) -> dict:
@@ -94,106 +81,220 @@ def write_datapackage(ctx: Context, target: Path) -> Path:
     return path
 
 
-def write_catalog(ctx: Context, target: Path) -> Path:
-    base = ctx.base_url.rstrip("/") + "/"
-    issued = ctx.published_at.isoformat(timespec="seconds")
-    datasets = []
-    publishers = {}
-    for dataset_id, info in ctx.datasets.items():
-        contract = ctx.contracts[dataset_id]
-        department = contract.department
-        publisher_id = f"{base}#publisher-{department.id}"
-        publishers[department.id] = {
-            "@id": publisher_id,
-            "@type": "foaf:Agent",
-            "foaf:name": [
-                {"@value": department.name_vi, "@language": "vi"},
-                {"@value": department.name_en, "@language": "en"},
-            ],
-        }
-        distributions = []
-        for fmt, path in info["files"].items():
-            media, file_type = MEDIA[fmt]
-            url = f"{base}versions/{ctx.version}/{path.relative_to(target)}"
-            distributions.append(
-                {
-                    "@id": f"{url}#distribution",
-                    "@type": "dcat:Distribution",
-                    "dcat:accessURL": {"@id": f"{base}datasets/{dataset_id}.html"},
-                    "dcat:downloadURL": {"@id": url},
-                    "dcat:mediaType": {
-                        "@id": f"http://www.iana.org/assignments/media-types/{media}"
-                    },
-                    "dct:format": {"@id": file_type},
-                    "dct:license": {"@id": LICENCES.get(contract.licence, contract.licence)},
-                    "dcat:byteSize": {
-                        "@value": str(path.stat().st_size),
-                        "@type": "xsd:nonNegativeInteger",
-                    },
-                    "dct:title": f"{contract.title_vi} ({fmt.upper()})",
-                }
-            )
-        item = {
-            "@id": f"{base}datasets/{dataset_id}.html#dataset",
-            "@type": "dcat:Dataset",
-            "dct:identifier": dataset_id,
-            "dct:title": [
-                {"@value": contract.title_vi, "@language": "vi"},
-                {"@value": contract.title_en, "@language": "en"},
-            ],
-            "dct:description": [
-                {"@value": contract.description_vi, "@language": "vi"},
-                {"@value": contract.description_en, "@language": "en"},
-            ],
-            "dct:publisher": {"@id": publisher_id},
-            "dcat:keyword": [{"@value": k, "@language": "vi"} for k in contract.keywords],
-            "dcat:distribution": distributions,
-            "dct:modified": {"@value": issued, "@type": "xsd:dateTime"},
-            "dct:accrualPeriodicity": {
-                "@id": FREQUENCY.get(contract.update_period, contract.update_period)
-            },
-            "dcat:landingPage": {"@id": f"{base}datasets/{dataset_id}.html"},
-            "owl:versionInfo": ctx.version,
-        }
-        if contract.topic in TOPIC_THEME:
-            item["dcat:theme"] = {"@id": TOPIC_THEME[contract.topic]}
-        datasets.append(item)
-    catalog = {
-        "@context": {
-            "dcat": "http://www.w3.org/ns/dcat#",
-            "dct": "http://purl.org/dc/terms/",
-            "foaf": "http://xmlns.com/foaf/0.1/",
-            "xsd": "http://www.w3.org/2001/XMLSchema#",
-            "owl": "http://www.w3.org/2002/07/owl#",
+CONTEXT = {
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "dct": "http://purl.org/dc/terms/",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "spdx": "http://spdx.org/rdf/terms#",
+    "vcard": "http://www.w3.org/2006/vcard/ns#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+}
+
+
+def version_time(version: str) -> datetime:
+    """A version id (``20261124T185102Z``) as the UTC time it was published."""
+    return datetime.strptime(version, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+
+
+def _date_time(moment: datetime) -> dict:
+    return {"@value": moment.isoformat(timespec="seconds"), "@type": "xsd:dateTime"}
+
+
+def _first_issued(ctx: Context, dataset_id: str) -> datetime:
+    """When the dataset was first published: the oldest version that has its CSV."""
+    path = f"downloads/{dataset_id}.csv"
+    versions = [v["version"] for v in ctx.previous_versions if path in v.get("rows", {})]
+    return version_time(min(versions)) if versions else ctx.published_at
+
+
+def period_bounds(period: str) -> tuple[date, date]:
+    """The first and last day of a reporting period: ``2022``, ``2022-Q3`` or ``2022-07``."""
+    year = int(period[:4])
+    if len(period) == 4:
+        return date(year, 1, 1), date(year, 12, 31)
+    if period[5] == "Q":
+        first, last = 3 * int(period[6]) - 2, 3 * int(period[6])
+    else:
+        first = last = int(period[5:7])
+    following = date(year + last // 12, last % 12 + 1, 1)
+    return date(year, first, 1), date.fromordinal(following.toordinal() - 1)
+
+
+def temporal_coverage(ctx: Context, dataset_id: str) -> tuple[date, date] | None:
+    """The days the dataset's data covers: the reporting periods received (freshness),
+    or for a derived dataset those of its sources."""
+    quality = ctx.quality.get(dataset_id, {})
+    periods = (quality.get("freshness") or {}).get("received") or []
+    bounds = [period_bounds(p) for p in periods]
+    contract = ctx.contracts.get(dataset_id)
+    for source in contract.derived_from if contract and not bounds else ():
+        covered = temporal_coverage(ctx, source)
+        if covered:
+            bounds.append(covered)
+    if not bounds:
+        return None
+    return min(b[0] for b in bounds), max(b[1] for b in bounds)
+
+
+def _agent_nodes(base: str, department: Department) -> list[dict]:
+    """The department as publisher, its contact point, the place it serves and the rights
+    statement its data is published under."""
+    from ddss.reference.wards import wards_of
+
+    wards = wards_of(department.province_code)
+    province = wards[0].province_name if wards else department.name_vi
+    return [
+        {
+            "@id": f"{base}#publisher-{department.id}",
+            "@type": ["foaf:Agent", "foaf:Organization"],
+            "foaf:name": vocab.labels(department.name_vi, department.name_en),
         },
-        "@graph": [
-            {
-                "@id": f"{base}#catalog",
-                "@type": "dcat:Catalog",
-                "dct:title": [
-                    {"@value": "Cổng dữ liệu mở", "@language": "vi"},
-                    {"@value": "Open data portal", "@language": "en"},
-                ],
-                "dct:description": [
-                    {
-                        "@value": "Dữ liệu mở đã kiểm định đúng, đủ, sạch, sống của các cơ quan nhà nước.",
-                        "@language": "vi",
-                    },
-                    {
-                        "@value": "Validated open data (correct, complete, clean, live) of state agencies.",
-                        "@language": "en",
-                    },
-                ],
-                "dct:publisher": {"@id": next(iter(publishers.values()))["@id"]}
-                if publishers
-                else None,
-                "dct:modified": {"@value": issued, "@type": "xsd:dateTime"},
-                "dcat:dataset": [{"@id": d["@id"]} for d in datasets],
-            },
-            *publishers.values(),
-            *datasets,
+        {
+            "@id": f"{base}#contact-{department.id}",
+            "@type": ["vcard:Kind", "vcard:Organization"],
+            "vcard:fn": department.name_vi,
+            "vcard:hasURL": {"@id": f"{base}index.html"},
+        },
+        {
+            "@id": f"{base}#province-{department.province_code}",
+            "@type": "dct:Location",
+            "skos:prefLabel": {"@value": province, "@language": "vi"},
+        },
+        {
+            "@id": f"{base}#rights-{department.id}",
+            "@type": "dct:RightsStatement",
+            "rdfs:label": vocab.labels(
+                f"Được tự do sử dụng lại, kể cả vì mục đích thương mại, với điều kiện ghi nguồn: "
+                f"{department.name_vi}.",
+                f"Free to reuse, also commercially, provided the source is credited: "
+                f"{department.name_en}.",
+            ),
+        },
+    ]
+
+
+def _distribution(ctx: Context, contract: Contract, fmt: str, path: Path, target: Path) -> dict:
+    base = ctx.base_url.rstrip("/") + "/"
+    media, file_type, _, _ = vocab.FORMATS[fmt]
+    url = f"{base}versions/{ctx.version}/{path.relative_to(target)}"
+    return {
+        "@id": f"{url}#distribution",
+        "@type": "dcat:Distribution",
+        "dct:title": vocab.labels(
+            f"{contract.title_vi} ({fmt.upper()})", f"{contract.title_en} ({fmt.upper()})"
+        ),
+        "dcat:accessURL": {"@id": f"{base}datasets/{contract.id}.html"},
+        "dcat:downloadURL": {"@id": url},
+        "dcat:mediaType": {"@id": vocab.IANA + media},
+        "dct:format": {"@id": vocab.EU + "file-type/" + file_type},
+        "dct:license": {"@id": vocab.licence_uri(contract.licence)},
+        "dct:rights": {"@id": f"{base}#rights-{contract.department.id}"},
+        "dcat:byteSize": {"@value": str(path.stat().st_size), "@type": "xsd:nonNegativeInteger"},
+        "spdx:checksum": {
+            "@type": "spdx:Checksum",
+            "spdx:algorithm": {"@id": vocab.SHA256},
+            "spdx:checksumValue": {"@value": sha256_of(path), "@type": "xsd:hexBinary"},
+        },
+        "dct:issued": _date_time(ctx.published_at),
+        "dct:language": [{"@id": uri} for uri in vocab.language_uris()],
+    }
+
+
+def _dataset(ctx: Context, dataset_id: str, target: Path) -> dict:
+    base = ctx.base_url.rstrip("/") + "/"
+    contract, info = ctx.contracts[dataset_id], ctx.datasets[dataset_id]
+    department = contract.department
+    page = f"{base}datasets/{dataset_id}.html"
+    modified = version_time(info["carried_from"]) if info.get("carried_from") else ctx.published_at
+    item: dict = {
+        "@id": f"{page}#dataset",
+        "@type": "dcat:Dataset",
+        "dct:identifier": dataset_id,
+        "dct:title": vocab.labels(contract.title_vi, contract.title_en),
+        "dct:description": vocab.labels(contract.description_vi, contract.description_en),
+        "dct:publisher": {"@id": f"{base}#publisher-{department.id}"},
+        "dcat:contactPoint": {"@id": f"{base}#contact-{department.id}"},
+        "dcat:keyword": [{"@value": k, "@language": "vi"} for k in contract.keywords],
+        "dcat:theme": [{"@id": uri} for uri in vocab.theme_uris(contract.topic)],
+        "dct:spatial": [
+            {"@id": vocab.VIET_NAM},
+            {"@id": f"{base}#province-{department.province_code}"},
+        ],
+        "dct:accessRights": {"@id": vocab.PUBLIC_ACCESS},
+        "dct:language": [{"@id": uri} for uri in vocab.language_uris()],
+        "dct:issued": _date_time(min(_first_issued(ctx, dataset_id), modified)),
+        "dct:modified": _date_time(modified),
+        "dct:accrualPeriodicity": {"@id": vocab.frequency_uri(contract.update_period)},
+        "dcat:landingPage": {"@id": page},
+        "dcat:version": ctx.version,
+        "dcat:distribution": [
+            _distribution(ctx, contract, fmt, path, target) for fmt, path in info["files"].items()
         ],
     }
+    coverage = temporal_coverage(ctx, dataset_id)
+    if coverage:
+        item["dct:temporal"] = {
+            "@type": "dct:PeriodOfTime",
+            "dcat:startDate": {"@value": coverage[0].isoformat(), "@type": "xsd:date"},
+            "dcat:endDate": {"@value": coverage[1].isoformat(), "@type": "xsd:date"},
+        }
+    return item
+
+
+def _resources(base: str, datasets: list[dict]) -> list[dict]:
+    """The pages and files the datasets link to, typed as DCAT-AP 3's shapes require."""
+    pages = {d["dcat:landingPage"]["@id"] for d in datasets}
+    downloads = {x["dcat:downloadURL"]["@id"] for d in datasets for x in d["dcat:distribution"]}
+    return [
+        {"@id": f"{base}index.html", "@type": "foaf:Document"},
+        *({"@id": p, "@type": ["foaf:Document", "rdfs:Resource"]} for p in sorted(pages)),
+        *({"@id": u, "@type": "rdfs:Resource"} for u in sorted(downloads)),
+    ]
+
+
+def write_catalog(ctx: Context, target: Path) -> Path:
+    """catalog.jsonld: DCAT-AP 3.0.0, conformant to its SHACL shapes (tests/publish/test_catalog.py)."""
+    base = ctx.base_url.rstrip("/") + "/"
+    datasets = [_dataset(ctx, dataset_id, target) for dataset_id in ctx.datasets]
+    departments = {
+        ctx.contracts[d].department.id: ctx.contracts[d].department for d in ctx.datasets
+    }
+    catalog = {
+        "@id": f"{base}#catalog",
+        "@type": "dcat:Catalog",
+        "dct:title": vocab.labels("Cổng dữ liệu mở", "Open data portal"),
+        "dct:description": vocab.labels(
+            "Dữ liệu mở đã kiểm định đúng, đủ, sạch, sống của các cơ quan nhà nước.",
+            "Validated open data (correct, complete, clean, live) of state agencies.",
+        ),
+        "dct:publisher": {"@id": f"{base}#operator"},
+        "foaf:homepage": {"@id": f"{base}index.html"},
+        "dct:language": [{"@id": uri} for uri in vocab.language_uris()],
+        "dct:license": {"@id": vocab.licence_uri("CC-BY-4.0")},
+        "dct:spatial": {"@id": vocab.VIET_NAM},
+        "dcat:themeTaxonomy": {"@id": vocab.THEME_SCHEME},
+        "dct:modified": _date_time(ctx.published_at),
+        "dcat:dataset": [{"@id": d["@id"]} for d in datasets],
+    }
+    operator = {
+        "@id": f"{base}#operator",
+        "@type": "foaf:Agent",
+        "foaf:name": vocab.labels(
+            "Đơn vị vận hành Cổng dữ liệu mở", "Operator of the open data portal"
+        ),
+    }
+    graph = [
+        catalog,
+        operator,
+        *(node for department in departments.values() for node in _agent_nodes(base, department)),
+        *datasets,
+        *_resources(base, datasets),
+        *vocab.nodes(),
+    ]
     path = target / "catalog.jsonld"
-    path.write_text(json.dumps(catalog, ensure_ascii=False, indent=1), "utf-8")
+    path.write_text(
+        json.dumps({"@context": CONTEXT, "@graph": graph}, ensure_ascii=False, indent=1), "utf-8"
+    )
     return path
