@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -29,7 +29,50 @@ PERIOD = re.compile(r"^\d{4}(-\d{2})?$")
 MAX_PAGE_SIZE = 1000
 
 
-def _handler(root: Path):
+def respond(root: Path, path: str, records: Callable[[Path], list]) -> tuple[int, dict]:
+    """The status and JSON body for ``GET path``; ``records`` reads a period's file."""
+    url = urlparse(path)
+    parts = [p for p in url.path.split("/") if p]
+    if len(parts) < 3 or parts[0] != "api" or not all(SEGMENT.match(p) for p in parts[1:]):
+        return 404, {"error": "not found"}
+    folder = root / parts[1] / parts[2]
+    if not folder.is_dir():
+        return 404, {"error": "unknown endpoint"}
+    if parts[3:] == ["periods"]:
+        return 200, {"periods": sorted(p.stem for p in folder.glob("*.json"))}
+    if len(parts) != 3:
+        return 404, {"error": "not found"}
+    return _page(folder, f"/api/{parts[1]}/{parts[2]}", parse_qs(url.query), records)
+
+
+def _page(
+    folder: Path, endpoint: str, query: dict[str, list[str]], records: Callable[[Path], list]
+) -> tuple[int, dict]:
+    period = (query.get("period") or [""])[0]
+    try:
+        page = int((query.get("page") or ["1"])[0])
+        size = min(int((query.get("page_size") or ["500"])[0]), MAX_PAGE_SIZE)
+    except ValueError:
+        return 400, {"error": "page and page_size must be integers"}
+    if not PERIOD.match(period) or not (folder / f"{period}.json").is_file():
+        return 404, {"error": f"no data for period '{period}'"}
+    if page < 1 or size < 1:
+        return 400, {"error": "page and page_size start at 1"}
+    rows = records(folder / f"{period}.json")
+    start = (page - 1) * size
+    following = {"period": period, "page": page + 1, "page_size": size}
+    more = start + size < len(rows)
+    return 200, {
+        "period": period,
+        "page": page,
+        "page_size": size,
+        "total": len(rows),
+        "data": rows[start : start + size],
+        "next": f"{endpoint}?{urlencode(following)}" if more else None,
+    }
+
+
+def _handler(root: Path) -> type[BaseHTTPRequestHandler]:
     cache: dict[Path, list] = {}
     lock = threading.Lock()
 
@@ -40,62 +83,17 @@ def _handler(root: Path):
             return cache[path]
 
     class Handler(BaseHTTPRequestHandler):
-        def log_message(self, fmt, *args):  # quiet: the pipeline logs what it fetched
-            pass
+        def log_message(self, format: str, *args: object) -> None:
+            pass  # quiet: the pipeline logs what it fetched
 
-        def _send(self, status: int, body: dict) -> None:
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            status, body = respond(root, self.path, records)
             data = json.dumps(body, ensure_ascii=False).encode("utf-8")
             self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
-
-        def do_GET(self):  # noqa: N802 (http.server's name)
-            url = urlparse(self.path)
-            parts = [p for p in url.path.split("/") if p]
-            if len(parts) < 3 or parts[0] != "api" or not all(SEGMENT.match(p) for p in parts[1:]):
-                return self._send(404, {"error": "not found"})
-            folder = root / parts[1] / parts[2]
-            if not folder.is_dir():
-                return self._send(404, {"error": "unknown endpoint"})
-            if parts[3:] == ["periods"]:
-                return self._send(200, {"periods": sorted(p.stem for p in folder.glob("*.json"))})
-            if len(parts) != 3:
-                return self._send(404, {"error": "not found"})
-            query = parse_qs(url.query)
-            period = (query.get("period") or [""])[0]
-            try:
-                page = int((query.get("page") or ["1"])[0])
-                size = min(int((query.get("page_size") or ["500"])[0]), MAX_PAGE_SIZE)
-            except ValueError:
-                return self._send(400, {"error": "page and page_size must be integers"})
-            if not PERIOD.match(period) or not (folder / f"{period}.json").is_file():
-                return self._send(404, {"error": f"no data for period '{period}'"})
-            if page < 1 or size < 1:
-                return self._send(400, {"error": "page and page_size start at 1"})
-            rows = records(folder / f"{period}.json")
-            start = (page - 1) * size
-            more = start + size < len(rows)
-            next_url = (
-                (
-                    f"/api/{parts[1]}/{parts[2]}?"
-                    + urlencode({"period": period, "page": page + 1, "page_size": size})
-                )
-                if more
-                else None
-            )
-            return self._send(
-                200,
-                {
-                    "period": period,
-                    "page": page,
-                    "page_size": size,
-                    "total": len(rows),
-                    "data": rows[start : start + size],
-                    "next": next_url,
-                },
-            )
 
     return Handler
 
@@ -110,8 +108,7 @@ class ApiServer:
 
     @property
     def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://127.0.0.1:{self.server.server_port}"
 
     def start(self) -> str:
         self.thread.start()

@@ -7,6 +7,10 @@ A development tool (``ddss legacy-wards``): the pipeline only reads the committe
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 from ddss.reference.wards import LEGACY_COLUMNS, LEGACY_WARDS, wards
@@ -14,9 +18,6 @@ from ddss.reference.wards import LEGACY_COLUMNS, LEGACY_WARDS, wards
 
 def _name_key(name: str) -> str:
     """Lower case without tone marks or spaces, as vietnamadminunits keys its units."""
-    import re
-    import unicodedata
-
     text = unicodedata.normalize("NFD", name.lower()).replace("đ", "d")
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
     return re.sub(r"[^a-z0-9]", "", text)
@@ -33,11 +34,18 @@ def _crosswalk_files() -> tuple[Path, Path]:
     return data / "converter_2025.json", data / "dataset.db"
 
 
-def build_legacy_wards() -> list[dict]:
-    """Every pre-2025 ward code that is not current today, with the new ward(s) it became."""
+@dataclass(frozen=True)
+class _Source:
+    """vietnamadminunits' data: its crosswalk and the units it names."""
+
+    crosswalk: dict
+    old_units: dict[str, list[tuple[str, str, str, str]]]  # key -> (code, name, district, province)
+    new_names: dict[tuple[str, str], str]  # (province key, ward key) -> new ward's name
+    province_codes: dict[str, str]  # province key -> code
+
+
+def _read_source() -> _Source:
     import sqlite3
-    import unicodedata
-    from collections import defaultdict
 
     converter_path, db_path = _crosswalk_files()
     crosswalk = json.loads(converter_path.read_text("utf-8"))
@@ -49,8 +57,8 @@ def build_legacy_wards() -> list[dict]:
             " province from admin_units_legacy"
         ):
             old_units[key].append((code, name, district, province))
-        their_new = {
-            (p, k): (p, name)
+        new_names = {
+            (p, k): name
             for p, k, name in db.execute("select provinceKey, wardKey, ward from admin_units")
         }
         province_codes = dict(
@@ -58,55 +66,77 @@ def build_legacy_wards() -> list[dict]:
         )
     finally:
         db.close()
+    return _Source(crosswalk, old_units, new_names, province_codes)
 
-    # Their new wards -> vietnam-provinces' codes, by exact name, else by unaccented name
-    # when that is unique in the province (spellings such as Thuỷ/Thủy differ).
-    by_name = {
-        (w.province_code, unicodedata.normalize("NFC", w.name).lower()): w.code for w in wards()
-    }
-    by_key = defaultdict(list)
-    for w in wards():
-        by_key[(w.province_code, _name_key(w.name))].append(w.code)
 
-    def new_code(province_key: str, ward_key: str) -> str:
-        province_key, name = their_new[(province_key, ward_key)]
-        province = province_codes[province_key]
-        code = by_name.get((province, unicodedata.normalize("NFC", name).lower()))
-        if code is None:
-            candidates = by_key.get((province, _name_key(name)), [])
-            if len(candidates) != 1:
-                raise RuntimeError(f"new ward {name} ({province}) is not in vietnam-provinces")
-            code = candidates[0]
-        return code
+class _NewCodes:
+    """Their new wards -> vietnam-provinces' codes, by exact name, else by unaccented name
+    when that is unique in the province (spellings such as Thuỷ/Thủy differ)."""
 
+    def __init__(self, source: _Source):
+        self.source = source
+        self.by_name = {(w.province_code, _lower_nfc(w.name)): w.code for w in wards()}
+        self.by_key: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for w in wards():
+            self.by_key[(w.province_code, _name_key(w.name))].append(w.code)
+
+    def __call__(self, province_key: str, ward_key: str) -> str:
+        name = self.source.new_names[(province_key, ward_key)]
+        province = self.source.province_codes[province_key]
+        code = self.by_name.get((province, _lower_nfc(name)))
+        if code is not None:
+            return code
+        candidates = self.by_key.get((province, _name_key(name)), [])
+        if len(candidates) != 1:
+            raise RuntimeError(f"new ward {name} ({province}) is not in vietnam-provinces")
+        return candidates[0]
+
+
+def _lower_nfc(name: str) -> str:
+    return unicodedata.normalize("NFC", name).lower()
+
+
+def build_legacy_wards() -> list[dict]:
+    """Every pre-2025 ward code that is not current today, with the new ward(s) it became."""
+    source = _read_source()
+    new_code = _NewCodes(source)
     current = {w.code for w in wards()}
     rows: dict[str, dict] = {}
-
-    def add(old_key: str, province_key: str, mapping: str, targets: list[str]) -> None:
-        for code, name, district, province in old_units.get(old_key, []):
-            if code in current:
-                continue
-            rows[code] = {
-                "old_code": code,
-                "old_name": name,
-                "old_district": district,
-                "old_province": province,
-                "province_code": province_codes[province_key],
-                "new_code": targets[0] if mapping == "whole" else "",
-                "mapping": mapping,
-                "candidates": " ".join(targets) if mapping == "split" else "",
-            }
-
-    for province_key, new_wards in crosswalk["DICT_PROVINCE_WARD_NO_DIVIDED"].items():
+    for province_key, new_wards in source.crosswalk["DICT_PROVINCE_WARD_NO_DIVIDED"].items():
         for ward_key, old_keys in new_wards.items():
             target = new_code(province_key, ward_key)
             for old_key in old_keys:
-                add(old_key, province_key, "whole", [target])
-    for province_key, divided in crosswalk["DICT_PROVINCE_WARD_DIVIDED"].items():
+                _add(rows, source, current, old_key, province_key, [target])
+    for province_key, divided in source.crosswalk["DICT_PROVINCE_WARD_DIVIDED"].items():
         for old_key, parts in divided.items():
             targets = list(dict.fromkeys(new_code(province_key, p["newWardKey"]) for p in parts))
-            add(old_key, province_key, "whole" if len(targets) == 1 else "split", targets)
+            _add(rows, source, current, old_key, province_key, targets)
     return [rows[code] for code in sorted(rows)]
+
+
+def _add(
+    rows: dict[str, dict],
+    source: _Source,
+    current: set[str],
+    old_key: str,
+    province_key: str,
+    targets: list[str],
+) -> None:
+    """The old unit's codes that are not current, mapped whole (one target) or split."""
+    mapping = "whole" if len(targets) == 1 else "split"
+    for code, name, district, province in source.old_units.get(old_key, []):
+        if code in current:
+            continue
+        rows[code] = {
+            "old_code": code,
+            "old_name": name,
+            "old_district": district,
+            "old_province": province,
+            "province_code": source.province_codes[province_key],
+            "new_code": targets[0] if mapping == "whole" else "",
+            "mapping": mapping,
+            "candidates": " ".join(targets) if mapping == "split" else "",
+        }
 
 
 def legacy_wards_csv(rows: list[dict]) -> str:
