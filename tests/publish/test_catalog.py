@@ -363,3 +363,29 @@ def test_temporal_coverage_of_a_derived_dataset_is_that_of_its_sources(tmp_path)
     assert period_bounds("2021") == (date(2021, 1, 1), date(2021, 12, 31))
     assert period_bounds("2022-Q4") == (date(2022, 10, 1), date(2022, 12, 31))
     assert period_bounds("2024-02") == (date(2024, 2, 1), date(2024, 2, 29))
+
+
+def test_the_static_ckan_api_lists_and_shows_every_dataset(tmp_path):
+    """What a CKAN harvester reads: package_list, then package_show for each id."""
+    from ddss.publish.catalog_ckan import write_ckan_api
+
+    ctx = _small_context(tmp_path)
+    write_ckan_api(ctx, tmp_path)
+    actions = tmp_path / "api" / "3" / "action"
+    listing = json.loads((actions / "package_list").read_text("utf-8"))
+    assert listing["success"] is True
+    assert listing["result"] == ["admin_procedure_dossiers", "dossier_indicators"]
+    for dataset_id in listing["result"]:
+        shown = json.loads((actions / "package_show" / f"{dataset_id}.json").read_text("utf-8"))
+        package = shown["result"]
+        assert shown["success"] and package["id"] == dataset_id
+        assert package["title"] == ctx.contracts[dataset_id].title_vi
+        assert package["license_id"] == "CC-BY-4.0" and package["isopen"]
+        assert package["organization"]["title"].startswith("Trung tâm Phục vụ hành chính công")
+        assert [r["format"] for r in package["resources"]] == ["CSV", "PARQUET", "JSON"]
+        assert all(
+            r["url"].startswith("http://127.0.0.1:8000/versions/") for r in package["resources"]
+        )
+        assert all(r["hash"].startswith("sha256:") for r in package["resources"])
+    search = json.loads((actions / "package_search.json").read_text("utf-8"))["result"]
+    assert search["count"] == 2 and len(search["results"]) == 2
