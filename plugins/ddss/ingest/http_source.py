@@ -7,6 +7,16 @@ again writes the same bytes, so the archive recognises it and nothing is loaded 
 
 The API's ``total`` is the department's control total: a fetch that does not add up to it
 (a page lost, the data changing under the pager) is refused with a clear message.
+
+A misbehaving server cannot hang the extract: every request has a time budget from its
+first byte to its last (``DDSS_HTTP_REQUEST_SECONDS``, 30 s: a server that drips a byte at a
+time runs out of it), the whole fetch of a source has one (``DDSS_HTTP_FETCH_SECONDS``,
+600 s), and so have its size (``DDSS_HTTP_MAX_BYTES``, the largest file accepted) and the
+pages of a period (``DDSS_HTTP_MAX_PAGES``, 10,000); a ``next`` that leads back to a page
+already read, or to another server, ends the fetch. Connection errors, timeouts and 5xx
+answers are retried (``DDSS_HTTP_ATTEMPTS``, 3) with backoff, within the fetch's budget.
+Each failure ends with a message naming the endpoint, in Vietnamese and English, and the
+data already loaded is kept.
 """
 
 from __future__ import annotations
@@ -14,37 +24,59 @@ from __future__ import annotations
 import json
 import logging
 import time
-import urllib.error
-import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlencode
+from typing import Any
+from urllib.parse import urlencode, urljoin, urlsplit
+
+import httpx
+import tenacity
 
 from ddss.data_contracts import SourceContract
 from ddss.errors import FileRejected, Problem
+from ddss.ingest.limits import env_number
 from ddss.settings import Settings
 
 log = logging.getLogger(__name__)
 PAGE_SIZE = 500
-ATTEMPTS = 3
 
 
-def _get(url: str) -> dict:
-    last: Exception | None = None
-    for attempt in range(ATTEMPTS):
-        try:
-            with urllib.request.urlopen(url, timeout=30) as response:
-                return json.loads(response.read().decode("utf-8"))
-        except urllib.error.HTTPError as exc:
-            if exc.code < 500:
-                raise
-            last = exc
-        except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-            last = exc
-        time.sleep(0.2 * 2**attempt)
-    raise ConnectionError(f"{url}: {last}")
+@dataclass(frozen=True)
+class HttpLimits:
+    request_seconds: float
+    fetch_seconds: float
+    max_bytes: int
+    max_pages: int
+    attempts: int
 
 
-def _unavailable(contract: SourceContract, url: str, reason: str) -> FileRejected:
+def http_limits(cfg: Settings) -> HttpLimits:
+    return HttpLimits(
+        request_seconds=env_number("DDSS_HTTP_REQUEST_SECONDS", 30.0),
+        fetch_seconds=env_number("DDSS_HTTP_FETCH_SECONDS", 600.0),
+        max_bytes=int(env_number("DDSS_HTTP_MAX_BYTES", cfg.max_file_bytes)),
+        max_pages=max(int(env_number("DDSS_HTTP_MAX_PAGES", 10_000)), 1),
+        attempts=max(int(env_number("DDSS_HTTP_ATTEMPTS", 3)), 1),
+    )
+
+
+class SourceFailure(Exception):
+    """Why a fetch was abandoned, in both languages."""
+
+    def __init__(self, vi: str, en: str):
+        super().__init__(en)
+        self.vi, self.en = vi, en
+
+
+class _ServerError(Exception):
+    """A 5xx answer: worth another attempt."""
+
+    def __init__(self, status: int):
+        super().__init__(f"HTTP {status}")
+        self.status = status
+
+
+def _unavailable(contract: SourceContract, url: str, vi: str, en: str) -> FileRejected:
     return FileRejected(
         Problem(
             f"{contract.source.endpoint}",
@@ -52,61 +84,195 @@ def _unavailable(contract: SourceContract, url: str, reason: str) -> FileRejecte
             None,
             None,
             "source_unavailable",
-            f"Không lấy được dữ liệu từ API của đơn vị ({url}): {reason}. Dữ liệu cũ được giữ nguyên.",
-            f"Could not fetch from the department's API ({url}): {reason}. Data already loaded is kept.",
+            f"Không lấy được dữ liệu từ API của đơn vị ({url}): {vi}. Dữ liệu cũ được giữ nguyên.",
+            f"Could not fetch from the department's API ({url}): {en}. Data already loaded is kept.",
         )
     )
+
+
+class _Fetch:
+    """One fetch of one source: its deadline and byte count span every request."""
+
+    def __init__(self, cfg: Settings, limits: HttpLimits, client: httpx.Client):
+        self.api_url = cfg.api_url or ""
+        self.limits = limits
+        self.client = client
+        self.deadline = time.monotonic() + limits.fetch_seconds
+        self.received = 0
+
+    def _check_deadline(self) -> None:
+        if time.monotonic() >= self.deadline:
+            seconds = self.limits.fetch_seconds
+            raise SourceFailure(
+                f"quá thời gian cho phép của một lần lấy dữ liệu ({seconds:g} giây)",
+                f"the fetch took longer than its {seconds:g} s limit",
+            )
+
+    def _budget(self) -> float:
+        self._check_deadline()
+        return min(self.limits.request_seconds, self.deadline - time.monotonic())
+
+    def _read(self, response: httpx.Response, url: str, budget: float, started: float) -> bytes:
+        body = bytearray()
+        for chunk in response.iter_bytes():
+            body += chunk
+            self.received += len(chunk)
+            if self.received > self.limits.max_bytes:
+                raise SourceFailure(
+                    f"API gửi quá {self.limits.max_bytes} byte",
+                    f"the API sent more than {self.limits.max_bytes} bytes",
+                )
+            if time.monotonic() - started > budget:
+                self._check_deadline()  # the fetch's budget ran out, not the request's
+                raise SourceFailure(
+                    f"máy chủ trả lời quá chậm ({len(body)} byte trong {budget:g} giây, {url})",
+                    f"the server answers too slowly ({len(body)} bytes in {budget:g} s, {url})",
+                )
+        return bytes(body)
+
+    def _once(self, url: str) -> Any:
+        budget = self._budget()
+        started = time.monotonic()
+        with self.client.stream("GET", url, timeout=httpx.Timeout(budget)) as response:
+            if response.status_code >= 500:
+                raise _ServerError(response.status_code)
+            if response.status_code >= 400:
+                raise SourceFailure(
+                    f"máy chủ trả về HTTP {response.status_code} cho {url}",
+                    f"the server answered HTTP {response.status_code} for {url}",
+                )
+            body = self._read(response, url, budget, started)
+        try:
+            return json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise SourceFailure(
+                f"câu trả lời không phải JSON ({exc})", f"the answer is not JSON ({exc})"
+            ) from exc
+
+    def get(self, url: str) -> Any:
+        """One JSON document; transient failures retried within the fetch's budget."""
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception_type((httpx.TransportError, _ServerError)),
+            stop=tenacity.stop_after_attempt(self.limits.attempts)
+            | tenacity.stop_before_delay(max(self.deadline - time.monotonic(), 0.0)),
+            wait=tenacity.wait_exponential(multiplier=0.2, max=2.0),
+            reraise=True,
+        )
+        try:
+            return retrying(self._once, url)
+        except (httpx.TransportError, _ServerError) as exc:
+            self._check_deadline()
+            reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            raise SourceFailure(
+                f"lỗi kết nối sau {self.limits.attempts} lần thử ({reason})",
+                f"failed after {self.limits.attempts} attempts ({reason})",
+            ) from exc
+
+    def next_url(self, link: object, seen: set[str]) -> str | None:
+        """The next page's address: on the same server, and not a page already read."""
+        if not link:
+            return None
+        url = urljoin(self.api_url.rstrip("/") + "/", str(link))
+        if urlsplit(url)[:2] != urlsplit(self.api_url)[:2]:
+            raise SourceFailure(
+                f"trang tiếp theo trỏ sang máy chủ khác ({url})",
+                f"the next page points to another server ({url})",
+            )
+        if url in seen:
+            raise SourceFailure(
+                f"trang tiếp theo quay lại trang đã đọc ({url}): phân trang bị lặp",
+                f"the next page leads back to a page already read ({url}): the pager loops",
+            )
+        return url
+
+    def period(self, base: str, period: str) -> tuple[list, object]:
+        """Every record of one period, page by page, and the total the API declared."""
+        records: list = []
+        total: object = None
+        url: str | None = f"{base}?" + urlencode(
+            {"period": period, "page": 1, "page_size": PAGE_SIZE}
+        )
+        seen: set[str] = set()
+        while url:
+            if len(seen) >= self.limits.max_pages:
+                raise SourceFailure(
+                    f"kỳ {period} có hơn {self.limits.max_pages} trang (trang tiếp theo không dứt)",
+                    f"period {period} has more than {self.limits.max_pages} pages (the next link never ends)",
+                )
+            seen.add(url)
+            page = self.get(url)
+            if not isinstance(page, dict) or not isinstance(page.get("data"), list):
+                raise SourceFailure("trang không có danh sách 'data'", "a page has no 'data' list")
+            records.extend(page["data"])
+            total = page.get("total")
+            if isinstance(total, int) and len(records) > total:
+                raise SourceFailure(
+                    f"API gửi nhiều hơn {total} bản ghi đã báo cho kỳ {period}",
+                    f"the API sent more than the {total} records it declared for {period}",
+                )
+            url = self.next_url(page.get("next"), seen)
+        return records, total
+
+
+def _refuse_short(contract: SourceContract, name: str, period: str, got: int, total: object):
+    return FileRejected(
+        Problem(
+            name,
+            None,
+            None,
+            f"{got} / {total}",
+            "control_total",
+            f"API báo {total} bản ghi cho kỳ {period} nhưng chỉ nhận được {got}. "
+            "Đơn vị cần kiểm tra lại API; sẽ lấy lại ở lần chạy sau.",
+            f"The API declared {total} records for {period} but {got} arrived. "
+            "The department must check its API; the next run fetches again.",
+        )
+    )
+
+
+def _write(folder: Path, name: str, period: str, total: object, records: list) -> Path:
+    body = json.dumps(
+        {"period": period, "total": total, "records": records}, ensure_ascii=False, indent=0
+    ).encode("utf-8")
+    path = folder / name
+    if not path.exists() or path.read_bytes() != body:
+        partial = path.with_name("." + name + ".partial")  # hidden: never read half-written
+        partial.write_bytes(body)
+        partial.replace(path)
+    return path
+
+
+def _periods(fetcher: _Fetch, base: str) -> list[str]:
+    listing = fetcher.get(f"{base}/periods")
+    periods = listing.get("periods") if isinstance(listing, dict) else None
+    if not isinstance(periods, list) or not all(isinstance(p, str) for p in periods):
+        raise SourceFailure("danh sách kỳ không đúng mẫu", "the list of periods is malformed")
+    return periods
 
 
 def fetch(contract: SourceContract, cfg: Settings) -> list[Path]:
     """Write one landing file per period the API lists; return their paths."""
     if not cfg.api_url:
-        raise _unavailable(contract, "DDSS_API_URL", "no API address is configured")
-    base = f"{cfg.api_url.rstrip('/')}/api/{contract.source.endpoint}"
-    try:
-        periods = _get(f"{base}/periods")["periods"]
-    except (ConnectionError, urllib.error.HTTPError, KeyError, ValueError) as exc:
-        raise _unavailable(contract, base, str(exc)) from exc
-    folder = cfg.landing_dir / contract.department.landing_folder
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for period in periods:
-        records: list = []
-        total = None
-        url: str | None = f"{base}?" + urlencode(
-            {"period": period, "page": 1, "page_size": PAGE_SIZE}
+        raise _unavailable(
+            contract, "DDSS_API_URL", "chưa cấu hình địa chỉ API", "no API address is configured"
         )
+    base = f"{cfg.api_url.rstrip('/')}/api/{contract.source.endpoint}"
+    folder = cfg.landing_dir / contract.department.landing_folder
+    written = []
+    with httpx.Client(follow_redirects=False) as client:
+        fetcher = _Fetch(cfg, http_limits(cfg), client)
         try:
-            while url:
-                page = _get(url)
-                records.extend(page["data"])
-                total = page["total"]
-                url = f"{cfg.api_url.rstrip('/')}{page['next']}" if page.get("next") else None
-        except (ConnectionError, urllib.error.HTTPError, KeyError, ValueError) as exc:
-            raise _unavailable(contract, base, str(exc)) from exc
-        name = f"{contract.source.file_prefix}_{period}.json"
-        if total != len(records):
-            raise FileRejected(
-                Problem(
-                    name,
-                    None,
-                    None,
-                    f"{len(records)} / {total}",
-                    "control_total",
-                    f"API báo {total} bản ghi cho kỳ {period} nhưng chỉ nhận được {len(records)}. "
-                    "Đơn vị cần kiểm tra lại API; sẽ lấy lại ở lần chạy sau.",
-                    f"The API declared {total} records for {period} but {len(records)} arrived. "
-                    "The department must check its API; the next run fetches again.",
+            periods = _periods(fetcher, base)
+            folder.mkdir(parents=True, exist_ok=True)
+            for period in periods:
+                records, total = fetcher.period(base, period)
+                name = f"{contract.source.file_prefix}_{period}.json"
+                if total != len(records):
+                    raise _refuse_short(contract, name, period, len(records), total)
+                written.append(_write(folder, name, period, total, records))
+                log.info(
+                    "fetched %d records for %s %s from %s", len(records), contract.id, period, base
                 )
-            )
-        body = json.dumps(
-            {"period": period, "total": total, "records": records}, ensure_ascii=False, indent=0
-        ).encode("utf-8")
-        path = folder / name
-        if not path.exists() or path.read_bytes() != body:
-            partial = path.with_name("." + name + ".partial")
-            partial.write_bytes(body)
-            partial.replace(path)
-        log.info("fetched %d records for %s %s from %s", len(records), contract.id, period, base)
-        written.append(path)
+        except SourceFailure as exc:
+            raise _unavailable(contract, base, exc.vi, exc.en) from exc
     return written

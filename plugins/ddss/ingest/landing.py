@@ -19,34 +19,25 @@ from __future__ import annotations
 
 import csv
 import logging
-import os
 import time
 import zipfile
 from pathlib import Path
 
 from ddss.data_contracts import SourceContract
 from ddss.errors import FileRejected, Problem
+from ddss.ingest.limits import env_number
 from ddss.ingest.readers import csv_layout
 
 log = logging.getLogger(__name__)
 TAIL_BYTES = 1 << 16
 
 
-def _seconds(name: str, default: float) -> float:
-    value = os.environ.get(name, "")
-    try:
-        return max(float(value), 0.0) if value.strip() else default
-    except ValueError:
-        log.warning("%s=%r is not a number of seconds; using %s", name, value, default)
-        return default
-
-
 def settle_seconds() -> float:
-    return _seconds("DDSS_LANDING_SETTLE_SECONDS", 0.2)
+    return env_number("DDSS_LANDING_SETTLE_SECONDS", 0.2)
 
 
 def quiet_seconds() -> float:
-    return _seconds("DDSS_LANDING_QUIET_SECONDS", 0.0)
+    return env_number("DDSS_LANDING_QUIET_SECONDS", 0.0)
 
 
 def _signature(path: Path) -> tuple[int, int] | None:
