@@ -1,0 +1,278 @@
+"""E-mail to a department's stewards when something needs them: a rejected file, new rows
+in quarantine after a run, a deadline in 3 days, a missed deadline.
+
+Each mail is sent once per new status: its key (kind, dataset, period or run or file hash)
+goes into an append-only sent-log, and a key already there is never mailed again. Mails say
+what happened and link to the workspace page; they carry counts, periods and file names,
+never a value from a row (no personal data), in Vietnamese then English.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import smtplib
+import ssl
+import threading
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from email.message import EmailMessage
+
+from ddss.settings import Settings
+from ddss.steward import pipeline_files as files
+from ddss.steward.accounts import AccountStore
+from ddss.steward.settings import StewardSettings
+from ddss.steward.uploads import Upload
+
+log = logging.getLogger(__name__)
+DUE_SOON_DAYS = 3
+_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Notice:
+    key: str
+    kind: str
+    department: str
+    dataset: str
+    subject_vi: str
+    subject_en: str
+    body_vi: str
+    body_en: str
+    path: str  # the workspace page, relative to its base URL
+
+
+def sent_keys(steward: StewardSettings) -> set[str]:
+    return {str(e.get("key")) for e in files.read_jsonl(steward.notifications_log)}
+
+
+def _record(steward: StewardSettings, notice: Notice, recipients: int) -> None:
+    steward.notifications_log.parent.mkdir(parents=True, exist_ok=True)
+    line = json.dumps(
+        {
+            "key": notice.key,
+            "kind": notice.kind,
+            "department": notice.department,
+            "dataset": notice.dataset,
+            "recipients": recipients,
+            "sent_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        },
+        ensure_ascii=False,
+    )
+    descriptor = os.open(steward.notifications_log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+    try:
+        os.write(descriptor, (line + "\n").encode("utf-8"))
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _message(steward: StewardSettings, notice: Notice, to: str) -> EmailMessage:
+    link = steward.base_url + notice.path.lstrip("/")
+    message = EmailMessage()
+    message["From"] = steward.smtp_sender
+    message["To"] = to
+    message["Subject"] = f"[ddss] {notice.subject_vi} / {notice.subject_en}"
+    message.set_content(
+        f"{notice.body_vi}\n\nXem chi tiết: {link}\n\n— — —\n\n"
+        f"{notice.body_en}\n\nDetails: {link}\n\n"
+        "Thư tự động từ hệ thống ddss, không trả lời thư này. / "
+        "An automatic message from ddss; do not reply.\n"
+    )
+    return message
+
+
+def _smtp(steward: StewardSettings) -> smtplib.SMTP:
+    host = str(steward.smtp_host)
+    if steward.smtp_tls == "ssl":
+        client: smtplib.SMTP = smtplib.SMTP_SSL(
+            host, steward.smtp_port, timeout=30, context=ssl.create_default_context()
+        )
+    else:
+        client = smtplib.SMTP(host, steward.smtp_port, timeout=30)
+        if steward.smtp_tls == "starttls":
+            client.starttls(context=ssl.create_default_context())
+    if steward.smtp_user and steward.smtp_password:
+        client.login(steward.smtp_user, steward.smtp_password)
+    return client
+
+
+def send(steward: StewardSettings, notices: list[Notice]) -> list[Notice]:
+    """Mail each notice not sent before to its department's active stewards; return those
+    sent. Without an SMTP host nothing is sent (and nothing recorded, so a later
+    configuration still sends what is current)."""
+    if not steward.smtp_host or not notices:
+        return []
+    accounts = AccountStore(steward.accounts_db)
+    sent = []
+    with _LOCK:
+        done = sent_keys(steward)
+        fresh = [n for n in notices if n.key not in done]
+        if not fresh:
+            return []
+        with _smtp(steward) as client:
+            for notice in fresh:
+                recipients = [
+                    a.email for a in accounts.list(notice.department) if a.active and a.email
+                ]
+                for to in recipients:
+                    client.send_message(_message(steward, notice, str(to)))
+                _record(steward, notice, len(recipients))
+                done.add(notice.key)
+                sent.append(notice)
+    log.info("steward notifications sent: %s", ", ".join(n.kind for n in sent))
+    return sent
+
+
+def rejected_upload_notice(upload: Upload) -> Notice:
+    return Notice(
+        key=f"rejected:{upload.dataset}:{upload.sha256}",
+        kind="rejected",
+        department=upload.department,
+        dataset=upload.dataset,
+        subject_vi=f"Tệp bị từ chối: {upload.landing_name}",
+        subject_en=f"File rejected: {upload.landing_name}",
+        body_vi=f"Tệp {upload.landing_name} của bộ dữ liệu {upload.dataset} không thể nhận. "
+        "Trang kết quả kiểm tra cho biết lý do và cách sửa.",
+        body_en=f"The file {upload.landing_name} of dataset {upload.dataset} cannot be accepted. "
+        "The check result page says why and how to fix it.",
+        path=f"/uploads/{upload.id}",
+    )
+
+
+def notify_rejected_upload(cfg: Settings, steward: StewardSettings, upload: Upload) -> None:
+    """Mail a rejected upload; a mail server that is down never fails the upload."""
+    try:
+        send(steward, [rejected_upload_notice(upload)])
+    except (OSError, smtplib.SMTPException) as exc:
+        log.warning("steward notification not sent: %s", type(exc).__name__)
+
+
+def _rejected_files(department: str, entries: list[dict]) -> list[Notice]:
+    out = []
+    for entry in entries:
+        if entry.get("status") != "rejected":
+            continue
+        name, dataset = entry.get("file_name") or "", entry.get("dataset") or ""
+        out.append(
+            Notice(
+                key=f"rejected:{dataset}:{entry.get('sha256')}",
+                kind="rejected",
+                department=department,
+                dataset=dataset,
+                subject_vi=f"Tệp bị từ chối: {name}",
+                subject_en=f"File rejected: {name}",
+                body_vi=f"Đường ống đã từ chối tệp {name} (bộ dữ liệu {dataset}). Hãy xem báo cáo "
+                "và gửi lại tệp đã sửa.",
+                body_en=f"The pipeline rejected the file {name} (dataset {dataset}). Read the report "
+                "and send the corrected file.",
+                path="/reports/latest",
+            )
+        )
+    return out
+
+
+def _row_ids(rows: list[dict]) -> set[tuple[str, str, str]]:
+    return {
+        (r.get("source_file") or "", r.get("source_row") or "", r.get("rule") or "")
+        for r in rows
+        if not files.is_warning(r)
+    }
+
+
+def _new_quarantine(cfg: Settings, department: str) -> list[Notice]:
+    out = []
+    for contract in files.department_contracts(cfg, department):
+        reports = files.report_files(cfg, contract)
+        if not reports:
+            continue
+        current = _row_ids(files.read_report_csv(reports[-1].path))
+        before = _row_ids(files.read_report_csv(reports[-2].path)) if len(reports) > 1 else set()
+        new = len(current - before)
+        if not new:
+            continue
+        run = reports[-1].run_id
+        out.append(
+            Notice(
+                key=f"quarantine:{contract.id}:{run}",
+                kind="quarantine",
+                department=department,
+                dataset=contract.id,
+                subject_vi=f"{new} dòng mới cần sửa: {contract.title_vi}",
+                subject_en=f"{new} new rows to fix: {contract.title_en}",
+                body_vi=f"Lượt chạy {run} đã giữ lại {new} dòng mới của bộ dữ liệu "
+                f"{contract.title_vi} ({len(current)} dòng đang chờ sửa).",
+                body_en=f"Run {run} held back {new} new rows of {contract.title_en} "
+                f"({len(current)} rows waiting to be fixed).",
+                path=f"/quarantine?dataset={contract.id}",
+            )
+        )
+    return out
+
+
+def _deadlines(cfg: Settings, department: str, entries: list[dict], today: date) -> list[Notice]:
+    out = []
+    for contract in files.department_contracts(cfg, department):
+        received = files.received_periods(contract, entries)
+        missed = files.missed_periods(contract, received, today)
+        if missed:
+            # One mail for every period missing so far, keyed by the latest: a newly missed
+            # period is a new status, the same ones again are not.
+            out.append(_deadline_notice(contract, missed[-1], "missed", [m.period for m in missed]))
+        upcoming = files.next_deadline(contract, received, today)
+        if upcoming and 0 <= upcoming.days <= DUE_SOON_DAYS:
+            out.append(_deadline_notice(contract, upcoming, "due_soon"))
+    return out
+
+
+def _deadline_notice(
+    contract, deadline: files.Deadline, kind: str, periods: list[str] | None = None
+) -> Notice:
+    due = deadline.due.strftime("%d/%m/%Y")
+    if kind == "missed":
+        listed = ", ".join(periods or [deadline.period])
+        vi = f"Quá hạn nộp kỳ {deadline.period}: {contract.title_vi}"
+        en = f"Deadline missed for {deadline.period}: {contract.title_en}"
+        body_vi = (
+            f"Kỳ {deadline.period} của {contract.title_vi} đến hạn ngày {due} nhưng chưa nhận "
+            f"được tệp. Các kỳ chưa nộp: {listed}."
+        )
+        body_en = (
+            f"Period {deadline.period} of {contract.title_en} was due on "
+            f"{deadline.due.isoformat()} and has not arrived. Periods missing: {listed}."
+        )
+    else:
+        vi = f"Còn {deadline.days} ngày để nộp kỳ {deadline.period}: {contract.title_vi}"
+        en = f"{deadline.days} days left to send {deadline.period}: {contract.title_en}"
+        body_vi = f"Kỳ {deadline.period} của {contract.title_vi} đến hạn ngày {due}."
+        body_en = (
+            f"Period {deadline.period} of {contract.title_en} is due on {deadline.due.isoformat()}."
+        )
+    return Notice(
+        key=f"{kind}:{contract.id}:{deadline.period}",
+        kind=kind,
+        department=contract.department.id,
+        dataset=contract.id,
+        subject_vi=vi,
+        subject_en=en,
+        body_vi=body_vi,
+        body_en=body_en,
+        path=f"/datasets/{contract.id}",
+    )
+
+
+def current_notices(cfg: Settings, steward: StewardSettings, today: date) -> list[Notice]:
+    """What every department should be told about now (sent or not)."""
+    notices = []
+    for department in files.departments(cfg):
+        entries = files.manifest_entries(cfg, department)
+        notices += _rejected_files(department, entries)
+        notices += _new_quarantine(cfg, department)
+        notices += _deadlines(cfg, department, entries, today)
+    return notices
+
+
+def notify(cfg: Settings, steward: StewardSettings, today: date | None = None) -> list[Notice]:
+    today = today or steward.as_of or datetime.now(UTC).date()
+    return send(steward, current_notices(cfg, steward, today))
