@@ -20,13 +20,41 @@ totals as (
 
 final as (
 
-    {{ indicator('records_opened_total', 'Số hồ sơ sức khỏe điện tử mở mới', 'Electronic health records opened', 'records_opened', 'hồ sơ', from_cte='totals') }}
+    {{ indicator(
+        id='records_opened_total',
+        label_vi='Số hồ sơ sức khỏe điện tử mở mới',
+        label_en='Electronic health records opened',
+        value='records_opened',
+        unit='hồ sơ',
+        from_cte='totals',
+    ) }}
     union all
-    {{ indicator('records_linked_total', 'Số hồ sơ đã tích hợp VNeID', 'Records linked to VNeID', 'records_linked', 'hồ sơ', from_cte='totals') }}
+    {{ indicator(
+        id='records_linked_total',
+        label_vi='Số hồ sơ đã tích hợp VNeID',
+        label_en='Records linked to VNeID',
+        value='records_linked',
+        unit='hồ sơ',
+        from_cte='totals',
+    ) }}
     union all
-    {{ indicator('records_linked_percent', 'Tỷ lệ hồ sơ tích hợp VNeID', 'Share linked to VNeID', share('records_linked', 'records_opened'), '%', from_cte='totals') }}
+    {{ indicator(
+        id='records_linked_percent',
+        label_vi='Tỷ lệ hồ sơ tích hợp VNeID',
+        label_en='Share linked to VNeID',
+        value=share('records_linked', 'records_opened'),
+        unit='%',
+        from_cte='totals',
+    ) }}
     union all
-    {{ indicator('wards_reporting', 'Số phường/xã báo cáo', 'Wards reporting', 'wards_reporting', 'phường/xã', from_cte='totals') }}
+    {{ indicator(
+        id='wards_reporting',
+        label_vi='Số phường/xã báo cáo',
+        label_en='Wards reporting',
+        value='wards_reporting',
+        unit='phường/xã',
+        from_cte='totals',
+    ) }}
 
 )
 

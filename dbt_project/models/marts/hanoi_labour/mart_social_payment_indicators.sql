@@ -7,10 +7,18 @@ payments as (
 
 ),
 
+latest_period as (
+
+    select max(period) as period
+    from payments
+
+),
+
 latest_month as (
 
-    select * from payments
-    where period = (select max(period) from payments)
+    select payments.*
+    from payments
+    inner join latest_period on payments.period = latest_period.period
 
 ),
 
@@ -30,13 +38,41 @@ totals as (
 
 final as (
 
-    {{ indicator('beneficiaries_latest_month', 'Số người hưởng (tháng gần nhất)', 'Beneficiaries (latest month)', 'beneficiaries', 'người', from_cte='totals') }}
+    {{ indicator(
+        id='beneficiaries_latest_month',
+        label_vi='Số người hưởng (tháng gần nhất)',
+        label_en='Beneficiaries (latest month)',
+        value='beneficiaries',
+        unit='người',
+        from_cte='totals',
+    ) }}
     union all
-    {{ indicator('cashless_percent_latest_month', 'Tỷ lệ nhận không dùng tiền mặt (tháng gần nhất)', 'Paid without cash (latest month)', share('paid_cashless', 'beneficiaries'), '%', from_cte='totals') }}
+    {{ indicator(
+        id='cashless_percent_latest_month',
+        label_vi='Tỷ lệ nhận không dùng tiền mặt (tháng gần nhất)',
+        label_en='Paid without cash (latest month)',
+        value=share('paid_cashless', 'beneficiaries'),
+        unit='%',
+        from_cte='totals',
+    ) }}
     union all
-    {{ indicator('pension_cashless_percent', 'Tỷ lệ lương hưu chi trả không dùng tiền mặt', 'Pensions paid without cash', share('pension_paid_cashless', 'pension_beneficiaries'), '%', from_cte='totals') }}
+    {{ indicator(
+        id='pension_cashless_percent',
+        label_vi='Tỷ lệ lương hưu chi trả không dùng tiền mặt',
+        label_en='Pensions paid without cash',
+        value=share('pension_paid_cashless', 'pension_beneficiaries'),
+        unit='%',
+        from_cte='totals',
+    ) }}
     union all
-    {{ indicator('social_allowance_cashless_percent', 'Tỷ lệ trợ cấp xã hội chi trả không dùng tiền mặt', 'Social allowances paid without cash', share('allowance_paid_cashless', 'allowance_beneficiaries'), '%', from_cte='totals') }}
+    {{ indicator(
+        id='social_allowance_cashless_percent',
+        label_vi='Tỷ lệ trợ cấp xã hội chi trả không dùng tiền mặt',
+        label_en='Social allowances paid without cash',
+        value=share('allowance_paid_cashless', 'allowance_beneficiaries'),
+        unit='%',
+        from_cte='totals',
+    ) }}
 
 )
 

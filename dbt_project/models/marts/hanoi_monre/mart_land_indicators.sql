@@ -20,13 +20,41 @@ totals as (
 
 final as (
 
-    {{ indicator('dossiers_total', 'Số hồ sơ đăng ký đất đai', 'Land-registration dossiers', 'dossiers', 'hồ sơ', from_cte='totals') }}
+    {{ indicator(
+        id='dossiers_total',
+        label_vi='Số hồ sơ đăng ký đất đai',
+        label_en='Land-registration dossiers',
+        value='dossiers',
+        unit='hồ sơ',
+        from_cte='totals',
+    ) }}
     union all
-    {{ indicator('paid_via_portal', 'Hồ sơ thanh toán qua Cổng DVCQG', 'Dossiers paid through the national portal', 'paid_via_portal', 'hồ sơ', from_cte='totals') }}
+    {{ indicator(
+        id='paid_via_portal',
+        label_vi='Hồ sơ thanh toán qua Cổng DVCQG',
+        label_en='Dossiers paid through the national portal',
+        value='paid_via_portal',
+        unit='hồ sơ',
+        from_cte='totals',
+    ) }}
     union all
-    {{ indicator('paid_via_portal_percent', 'Tỷ lệ hồ sơ thanh toán qua Cổng DVCQG', 'Share paid through the national portal', share('paid_via_portal', 'dossiers'), '%', from_cte='totals') }}
+    {{ indicator(
+        id='paid_via_portal_percent',
+        label_vi='Tỷ lệ hồ sơ thanh toán qua Cổng DVCQG',
+        label_en='Share paid through the national portal',
+        value=share('paid_via_portal', 'dossiers'),
+        unit='%',
+        from_cte='totals',
+    ) }}
     union all
-    {{ indicator('amount_via_portal_vnd', 'Số tiền thanh toán qua Cổng DVCQG', 'Amount paid through the national portal', 'amount_via_portal_vnd', 'đồng', from_cte='totals') }}
+    {{ indicator(
+        id='amount_via_portal_vnd',
+        label_vi='Số tiền thanh toán qua Cổng DVCQG',
+        label_en='Amount paid through the national portal',
+        value='amount_via_portal_vnd',
+        unit='đồng',
+        from_cte='totals',
+    ) }}
 
 )
 

@@ -21,11 +21,32 @@ totals as (
 
 final as (
 
-    {{ indicator('activations_total', 'Số tài khoản định danh điện tử được kích hoạt', 'E-identification accounts activated', 'activations', 'tài khoản', from_cte='totals') }}
+    {{ indicator(
+        id='activations_total',
+        label_vi='Số tài khoản định danh điện tử được kích hoạt',
+        label_en='E-identification accounts activated',
+        value='activations',
+        unit='tài khoản',
+        from_cte='totals',
+    ) }}
     union all
-    {{ indicator('level_2_percent', 'Tỷ lệ tài khoản mức 2', 'Share of level-2 accounts', share('level_2_activations', 'activations'), '%', from_cte='totals') }}
+    {{ indicator(
+        id='level_2_percent',
+        label_vi='Tỷ lệ tài khoản mức 2',
+        label_en='Share of level-2 accounts',
+        value=share('level_2_activations', 'activations'),
+        unit='%',
+        from_cte='totals',
+    ) }}
     union all
-    {{ indicator('wards_with_activations', 'Số phường/xã có công dân kích hoạt', 'Wards with activations', 'wards_with_activations', 'phường/xã', from_cte='totals') }}
+    {{ indicator(
+        id='wards_with_activations',
+        label_vi='Số phường/xã có công dân kích hoạt',
+        label_en='Wards with activations',
+        value='wards_with_activations',
+        unit='phường/xã',
+        from_cte='totals',
+    ) }}
 
 )
 

@@ -28,34 +28,87 @@ taxpayers as (
 
 ),
 
+latest_period as (
+
+    select max(period) as period
+    from mobile_accounts
+
+),
+
 latest_accounts as (
 
-    select sum(accounts) as accounts
+    select sum(mobile_accounts.accounts) as accounts
     from mobile_accounts
-    where period = (select max(period) from mobile_accounts)
+    inner join latest_period on mobile_accounts.period = latest_period.period
 
 ),
 
 totals as (
 
-    select * from taxpayers
+    select
+        taxpayers.*,
+        latest_accounts.accounts
+
+    from taxpayers
     cross join latest_accounts
 
 ),
 
 final as (
 
-    {{ indicator('active_enterprises', 'Doanh nghiệp đang hoạt động', 'Active enterprises', 'enterprises', 'doanh nghiệp', from_cte='totals') }}
+    {{ indicator(
+        id='active_enterprises',
+        label_vi='Doanh nghiệp đang hoạt động',
+        label_en='Active enterprises',
+        value='enterprises',
+        unit='doanh nghiệp',
+        from_cte='totals',
+    ) }}
     union all
-    {{ indicator('enterprises_e_filing_percent', 'Tỷ lệ doanh nghiệp khai thuế điện tử', 'Enterprises filing electronically', share('enterprises_e_filing', 'enterprises'), '%', from_cte='totals') }}
+    {{ indicator(
+        id='enterprises_e_filing_percent',
+        label_vi='Tỷ lệ doanh nghiệp khai thuế điện tử',
+        label_en='Enterprises filing electronically',
+        value=share('enterprises_e_filing', 'enterprises'),
+        unit='%',
+        from_cte='totals',
+    ) }}
     union all
-    {{ indicator('enterprises_e_payment_percent', 'Tỷ lệ doanh nghiệp nộp thuế điện tử', 'Enterprises paying electronically', share('enterprises_e_payment', 'enterprises'), '%', from_cte='totals') }}
+    {{ indicator(
+        id='enterprises_e_payment_percent',
+        label_vi='Tỷ lệ doanh nghiệp nộp thuế điện tử',
+        label_en='Enterprises paying electronically',
+        value=share('enterprises_e_payment', 'enterprises'),
+        unit='%',
+        from_cte='totals',
+    ) }}
     union all
-    {{ indicator('enterprises_e_invoice_percent', 'Tỷ lệ doanh nghiệp đăng ký hóa đơn điện tử', 'Enterprises registered for e-invoices', share('enterprises_e_invoice', 'enterprises'), '%', from_cte='totals') }}
+    {{ indicator(
+        id='enterprises_e_invoice_percent',
+        label_vi='Tỷ lệ doanh nghiệp đăng ký hóa đơn điện tử',
+        label_en='Enterprises registered for e-invoices',
+        value=share('enterprises_e_invoice', 'enterprises'),
+        unit='%',
+        from_cte='totals',
+    ) }}
     union all
-    {{ indicator('households_e_invoice_percent', 'Tỷ lệ hộ kinh doanh kê khai đăng ký hóa đơn điện tử', 'Declaring households registered for e-invoices', share('households_e_invoice', 'households'), '%', from_cte='totals') }}
+    {{ indicator(
+        id='households_e_invoice_percent',
+        label_vi='Tỷ lệ hộ kinh doanh kê khai đăng ký hóa đơn điện tử',
+        label_en='Declaring households registered for e-invoices',
+        value=share('households_e_invoice', 'households'),
+        unit='%',
+        from_cte='totals',
+    ) }}
     union all
-    {{ indicator('etax_mobile_accounts', 'Số tài khoản eTax Mobile', 'eTax Mobile accounts', 'accounts', 'tài khoản', from_cte='totals') }}
+    {{ indicator(
+        id='etax_mobile_accounts',
+        label_vi='Số tài khoản eTax Mobile',
+        label_en='eTax Mobile accounts',
+        value='accounts',
+        unit='tài khoản',
+        from_cte='totals',
+    ) }}
 
 )
 

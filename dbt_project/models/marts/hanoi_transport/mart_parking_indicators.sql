@@ -21,13 +21,41 @@ totals as (
 
 final as (
 
-    {{ indicator('transactions_total', 'Tổng số lượt trông giữ xe', 'Parking transactions', 'transactions', 'lượt', from_cte='totals') }}
+    {{ indicator(
+        id='transactions_total',
+        label_vi='Tổng số lượt trông giữ xe',
+        label_en='Parking transactions',
+        value='transactions',
+        unit='lượt',
+        from_cte='totals',
+    ) }}
     union all
-    {{ indicator('cashless_percent', 'Tỷ lệ lượt thanh toán không dùng tiền mặt', 'Cashless share of transactions', share('cashless_transactions', 'transactions'), '%', from_cte='totals') }}
+    {{ indicator(
+        id='cashless_percent',
+        label_vi='Tỷ lệ lượt thanh toán không dùng tiền mặt',
+        label_en='Cashless share of transactions',
+        value=share('cashless_transactions', 'transactions'),
+        unit='%',
+        from_cte='totals',
+    ) }}
     union all
-    {{ indicator('cashless_revenue_vnd', 'Doanh thu không dùng tiền mặt', 'Cashless revenue', 'cashless_revenue_vnd', 'đồng', from_cte='totals') }}
+    {{ indicator(
+        id='cashless_revenue_vnd',
+        label_vi='Doanh thu không dùng tiền mặt',
+        label_en='Cashless revenue',
+        value='cashless_revenue_vnd',
+        unit='đồng',
+        from_cte='totals',
+    ) }}
     union all
-    {{ indicator('lots_total', 'Số điểm trông giữ xe thí điểm', 'Pilot parking lots', 'lots', 'điểm', from_cte='totals') }}
+    {{ indicator(
+        id='lots_total',
+        label_vi='Số điểm trông giữ xe thí điểm',
+        label_en='Pilot parking lots',
+        value='lots',
+        unit='điểm',
+        from_cte='totals',
+    ) }}
 
 )
 

@@ -23,15 +23,50 @@ totals as (
 
 final as (
 
-    {{ indicator('outgoing_documents', 'Văn bản đi điện tử', 'Outgoing e-documents', 'outgoing', 'văn bản', from_cte='totals') }}
+    {{ indicator(
+        id='outgoing_documents',
+        label_vi='Văn bản đi điện tử',
+        label_en='Outgoing e-documents',
+        value='outgoing',
+        unit='văn bản',
+        from_cte='totals',
+    ) }}
     union all
-    {{ indicator('digitally_signed_percent', 'Tỷ lệ văn bản đi được ký số', 'Outgoing documents digitally signed', share('outgoing_signed', 'outgoing'), '%', from_cte='totals') }}
+    {{ indicator(
+        id='digitally_signed_percent',
+        label_vi='Tỷ lệ văn bản đi được ký số',
+        label_en='Outgoing documents digitally signed',
+        value=share('outgoing_signed', 'outgoing'),
+        unit='%',
+        from_cte='totals',
+    ) }}
     union all
-    {{ indicator('meeting_documents', 'Tài liệu họp không giấy', 'Paperless meeting documents', 'meeting_documents', 'tài liệu', from_cte='totals') }}
+    {{ indicator(
+        id='meeting_documents',
+        label_vi='Tài liệu họp không giấy',
+        label_en='Paperless meeting documents',
+        value='meeting_documents',
+        unit='tài liệu',
+        from_cte='totals',
+    ) }}
     union all
-    {{ indicator('agenda_items', 'Nội dung họp', 'Agenda items', 'agenda_items', 'nội dung', from_cte='totals') }}
+    {{ indicator(
+        id='agenda_items',
+        label_vi='Nội dung họp',
+        label_en='Agenda items',
+        value='agenda_items',
+        unit='nội dung',
+        from_cte='totals',
+    ) }}
     union all
-    {{ indicator('sessions', 'Phiên họp', 'Meeting sessions', 'sessions', 'phiên', from_cte='totals') }}
+    {{ indicator(
+        id='sessions',
+        label_vi='Phiên họp',
+        label_en='Meeting sessions',
+        value='sessions',
+        unit='phiên',
+        from_cte='totals',
+    ) }}
 
 )
 

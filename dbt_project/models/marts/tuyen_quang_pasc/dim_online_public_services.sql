@@ -8,7 +8,9 @@ services as (
 
 dossiers as (
 
-    select service_code, count(*) as dossiers_received
+    select
+        service_code,
+        count(*) as dossiers_received
     from {{ ref('fct_admin_procedure_dossiers') }}
     group by service_code
 

@@ -9,7 +9,10 @@ source as (
 
 wards as (
 
-    select ward_code, ward_name from {{ source('reference', 'ref_wards') }}
+    select
+        ward_code,
+        ward_name
+    from {{ source('reference', 'ref_wards') }}
     where province_code = '{{ province_code("hanoi_dict") }}'
 
 ),

@@ -42,8 +42,10 @@ select
     {{ filled_and_valid('renamed.period_text', 'renamed.period') }} as period_valid,
     {{ filled_and_valid('renamed.records_opened_text', 'renamed.records_opened') }} as records_opened_valid,
     {{ filled_and_valid('renamed.records_linked_text', 'renamed.records_linked') }} as records_linked_valid,
-    case when renamed.period is not null and renamed.file_period is not null
-        then renamed.period >= renamed.file_period end as on_time,
+    case
+        when renamed.period is not null and renamed.file_period is not null
+            then renamed.period >= renamed.file_period
+    end as on_time,
     row_number() over (
         partition by coalesce(wards.ward_code, renamed.ward_code_sent), renamed.period
         order by renamed._source_file, renamed._source_row

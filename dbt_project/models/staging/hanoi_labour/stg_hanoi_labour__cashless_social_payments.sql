@@ -51,7 +51,9 @@ select
     {{ filled_and_valid('renamed.paid_cashless_text', 'renamed.paid_cashless') }} as paid_cashless_valid,
     {{ filled_and_valid('renamed.amount_vnd_text', 'renamed.amount_vnd') }} as amount_vnd_valid,
     row_number() over (
-        partition by coalesce(wards.ward_code, renamed.ward_code_sent), renamed.period,
+        partition by
+            coalesce(wards.ward_code, renamed.ward_code_sent),
+            renamed.period,
             coalesce(renamed.payment_type, renamed.payment_type_sent)
         order by renamed._source_file, renamed._source_row
     ) as payment_occurrence

@@ -38,9 +38,11 @@ checked as (
 
     select
         renamed.*,
-        vn_citizen_id_problem(renamed.citizen_id, renamed.birth_date,
-                              case renamed.sex when 'Nữ' then true when 'Nam' then false end)
-            as citizen_id_problem,
+        vn_citizen_id_problem(
+            renamed.citizen_id,
+            renamed.birth_date,
+            case renamed.sex when 'Nữ' then true when 'Nam' then false end
+        ) as citizen_id_problem,
         vn_phone_e164(renamed.phone_text) as phone_e164
     from renamed
 
@@ -48,10 +50,14 @@ checked as (
 
 select
     checked.*,
-    case when checked.citizen_id is not null
-        then coalesce(checked.citizen_id_problem, 'ok') not in ('format', 'province') end as citizen_id_well_formed,
-    case when checked.citizen_id is not null
-        then coalesce(checked.citizen_id_problem, 'ok') not in ('century_sex', 'birth_year') end as citizen_id_consistent,
+    case
+        when checked.citizen_id is not null
+            then coalesce(checked.citizen_id_problem, 'ok') not in ('format', 'province')
+    end as citizen_id_well_formed,
+    case
+        when checked.citizen_id is not null
+            then coalesce(checked.citizen_id_problem, 'ok') not in ('century_sex', 'birth_year')
+    end as citizen_id_consistent,
     {{ filled_and_valid('checked.phone_text', 'checked.phone_e164') }} as phone_valid,
     {{ filled_and_valid('checked.birth_date_text', 'checked.birth_date') }} as birth_date_valid,
     {{ filled_and_valid('checked.activated_on_text', 'checked.activated_on') }} as activated_on_valid,

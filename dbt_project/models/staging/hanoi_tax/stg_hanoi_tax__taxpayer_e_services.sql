@@ -34,7 +34,8 @@ renamed as (
 final as (
 
     select
-        renamed.* exclude (ward_code_sent),
+        -- ward_code_sent (of renamed) moves after its peers; sqlfluff reads exclude's list as a select target.
+        renamed.* exclude (ward_code_sent),  -- noqa: RF02
         renamed.ward_code_sent,
         coalesce(wards.ward_code, renamed.ward_code_sent) as ward_code,
         wards.ward_name,

@@ -44,9 +44,11 @@ select
     {{ ward_status('renamed.ward_code_sent', 'wards.ward_code_status') }} as ward_code_status,
     {{ filled_and_valid('renamed.day_text', 'renamed.day') }} as day_valid,
     {{ filled_and_valid('renamed.transactions_text', 'renamed.transactions') }} as transactions_valid,
-    {{ filled_and_valid('renamed.cashless_transactions_text', 'renamed.cashless_transactions') }} as cashless_transactions_valid,
+    {{ filled_and_valid('renamed.cashless_transactions_text', 'renamed.cashless_transactions') }}
+        as cashless_transactions_valid,
     {{ filled_and_valid('renamed.revenue_vnd_text', 'renamed.revenue_vnd') }} as revenue_vnd_valid,
-    {{ filled_and_valid('renamed.cashless_revenue_vnd_text', 'renamed.cashless_revenue_vnd') }} as cashless_revenue_vnd_valid,
+    {{ filled_and_valid('renamed.cashless_revenue_vnd_text', 'renamed.cashless_revenue_vnd') }}
+        as cashless_revenue_vnd_valid,
     row_number() over (
         partition by renamed.lot_id, coalesce(renamed.day::varchar, renamed.day_text)
         order by renamed._source_file, renamed._source_row

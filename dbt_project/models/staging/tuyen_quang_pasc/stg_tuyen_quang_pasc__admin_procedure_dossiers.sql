@@ -10,7 +10,9 @@ source as (
 
 services as (
 
-    select service_code, service_level
+    select
+        service_code,
+        service_level
     from {{ ref('stg_tuyen_quang_pasc__online_public_services') }}
     where service_occurrence = 1
 
@@ -18,7 +20,10 @@ services as (
 
 wards as (
 
-    select ward_code, ward_name from {{ source('reference', 'ref_wards') }}
+    select
+        ward_code,
+        ward_name
+    from {{ source('reference', 'ref_wards') }}
     where province_code = '{{ province_code("tuyen_quang_pasc") }}'
 
 ),
