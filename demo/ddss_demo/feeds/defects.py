@@ -31,6 +31,8 @@ class Defect:
 
 Marker = tuple[str, str | None, str]  # kind, column, criterion
 Line = tuple[dict, Marker | None]
+Make = Callable[[dict, random.Random, int], dict]  # (template, rng, serial) -> defective row
+NewKey = Callable[[dict, random.Random, int], str]  # (template, rng, serial) -> its new key
 
 
 @dataclass
@@ -40,7 +42,7 @@ class Spec:
     kind: str
     column: str | None
     criterion: str
-    make: Callable[[dict, random.Random, int], dict]  # (template, rng, serial) -> row
+    make: Make
     in_place: bool = False  # rewrite the template itself (it stays a counted clean row)
     files: str = "all"  # "all" or "last": which files of the dataset carry it
     where: Callable[[dict], bool] | None = None  # which clean rows may serve as template
@@ -83,6 +85,29 @@ class Draw:
     def per_kind(self) -> int:
         """How many defects of each kind a file carries."""
         return max(1, round(self.scale))
+
+
+def copied(template: dict, rng: random.Random, serial: int) -> dict:
+    """A duplicate: the template as it is."""
+    return template
+
+
+def rewritten(key: str, new_key: NewKey, column: str, value: object) -> Make:
+    """The template under a new ``key`` (so it is not also a duplicate), ``column`` = ``value``."""
+    return lambda r, rng, s: {**r, key: new_key(r, rng, s), column: value}
+
+
+def pre_2025_ward_code(old_code: str, current_code: str) -> Spec:
+    """A clean row of ``current_code`` sent with the pre-2025 code that became it: the
+    crosswalk maps it (the row still counts), the steward must update it (sống)."""
+    return Spec(
+        "pre_2025_ward_code_mapped",
+        "ward_code",
+        "song",
+        lambda r, rng, s: {**r, "ward_code": old_code},
+        in_place=True,
+        where=lambda r: r["ward_code"] == current_code,
+    )
 
 
 def emit(

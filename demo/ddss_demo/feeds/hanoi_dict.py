@@ -4,11 +4,11 @@ digital technology teams of four former districts, one spreadsheet with a title.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from functools import partial
 
 from ddss.data_contracts import SourceContract
-from ddss_demo.feeds.defects import Draw, Spec, emit
+from ddss_demo.feeds.defects import Draw, Spec, copied, emit, rewritten
 from ddss_demo.feeds.formats import XlsxWriter
 from ddss_demo.feeds.synthetic import applicant
 
@@ -77,13 +77,15 @@ def _teams(rng: random.Random, scale: float) -> list[dict]:
     return teams
 
 
-def _rewrite(column: str, value: object) -> Callable[[dict, random.Random, int], dict]:
-    """The template under a new id (9xxxx: never a clean team's) with ``column`` = ``value``."""
-    return lambda r, rng, s: {**r, "team_id": f"TCNS-9{s:04d}", column: value}
+def _new_id(team: dict, rng: random.Random, serial: int) -> str:
+    return f"TCNS-9{serial:04d}"  # 9xxxx: never a clean team's
+
+
+_rewrite = partial(rewritten, "team_id", _new_id)
 
 
 TEAM_DEFECTS = [
-    Spec("duplicate_row", "team_id", "sach", lambda r, rng, s: r),
+    Spec("duplicate_row", "team_id", "sach", copied),
     Spec("unknown_ward_code", "ward_code", "dung", _rewrite("ward_code", "99999")),
     Spec("member_count_not_a_number", "member_count", "dung", _rewrite("member_count", "năm")),
     Spec("missing_required", "ward_code", "du", _rewrite("ward_code", None)),

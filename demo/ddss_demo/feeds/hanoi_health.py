@@ -8,23 +8,21 @@ import random
 from ddss.data_contracts import SourceContract
 from ddss.reference.wards import wards_of
 from ddss_demo.feeds.defects import Draw, Found, Spec, emit
-from ddss_demo.feeds.synthetic import period_label, person
-
-HANOI = "01"
-MONTHS = [f"2022-{m:02d}" for m in range(1, 8)]
+from ddss_demo.feeds.synthetic import HANOI, MONTHS_2022, period_label, person
 
 
 def build(draw: Draw, contracts: dict[str, SourceContract]) -> dict:
     contract = contracts["electronic_health_records"]
     rng = draw.rng
     wards = [w.code for w in wards_of(HANOI)]
+    whole = max(1, round(draw.scale))  # counts per ward grow by whole multiples
     files: dict[str, list[dict]] = {}
-    for month in MONTHS:
+    for month in MONTHS_2022:
         files[f"ho_so_suc_khoe_{month}.csv"] = [
             {
                 "ward_code": w,
                 "period": period_label(month),
-                "records_opened": (opened := rng.randint(40, 400) * draw.per_kind),
+                "records_opened": (opened := rng.randint(40, 400) * whole),
                 "records_linked": int(opened * rng.uniform(0.55, 0.95)),
                 "note": rng.choice(["", "", "", "Đã rà soát"]),
             }

@@ -7,12 +7,10 @@ from datetime import datetime
 
 from ddss.data_contracts import SourceContract
 from ddss.reference.wards import wards_of
-from ddss_demo.feeds.defects import Draw, Spec, emit
+from ddss_demo.feeds.defects import Draw, Spec, emit, pre_2025_ward_code
 from ddss_demo.feeds.formats import XlsxWriter
-from ddss_demo.feeds.synthetic import near, period_label
+from ddss_demo.feeds.synthetic import HANOI, MONTHS_2022, near, period_label
 
-HANOI = "01"
-MONTHS = [f"2022-{m:02d}" for m in range(1, 8)]
 PAYMENT_TYPES = ["Lương hưu", "Trợ cấp bảo hiểm xã hội", "Trợ cấp xã hội"]
 SPREADSHEET = XlsxWriter(
     sheet="Số liệu",
@@ -26,12 +24,13 @@ def build(draw: Draw, contracts: dict[str, SourceContract]) -> dict:
     contract = contracts["cashless_social_payments"]
     rng = draw.rng
     wards = [w.code for w in wards_of(HANOI)]
+    whole = max(1, round(draw.scale))  # counts per ward grow by whole multiples
     files: dict[str, list[dict]] = {}
-    for number, month in enumerate(MONTHS):
+    for number, month in enumerate(MONTHS_2022):
         rows = []
         for w in wards:
             for kind in PAYMENT_TYPES:
-                people = rng.randint(80, 900) * draw.per_kind
+                people = rng.randint(80, 900) * whole
                 share = min(1.0, 0.55 + number * 0.05 + rng.uniform(-0.05, 0.05))
                 rows.append(
                     {
@@ -61,16 +60,8 @@ PAYMENT_DEFECTS = [
         "dung",
         lambda r, rng, s: {**r, "paid_cashless": r["beneficiaries"] + 12},
     ),
-    # A pre-2025 code of a ward now in Hoàn Kiếm, written over one of Hoàn Kiếm's rows (three
-    # a month: at scales above 3 the file carries three, not one per scale unit).
-    Spec(
-        "pre_2025_ward_code_mapped",
-        "ward_code",
-        "song",
-        lambda r, rng, s: {**r, "ward_code": "00043"},
-        in_place=True,
-        where=lambda r: r["ward_code"] == "00070",
-    ),
+    # Written over one of Hoàn Kiếm's three rows a month: at scales above 3, three a month.
+    pre_2025_ward_code("00043", "00070"),
     Spec(
         "unknown_payment_type",
         "payment_type",

@@ -4,14 +4,23 @@ the control totals the department sends beside each."""
 
 from __future__ import annotations
 
+import random
+from functools import partial
+
 from ddss.data_contracts import SourceContract
 from ddss.reference.wards import wards_of
-from ddss_demo.feeds.defects import Draw, Spec, emit
+from ddss_demo.feeds.defects import Draw, Spec, emit, rewritten
 from ddss_demo.feeds.formats import CsvWriter
-from ddss_demo.feeds.synthetic import STREETS, days_of, near, person, split_total
+from ddss_demo.feeds.synthetic import (
+    HANOI,
+    MONTHS_2022,
+    STREETS,
+    days_of,
+    near,
+    person,
+    split_total,
+)
 
-HANOI = "01"
-MONTHS = [f"2022-{m:02d}" for m in range(1, 8)]
 LAND = {"dossiers": 5_000, "paid_via_portal": 4_053, "amount_via_portal": 46_218_500_000}
 PROCEDURES = [
     "Đăng ký biến động quyền sử dụng đất",
@@ -35,7 +44,7 @@ def build(draw: Draw, contracts: dict[str, SourceContract]) -> dict:
     amounts = iter([a * STEP for a in split_total(rng, amount // STEP, portal, low=2)])
     files: dict[str, list[dict]] = {}
     for i, via_portal in enumerate(paid):
-        month = MONTHS[i * len(MONTHS) // total]
+        month = MONTHS_2022[i * len(MONTHS_2022) // total]
         p = person(rng)
         received = rng.choice(days_of(month))
         value = next(amounts) if via_portal else rng.randint(2, 40) * STEP
@@ -55,9 +64,11 @@ def build(draw: Draw, contracts: dict[str, SourceContract]) -> dict:
     return {"land": {"dossiers": total, "paid_via_portal": portal, "amount_via_portal": amount}}
 
 
-def _rewrite(column: str, value: object):
-    """The template under a new id (``-X<serial>``) with ``column`` set to ``value``."""
-    return lambda r, rng, s: {**r, "dossier_id": r["dossier_id"] + f"-X{s}", column: value}
+def _new_id(dossier: dict, rng: random.Random, serial: int) -> str:
+    return f"{dossier['dossier_id']}-X{serial}"
+
+
+_rewrite = partial(rewritten, "dossier_id", _new_id)
 
 
 LAND_DEFECTS = [

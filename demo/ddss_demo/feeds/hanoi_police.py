@@ -7,11 +7,9 @@ import random
 
 from ddss.data_contracts import SourceContract
 from ddss.reference.wards import wards_of
-from ddss_demo.feeds.defects import Draw, Spec, emit
-from ddss_demo.feeds.synthetic import days_of, person
+from ddss_demo.feeds.defects import Draw, Make, NewKey, Spec, copied, emit, rewritten
+from ddss_demo.feeds.synthetic import HANOI, MONTHS_2022, days_of, person
 
-HANOI = "01"
-MONTHS = [f"2022-{m:02d}" for m in range(1, 8)]
 ACTIVATIONS_PER_MONTH = 2_000
 
 
@@ -21,7 +19,7 @@ def build(draw: Draw, contracts: dict[str, SourceContract]) -> dict:
     wards = [w.code for w in wards_of(HANOI)]
     files: dict[str, list[dict]] = {}
     serial = 0
-    for month in MONTHS:
+    for month in MONTHS_2022:
         rows = []
         for _ in range(int(round(ACTIVATIONS_PER_MONTH * draw.scale))):
             serial += 1
@@ -43,22 +41,22 @@ def build(draw: Draw, contracts: dict[str, SourceContract]) -> dict:
     return {"vneid_activations": sum(len(v) for v in files.values())}
 
 
-def _new_id(r: dict, digit: str, s: int) -> str:
+def _new_id(digit: str) -> NewKey:
     """Another citizen ID of the same province, century and year (never a clean row's)."""
-    return r["citizen_id"][:6] + f"{digit}{s:05d}"
+    return lambda r, rng, s: r["citizen_id"][:6] + f"{digit}{s:05d}"
 
 
 def _other_sex(r: dict, rng: random.Random, s: int) -> dict:
     """The sex digit of the ID no longer agrees with the sex column."""
-    return {**r, "sex": "Nam" if r["sex"] == "Nữ" else "Nữ", "citizen_id": _new_id(r, "9", s)}
+    return {**r, "sex": "Nam" if r["sex"] == "Nữ" else "Nữ", "citizen_id": _new_id("9")(r, rng, s)}
 
 
-def _rewrite(digit: str, column: str, value: object):
-    return lambda r, rng, s: {**r, "citizen_id": _new_id(r, digit, s), column: value}
+def _rewrite(digit: str, column: str, value: object) -> Make:
+    return rewritten("citizen_id", _new_id(digit), column, value)
 
 
 VNEID_DEFECTS = [
-    Spec("duplicate_row", "citizen_id", "sach", lambda r, rng, s: r),
+    Spec("duplicate_row", "citizen_id", "sach", copied),
     Spec(
         "citizen_id_wrong_length",
         "citizen_id",

@@ -7,10 +7,9 @@ import random
 
 from ddss.data_contracts import SourceContract
 from ddss.reference.wards import wards_of
-from ddss_demo.feeds.defects import Draw, Spec, emit
-from ddss_demo.feeds.synthetic import person, scaled, split_total, tax_code
+from ddss_demo.feeds.defects import Draw, Make, Spec, copied, emit, pre_2025_ward_code, rewritten
+from ddss_demo.feeds.synthetic import HANOI, person, scaled, split_total, tax_code
 
-HANOI = "01"
 PERIOD = "2022-07"
 TAX = {
     "enterprises": 5_000,
@@ -83,24 +82,16 @@ def _taxpayer_defects(used: set[str]) -> list[Spec]:
         code = fresh(rng)
         return {**r, "tax_code": code[:9] + str((int(code[9]) + 1 + s % 8) % 10)}
 
-    def rewrite(column: str, value: object):
-        return lambda r, rng, s: {**r, "tax_code": fresh(rng), column: value}
+    def rewrite(column: str, value: object) -> Make:
+        return rewritten("tax_code", lambda r, rng, s: fresh(rng), column, value)
 
     return [
-        Spec("duplicate_row", "tax_code", "sach", lambda r, rng, s: r),
+        Spec("duplicate_row", "tax_code", "sach", copied),
         Spec("invalid_tax_code", "tax_code", "dung", bad_check_digit),
         Spec("unknown_ward_code", "ward_code", "dung", rewrite("ward_code", "99999")),
         Spec("not_a_boolean", "e_filing", "dung", rewrite("e_filing", "có")),
         Spec("missing_required", "taxpayer_type", "du", rewrite("taxpayer_type", None)),
-        # Hàng Bạc (pre-2025) -> Hoàn Kiếm: mapped, but the steward must update the code.
-        Spec(
-            "pre_2025_ward_code_mapped",
-            "ward_code",
-            "song",
-            lambda r, rng, s: {**r, "ward_code": "00061"},
-            in_place=True,
-            where=lambda r: r["ward_code"] == "00070",
-        ),
+        pre_2025_ward_code("00061", "00070"),  # Hàng Bạc, now in Phường Hoàn Kiếm
     ]
 
 

@@ -4,7 +4,7 @@ semicolon-separated CSV per month; the feed stops after May (June's and July's n
 from __future__ import annotations
 
 from ddss.data_contracts import SourceContract
-from ddss_demo.feeds.defects import Draw, Spec, emit
+from ddss_demo.feeds.defects import Draw, Make, Spec, copied, emit, rewritten
 from ddss_demo.feeds.synthetic import STREETS, days_of
 
 PARKING_WARDS = {
@@ -52,13 +52,13 @@ def build(draw: Draw, contracts: dict[str, SourceContract]) -> dict:
     return {"parking_rows": sum(len(v) for v in files.values())}
 
 
-def _rewrite(suffix: str, column: str, value: object):
+def _rewrite(suffix: str, column: str, value: object) -> Make:
     """The template under another lot id (its own plus ``suffix``) with ``column`` = ``value``."""
-    return lambda r, rng, s: {**r, "lot_id": r["lot_id"] + suffix, column: value}
+    return rewritten("lot_id", lambda r, rng, s: r["lot_id"] + suffix, column, value)
 
 
 PARKING_DEFECTS = [
-    Spec("duplicate_row", "lot_id", "sach", lambda r, rng, s: r),
+    Spec("duplicate_row", "lot_id", "sach", copied),
     Spec(
         "cashless_exceeds_total",
         "cashless_transactions",

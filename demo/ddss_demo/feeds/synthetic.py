@@ -24,6 +24,8 @@ GIVEN = [
     *("Hải", "Hằng", "Khoa", "Mai", "Quân", "Sơn", "Trang", "Yến"),
 ]
 MOBILE_PREFIXES = ["32", "35", "36", "38", "70", "77", "86", "90", "91", "94", "96", "98"]
+HANOI = "01"  # province codes after the 2025 reform
+MONTHS_2022 = [f"2022-{m:02d}" for m in range(1, 8)]  # the feeds' months, January to July
 STREETS = ["Hàng Bạc", "Kim Mã", "Láng Hạ", "Giải Phóng", "Hàng Gai", "Thụy Khuê", "Tràng Thi"]
 
 

@@ -7,7 +7,7 @@ import random
 from datetime import date, timedelta
 
 from ddss.data_contracts import SourceContract
-from ddss_demo.feeds.defects import Draw, Spec, emit
+from ddss_demo.feeds.defects import Draw, Make, Spec, copied, emit, rewritten
 from ddss_demo.feeds.synthetic import split_total
 
 OFFICE = {
@@ -80,13 +80,13 @@ def _meeting_documents(rng: random.Random, n: dict[str, int]) -> list[dict]:
     return rows
 
 
-def _rewrite(mark: str, column: str, value: object):
+def _rewrite(mark: str, column: str, value: object) -> Make:
     """The template under another number (its own, ``-<mark><serial>``), ``column`` = ``value``."""
-    return lambda r, rng, s: {**r, "doc_number": f"{r['doc_number']}-{mark}{s}", column: value}
+    return rewritten("doc_number", lambda r, rng, s: f"{r['doc_number']}-{mark}{s}", column, value)
 
 
 OFFICE_DEFECTS = [
-    Spec("duplicate_row", "doc_number", "sach", lambda r, rng, s: r),
+    Spec("duplicate_row", "doc_number", "sach", copied),
     Spec("impossible_date", "issued_on", "dung", _rewrite("X", "issued_on", "29/02/2021")),
     Spec(
         "date_outside_period", "issued_on", "dung", _rewrite("Y", "issued_on", date(2020, 12, 30))

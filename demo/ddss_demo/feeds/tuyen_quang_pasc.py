@@ -4,12 +4,12 @@ service catalogue and the dossiers it received, one CSV per month."""
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
 from datetime import date, timedelta
+from functools import partial
 
 from ddss.data_contracts import SourceContract
 from ddss.reference.wards import wards_of
-from ddss_demo.feeds.defects import Draw, Spec, emit
+from ddss_demo.feeds.defects import Draw, Spec, copied, emit, rewritten
 from ddss_demo.feeds.formats import EXTRA_CELLS
 from ddss_demo.feeds.synthetic import applicant, scaled
 
@@ -176,24 +176,22 @@ def _dates(rng: random.Random, outcome: str | None) -> tuple[date, date, date | 
     return received_on, due_on, resolved_on
 
 
-def _new_id(row: dict, serial: int) -> str:
+def _new_id(row: dict, rng: random.Random, serial: int) -> str:
     """A defective row's own dossier id (9xxxx: never a clean row's)."""
     return f"000.00.15.H61-{row['received_date']:%y%m%d}-9{serial:04d}"
 
 
-def _rewrite(column: str, value: object) -> Callable[[dict, random.Random, int], dict]:
-    """A defect that is the template under a new id with ``column`` set to ``value``."""
-    return lambda r, rng, s: {**r, "dossier_id": _new_id(r, s), column: value}
+_rewrite = partial(rewritten, "dossier_id", _new_id)
 
 
 def _resolved_before_received(r: dict, rng: random.Random, s: int) -> dict:
     before = r["received_date"] - timedelta(days=rng.randint(1, 9))
-    return {**r, "dossier_id": _new_id(r, s), "resolved_date": before}
+    return {**r, "dossier_id": _new_id(r, rng, s), "resolved_date": before}
 
 
 # Every month's file carries ``per_kind`` of each.
 DOSSIER_DEFECTS = [
-    Spec("duplicate_row", "dossier_id", "sach", lambda r, rng, s: r),
+    Spec("duplicate_row", "dossier_id", "sach", copied),
     Spec("unknown_service_code", "service_code", "dung", _rewrite("service_code", "1.999999")),
     Spec("unknown_commune_code", "commune_code", "dung", _rewrite("commune_code", "99999")),
     Spec("impossible_date", "received_date", "dung", _rewrite("received_date", "30/02/2022")),
