@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from ddss.checksums import sha256_of
 from ddss.data_contracts import Contract, Department
@@ -27,6 +28,13 @@ class Context:
     # the published versions before this one, newest first (publisher's list_versions):
     # they date each dataset's first issue in the catalogue
     previous_versions: list[dict] = field(default_factory=list)
+
+    @property
+    def labels(self) -> Any:
+        """The citizen-facing labels (``ddss.publish.labels``) for the portal's templates."""
+        from ddss.publish import labels
+
+        return labels
 
 
 def _schema(contract: Contract) -> dict:
