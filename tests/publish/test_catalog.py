@@ -389,3 +389,18 @@ def test_the_static_ckan_api_lists_and_shows_every_dataset(tmp_path):
         assert all(r["hash"].startswith("sha256:") for r in package["resources"])
     search = json.loads((actions / "package_search.json").read_text("utf-8"))["result"]
     assert search["count"] == 2 and len(search["results"]) == 2
+
+
+def test_held_back_files_keep_the_dates_of_the_version_they_came_from(tmp_path):
+    from rdflib import Graph, URIRef
+    from rdflib.namespace import DCAT, DCTERMS
+
+    from ddss.publish.metadata import write_catalog
+
+    ctx = _small_context(tmp_path)
+    ctx.datasets["dossier_indicators"]["carried_from"] = "20261001T080000Z"
+    graph = Graph().parse(write_catalog(ctx, tmp_path), format="json-ld")
+    dataset = URIRef("http://127.0.0.1:8000/datasets/dossier_indicators.html#dataset")
+    assert str(graph.value(dataset, DCTERMS.modified)) == "2026-10-01T08:00:00+00:00"
+    for distribution in graph.objects(dataset, DCAT.distribution):
+        assert str(graph.value(distribution, DCTERMS.issued)) == "2026-10-01T08:00:00+00:00"

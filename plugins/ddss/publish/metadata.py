@@ -183,6 +183,13 @@ def _agent_nodes(base: str, department: Department) -> list[dict]:
     ]
 
 
+def _files_time(ctx: Context, dataset_id: str) -> datetime:
+    """When the dataset's files were published: this version, or the one a held-back
+    dataset's files were carried from."""
+    carried = ctx.datasets[dataset_id].get("carried_from")
+    return version_time(carried) if carried else ctx.published_at
+
+
 def _distribution(ctx: Context, contract: Contract, fmt: str, path: Path, target: Path) -> dict:
     base = ctx.base_url.rstrip("/") + "/"
     media, file_type, _, _ = vocab.FORMATS[fmt]
@@ -205,7 +212,7 @@ def _distribution(ctx: Context, contract: Contract, fmt: str, path: Path, target
             "spdx:algorithm": {"@id": vocab.SHA256},
             "spdx:checksumValue": {"@value": sha256_of(path), "@type": "xsd:hexBinary"},
         },
-        "dct:issued": _date_time(ctx.published_at),
+        "dct:issued": _date_time(_files_time(ctx, contract.id)),
         "dct:language": [{"@id": uri} for uri in vocab.language_uris()],
     }
 
@@ -215,7 +222,7 @@ def _dataset(ctx: Context, dataset_id: str, target: Path) -> dict:
     contract, info = ctx.contracts[dataset_id], ctx.datasets[dataset_id]
     department = contract.department
     page = f"{base}datasets/{dataset_id}.html"
-    modified = version_time(info["carried_from"]) if info.get("carried_from") else ctx.published_at
+    modified = _files_time(ctx, dataset_id)
     item: dict = {
         "@id": f"{page}#dataset",
         "@type": "dcat:Dataset",
