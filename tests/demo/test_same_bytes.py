@@ -69,8 +69,6 @@ def test_seed_7_scale_2_is_what_the_first_generator_wrote(tmp_path):
 
 def test_spreadsheets_are_the_same_bytes_twice(tmp_path):
     """openpyxl stamps files with the time they are written: the writer fixes those dates."""
-    from ddss_demo.feeds import hanoi_labour
-
     first, second = (
         generate(tmp_path / run, seed=3, scale=0.05, departments={"hanoi_labour"})
         for run in ("a", "b")
@@ -78,4 +76,4 @@ def test_spreadsheets_are_the_same_bytes_twice(tmp_path):
     assert first == second
     for name in first["files"]:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
-    assert any(name.startswith(hanoi_labour.__name__.rsplit(".", 1)[1]) for name in first["files"])
+    assert any(name.endswith(".xlsx") for name in first["files"])

@@ -124,7 +124,7 @@ def emit(
     """Insert the defects into each file's rows, write the files (or API pages) and record
     the defects. ``key``: the column that names a row in the manifest; serial numbers (which
     the specs may put in new keys) restart with each file unless ``serial_per_file`` is off."""
-    writer = writer or (draw.feed.api if contract.source.format == "json" else CsvWriter())
+    writer = writer or _default_writer(contract, draw.feed)
     serial = 0
     for index, (name, rows) in enumerate(files.items()):
         last = index == len(files) - 1
@@ -151,6 +151,14 @@ def emit(
         draw.feed.defects.extend(
             Defect(relative, number, m[1], m[0], m[2], _key(row, key)) for number, row, m in marked
         )
+
+
+def _default_writer(contract: SourceContract, feed: Feed) -> Writer:
+    if contract.source.format == "json":
+        return feed.api
+    if contract.source.format == "csv":
+        return CsvWriter()
+    raise ValueError(f"{contract.id}: a {contract.source.format} feed needs its writer (layout)")
 
 
 def _key(row: dict, key: str) -> str | None:

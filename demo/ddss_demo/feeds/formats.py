@@ -19,7 +19,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Literal, Protocol
 
-from ddss.data_contracts import SourceContract
+from ddss.data_contracts import Column, SourceContract
 
 # A row may carry cells beyond its contract's columns (a ragged row): listed under this key.
 EXTRA_CELLS = "_extra_cells"
@@ -92,7 +92,7 @@ def _unchanged(text: str) -> str:
     return text
 
 
-def _header(column) -> str:
+def _header(column: Column) -> str:
     return column.header or column.name
 
 
