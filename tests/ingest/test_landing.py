@@ -77,3 +77,30 @@ def test_a_control_file_cut_short_is_deferred(cfg):
     report = extract("run-1", cfg, [land.id])
     assert [p.rule for p in report.deferred] == ["file_incomplete"]
     assert "JSON" in report.deferred[0].message_vi
+
+
+def test_a_quiet_period_defers_a_file_just_dropped_but_not_one_fetched_from_an_api(
+    cfg, monkeypatch, tmp_path
+):
+    import dataclasses
+    import json
+    import os
+
+    from ddss_demo.api_server import ApiServer
+
+    monkeypatch.setenv("DDSS_LANDING_QUIET_SECONDS", "60")
+    path = drop(cfg, "ho_so_2022-07.csv", dossier_csv(cfg, dossier_rows(2)))
+    report = extract("run-1", cfg, [DATASET])
+    assert [p.rule for p in report.deferred] == ["file_changing"]
+    assert "60 s ago" in report.deferred[0].message_en and report.loaded == {}
+    old = time.time() - 120
+    os.utime(path, (old, old))
+    assert extract("run-2", cfg, [DATASET]).loaded == {"ho_so_2022-07.csv": 2}
+
+    api = tmp_path / "api" / "hanoi_tax" / "etax-mobile"
+    api.mkdir(parents=True)
+    records = [{"ma_phuong_xa": "00070", "ky_bao_cao": "2022-07", "so_tai_khoan": 1}]
+    (api / "2022-07.json").write_text(json.dumps(records), "utf-8")
+    with ApiServer(tmp_path / "api") as url:
+        fetched = extract("run-3", dataclasses.replace(cfg, api_url=url), ["etax_mobile_accounts"])
+    assert fetched.deferred == [] and fetched.loaded == {"etax_mobile_2022-07.json": 1}

@@ -300,13 +300,23 @@ def recover_archive(cfg: Settings, contracts: list[SourceContract]) -> list[Prob
     return problems
 
 
+def _fetched(files: list[tuple[str, Path]], contracts: list[SourceContract]) -> frozenset[Path]:
+    """The landing files this process fetched from an API (written whole, by one rename)."""
+    fetched = set()
+    for folder, path in files:
+        contract = contract_for(path.name, folder, contracts)
+        if contract is not None and contract.source.kind == "http":
+            fetched.add(path)
+    return frozenset(fetched)
+
+
 def archive_landing(cfg: Settings, contracts: list[SourceContract]) -> LandingScan:
     """Archive every landing file of ``contracts`` that is not in the archive yet."""
     scan = LandingScan()
     scan.repairs.extend(recover_archive(cfg, contracts))
     known = {e["sha256"] for e in read_manifest(cfg)}
     files = landing_files(cfg, contracts)
-    changing = still_changing([path for _, path in files])
+    changing = still_changing([path for _, path in files], _fetched(files, contracts))
     for folder, path in files:
         if path in changing:
             scan.deferred.append(changing[path])

@@ -60,8 +60,11 @@ def _deferred(path: Path, rule: str, vi: str, en: str, row: int | None = None) -
     )
 
 
-def still_changing(paths: list[Path]) -> dict[Path, Problem]:
-    """The files being written now: changed across the settle interval, or too recent."""
+def still_changing(
+    paths: list[Path], fetched: frozenset[Path] = frozenset()
+) -> dict[Path, Problem]:
+    """The files being written now: changed across the settle interval, or too recent
+    (except ``fetched`` files, which this process wrote itself, whole, by one rename)."""
     before = {path: _signature(path) for path in paths}
     interval = settle_seconds()
     if paths and interval:
@@ -84,7 +87,7 @@ def still_changing(paths: list[Path]) -> dict[Path, Problem]:
                 f"The file is still being written (its size went from {was} to {after[0]} bytes "
                 f"in {interval:g} s).",
             )
-        elif quiet and now_ns - after[1] < quiet * 1e9:
+        elif quiet and path not in fetched and now_ns - after[1] < quiet * 1e9:
             changing[path] = _deferred(
                 path,
                 "file_changing",
@@ -115,8 +118,17 @@ def _lines(path: Path) -> int:
     return count
 
 
+def _ends_with_newline(path: Path, size: int) -> bool:
+    with path.open("rb") as handle:
+        handle.seek(max(0, size - 2))
+        end = handle.read()
+    return end.rstrip(b"\x00").endswith((b"\n", b"\r"))  # UTF-16 too: "\n\0" or "\0\n"
+
+
 def _csv_cut(path: Path, contract: SourceContract) -> Problem | None:
     size = path.stat().st_size
+    if _ends_with_newline(path, size):
+        return None  # the usual case, decided without reading the file
     try:
         layout = csv_layout(path, contract, path.name)
     except FileRejected:
