@@ -4,13 +4,18 @@ reaches the archive.
 A crash in the middle of an append leaves a torn last line (no newline, or JSON cut short).
 Reading skips it; ``repair_manifest`` moves it aside to ``manifest.torn-<time>.jsonl`` (kept
 as evidence, never deleted) and rewrites the manifest without it in one ``rename(2)``, so
-the next append does not glue a good entry onto the torn one.
+the next append does not glue a good entry onto the torn one. Appends and repairs hold an
+exclusive lock (``raw/manifest.lock``), so a repair never takes another process's append
+in progress for a torn line, nor loses one by its rename.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +34,17 @@ class TornLine:
 
 def manifest_path(cfg: Settings) -> Path:
     return cfg.raw_dir / "manifest.jsonl"
+
+
+@contextmanager
+def _locked(cfg: Settings) -> Iterator[None]:
+    cfg.raw_dir.mkdir(parents=True, exist_ok=True)
+    with (cfg.raw_dir / "manifest.lock").open("a") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
 
 
 def _parse(line: bytes) -> dict | None:
@@ -83,6 +99,11 @@ def _write_durably(path: Path, data: bytes) -> None:
 
 def repair_manifest(cfg: Settings) -> list[TornLine]:
     """Move torn lines out of the manifest; return what was moved (empty when it was whole)."""
+    with _locked(cfg):
+        return _repair(cfg)
+
+
+def _repair(cfg: Settings) -> list[TornLine]:
     path = manifest_path(cfg)
     if not path.exists():
         return []
@@ -101,14 +122,14 @@ def repair_manifest(cfg: Settings) -> list[TornLine]:
 
 def append_manifest(cfg: Settings, entry: dict) -> None:
     path = manifest_path(cfg)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists() and path.stat().st_size:
-        with path.open("rb") as handle:
-            handle.seek(-1, os.SEEK_END)
-            torn = handle.read(1) != b"\n"
-        if torn:  # never glue an entry onto a torn line
-            repair_manifest(cfg)
-    with path.open("a", encoding="utf-8") as handle:
-        handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
+    with _locked(cfg):
+        if path.exists() and path.stat().st_size:
+            with path.open("rb") as handle:
+                handle.seek(-1, os.SEEK_END)
+                torn = handle.read(1) != b"\n"
+            if torn:  # never glue an entry onto a torn line
+                _repair(cfg)
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
