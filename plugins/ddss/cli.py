@@ -77,37 +77,37 @@ def run(
             typer.echo(line)
 
 
-@app.command()
+@app.command(
+    # The dataset ids, from the contracts (imported here, not at the top of the module, so
+    # that this command's help is the only one that reads them).
+    epilog="Bộ dữ liệu / datasets: "
+    + __import__("ddss.quality.check", fromlist=["datasets_help"]).datasets_help(),
+)
 def check(
-    path: Path = typer.Argument(..., exists=True, dir_okay=False, help="The file to check."),
-    dataset: str = typer.Option(..., help="Dataset id, e.g. admin_procedure_dossiers."),
-    as_json: bool = typer.Option(False, "--json", help="Print the failures as JSON."),
+    path: Path = typer.Argument(..., help="The file to check."),
+    dataset: str = typer.Option(..., help="Dataset id (listed below)."),
+    as_json: bool = typer.Option(
+        False,
+        "--json",
+        metavar=" ",  # a flag: no <bool> after it in the help
+        help="Print one JSON object: file, dataset, rows, clean, summary, failures, notes.",
+    ),
 ) -> None:
-    """Check a file before sending it, with the pipeline's own rules. Exit 0 when clean, 1 otherwise."""
-    from ddss.quality.check import check_file
+    """Check a file before sending it, with the pipeline's own rules. Exit 0 when clean,
+    1 when problems were found, 2 when the file cannot be checked (unknown dataset, a file
+    of another kind)."""
+    from ddss.quality.check import CheckRefused, check_file, render_text
 
     logging.basicConfig(level=logging.WARNING)
     try:
         result = check_file(path, dataset)
-    except ValueError as exc:
+    except CheckRefused as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from exc
     if as_json:
-        typer.echo(json.dumps(result.failures, ensure_ascii=False, indent=1))
+        typer.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=1))
     else:
-        for note in result.notes:
-            typer.echo(f"! {note}")
-        if result.clean:
-            typer.echo(
-                f"{result.file}: {result.rows} dòng, không có lỗi. / {result.rows} rows, no problems."
-            )
-        else:
-            typer.echo(f"{result.file}: {len(result.failures)} lỗi cần sửa / problems to fix")
-            for f in result.failures:
-                where = f"dòng/row {f['source_row']}" if f["source_row"] else "cả tệp/whole file"
-                column = f", cột/column '{f['column']}'" if f["column"] else ""
-                value = f", giá trị/value {f['value']!r}" if f["value"] is not None else ""
-                typer.echo(f"- {where}{column}{value}: {f['message_vi']} / {f['message_en']}")
+        typer.echo(render_text(result))
     raise typer.Exit(0 if result.clean else 1)
 
 

@@ -31,7 +31,7 @@ def test_check_finds_every_injected_defect_of_a_file_with_its_row(published):
         }
 
 
-def _cli(path: Path, published, *extra):
+def _cli(path: Path, published, *extra, dataset="admin_procedure_dossiers"):
     env = {
         **os.environ,
         "DDSS_DATA_DIR": str(published.warehouse_path.parents[1]),
@@ -43,7 +43,7 @@ def _cli(path: Path, published, *extra):
             "check",
             str(path),
             "--dataset",
-            "admin_procedure_dossiers",
+            dataset,
             *extra,
         ],
         env=env,
@@ -64,15 +64,20 @@ def test_a_corrected_file_passes_and_exits_zero(published, tmp_path):
     )
     process = _cli(fixed, published, "--json")
     assert process.returncode == 0, process.stdout[-2000:] + process.stderr[-2000:]
-    assert json.loads(process.stdout) == []
+    output = json.loads(process.stdout)
+    assert output["file"] == "ho_so_2022-02.csv"  # issue 16: the output names the file
+    assert output["dataset"] == "admin_procedure_dossiers"
+    assert output["rows"] == len(lines) - 1 - len(bad_rows)
+    assert (output["clean"], output["failures"], output["notes"]) == (True, [], [])
 
 
 def test_an_unreadable_file_is_reported_not_crashed_on(published, tmp_path):
+    # Not UTF-8 and no byte-order mark (a UTF-16 BOM would now be read as UTF-16).
     bad = tmp_path / "ho_so.csv"
-    bad.write_bytes(b"\xff\xfe garbage")
+    bad.write_bytes(b"M\xc3\x28 h\xa0 s\xa1\n1,2\n")
     process = _cli(bad, published)
-    assert process.returncode == 1
-    assert "UTF-8" in process.stdout
+    assert process.returncode == 1  # a problem in the file for the steward to fix
+    assert "UTF-8" in process.stdout and "Traceback" not in process.stderr
 
 
 def test_old_ward_codes_anywhere_in_the_city_are_mapped_or_their_new_wards_named(
@@ -105,3 +110,254 @@ def test_old_ward_codes_anywhere_in_the_city_are_mapped_or_their_new_wards_named
     assert "00008 Phường Ngọc Hà" in by_row[3][0]["message_en"]
     # "1" is Excel's "00001": read as the old code too.
     assert [f["value"] for f in by_row[4]] == ["00001"]
+
+
+def test_json_output_names_the_file_and_keeps_every_failure_with_a_summary(published):
+    truth = json.loads((published.landing_dir / "truth-manifest.json").read_text("utf-8"))
+    name = "tuyen_quang_pasc/ho_so_2022-05.csv"
+    process = _cli(published.landing_dir / name, published, "--json")
+    assert process.returncode == 1, process.stderr[-2000:]
+    output = json.loads(process.stdout)
+    assert set(output) >= {"file", "dataset", "rows", "failures", "notes", "summary"}
+    assert output["file"] == "ho_so_2022-05.csv"
+    assert len(output["failures"]) == len([d for d in truth["defects"] if d["file"] == name])
+    assert sum(item["count"] for item in output["summary"]) == len(output["failures"])
+
+
+# Issue 19: a pre-flight check never takes a lock on the production warehouse.
+WRITER = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1])
+print("holding", flush=True)
+sys.stdin.readline()
+con.execute("begin transaction")
+con.execute("create table quality.writer_probe (i integer)")
+con.execute("insert into quality.writer_probe values (1)")
+con.execute("rollback")  # the published workspace stays as it was
+con.close()
+duckdb.connect(sys.argv[1]).close()  # and the writer can open it again
+print("written", flush=True)
+"""
+
+
+def test_check_runs_while_the_pipeline_holds_the_warehouse_and_never_disturbs_it(published):
+    name = "tuyen_quang_pasc/ho_so_2022-05.csv"
+    alone = check_file(published.landing_dir / name, "admin_procedure_dossiers", published)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(published.warehouse_path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert writer.stdout.readline().strip() == "holding"
+        busy = check_file(published.landing_dir / name, "admin_procedure_dossiers", published)
+        writer.stdin.write("go\n")
+        writer.stdin.flush()
+        assert writer.wait(timeout=60) == 0, writer.stderr.read()
+        assert writer.stdout.read().strip() == "written"
+    finally:
+        writer.kill()
+    # Same answer as without the writer: the reference catalogue came from the snapshot.
+    assert busy.notes == [] and busy.failures == alone.failures
+
+
+def test_check_never_opens_the_production_warehouse_file(published, monkeypatch):
+    import duckdb
+
+    opened = []
+    real_connect = duckdb.connect
+
+    def spy(database=":memory:", *args, **kwargs):
+        opened.append(str(database))
+        return real_connect(database, *args, **kwargs)
+
+    monkeypatch.setattr(duckdb, "connect", spy)
+    name = "tuyen_quang_pasc/ho_so_2022-05.csv"
+    result = check_file(published.landing_dir / name, "admin_procedure_dossiers", published)
+    assert result.rows and opened  # the check did open its own scratch warehouse
+    production = published.warehouse_path.resolve()
+    assert not [p for p in opened if p != ":memory:" and Path(p).resolve() == production]
+
+
+def test_a_writer_opening_while_check_runs_is_not_refused(published):
+    import time
+
+    import duckdb
+
+    name = "tuyen_quang_pasc/ho_so_2022-05.csv"
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("ddss")),
+            "check",
+            str(published.landing_dir / name),
+            "--dataset",
+            "admin_procedure_dossiers",
+        ],
+        env={
+            **os.environ,
+            "DDSS_DATA_DIR": str(published.warehouse_path.parents[1]),
+            "DDSS_PUBLIC_DIR": str(published.public_dir),
+        },
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
+    opened = 0
+    try:
+        while process.poll() is None:
+            con = duckdb.connect(str(published.warehouse_path))  # raises if check held a lock
+            con.execute("select count(*) from quality.validation_runs").fetchall()
+            con.close()
+            opened += 1
+            time.sleep(0.05)
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert opened > 10
+    assert process.returncode == 1 and "ho_so_2022-05.csv" in stdout, stderr[-2000:]
+
+
+def test_check_reads_the_control_totals_beside_a_land_file_and_checks_them(published, tmp_path):
+    name = "dang_ky_dat_dai_2022-03.csv"
+    landing = published.landing_dir / "hanoi_monre"
+    result = check_file(landing / name, "land_registration_payments", published)
+    rules = {f["rule"] for f in result.failures}
+    assert not rules & {"control_totals_missing", "control_total_rows", "control_total_sum"}
+    control = json.loads(
+        (landing / "dang_ky_dat_dai_2022-03.kiem_soat.json").read_text("utf-8-sig")
+    )
+    control["row_count"] += 5
+    (tmp_path / name).write_bytes((landing / name).read_bytes())
+    (tmp_path / "dang_ky_dat_dai_2022-03.kiem_soat.json").write_text(json.dumps(control), "utf-8")
+    result = check_file(tmp_path / name, "land_registration_payments", published)
+    totals = [f for f in result.failures if f["rule"] == "control_total_rows"]
+    assert [f["value"] for f in totals] == [f"{control['row_count'] - 5} / {control['row_count']}"]
+    # Without the control file, the check says it is missing, as the pipeline would.
+    (tmp_path / "dang_ky_dat_dai_2022-03.kiem_soat.json").unlink()
+    result = check_file(tmp_path / name, "land_registration_payments", published)
+    assert "control_totals_missing" in {f["rule"] for f in result.failures}
+
+
+def test_coverage_in_check_judges_only_the_periods_the_file_is_for(published, tmp_path):
+    # The July health file carries one late June row; June's 125 other wards are not July's
+    # business.
+    path = published.landing_dir / "hanoi_health" / "ho_so_suc_khoe_2022-07.csv"
+    assert ",06/2022," in path.read_text("cp1258")
+    result = check_file(path, "electronic_health_records", published)
+    assert [f for f in result.failures if f["rule"] == "coverage"] == []
+    # A ward missing from July itself is still reported.
+    lines = path.read_text("cp1258").splitlines(keepends=True)
+    kept = [lines[0]] + [line for line in lines[1:] if not line.startswith("00070,07/2022")]
+    short = tmp_path / path.name
+    short.write_text("".join(kept), "cp1258")
+    result = check_file(short, "electronic_health_records", published)
+    coverage = [f for f in result.failures if f["rule"] == "coverage"]
+    assert len(coverage) == 1 and "00070 (2022-07)" in coverage[0]["message_vi"]
+    assert "2022-06" not in coverage[0]["message_vi"]
+
+
+def test_a_period_excel_turned_into_a_date_is_explained(published, tmp_path):
+    import datetime
+
+    from openpyxl import load_workbook
+
+    name = "chi_tra_khong_tien_mat_2022-07.xlsx"
+    workbook = load_workbook(published.landing_dir / "hanoi_labour" / name)
+    sheet = workbook.worksheets[0]
+    changed = 0
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.value == "07/2022":
+                cell.value = datetime.datetime(2022, 7, 1)
+                cell.number_format = "mm/yyyy"
+                changed += 1
+    workbook.save(tmp_path / name)
+    result = check_file(tmp_path / name, "cashless_social_payments", published)
+    periods = [f for f in result.failures if f["field"] == "period"]
+    assert len(periods) == changed > 100
+    for failure in periods:
+        assert "Excel" in failure["message_vi"] and "Excel" in failure["message_en"]
+        assert "Text" in failure["message_en"] and "07/2022" in failure["message_vi"]
+
+
+def test_codes_excel_stripped_of_their_zeros_are_summarised_first(published, tmp_path):
+    import csv
+
+    name = "ho_so_2022-05.csv"
+    rows = list(
+        csv.reader((published.landing_dir / "tuyen_quang_pasc" / name).open(encoding="utf-8"))
+    )
+    commune = rows[0].index("Mã xã")
+    with (tmp_path / name).open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(
+            [rows[0]]
+            + [
+                [c.lstrip("0") if i == commune else c for i, c in enumerate(r)]
+                if len(r) == len(rows[0])
+                else r
+                for r in rows[1:]
+            ]
+        )
+    process = _cli(tmp_path / name, published)
+    assert process.returncode == 1
+    text = process.stdout
+    summary = text[text.index("Tóm tắt / Summary:") : text.index("Tất cả lỗi / Every problem:")]
+    first = summary.splitlines()[1]
+    assert first.strip().startswith(f"{len(rows) - 2} ×")  # every row but the ragged one
+    assert "Excel removed the leading zeros: format the column as Text" in summary
+    assert text.index("Tóm tắt") < text.index("- dòng/row 2,")
+
+
+def _refused(tmp_path, path: Path, dataset: str):
+    env = {
+        **os.environ,
+        "DDSS_DATA_DIR": str(tmp_path / "data"),
+        "DDSS_PUBLIC_DIR": str(tmp_path / "public"),
+    }
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("ddss")), "check", str(path), "--dataset", dataset],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+
+
+def test_files_that_cannot_be_checked_exit_2_with_a_bilingual_message(tmp_path):
+    xls = tmp_path / "chi_tra_khong_tien_mat_2022-07.xls"
+    xls.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504)  # an OLE2 (.xls) header
+    csv_file = tmp_path / "to_cong_nghe_so_2022-07.csv"
+    csv_file.write_text("Mã tổ,Tên tổ\n1,A\n", "utf-8")
+    cases = [
+        (xls, "cashless_social_payments", ["Save As", ".xlsx"]),
+        (csv_file, "community_digital_teams", [".xlsx"]),
+        (csv_file, "no_such_dataset", ["admin_procedure_dossiers", "Không có bộ dữ liệu"]),
+        (tmp_path / "missing.csv", "admin_procedure_dossiers", ["Không tìm thấy", "not found"]),
+    ]
+    for path, dataset, words in cases:
+        process = _refused(tmp_path, path, dataset)
+        assert process.returncode == 2, (path, process.stdout, process.stderr)
+        assert "Traceback" not in process.stderr + process.stdout
+        message = process.stderr
+        assert " / " in message  # Vietnamese, then English
+        for word in words:
+            assert word in message, (word, message)
+
+
+def test_check_help_lists_the_dataset_ids_and_shows_json_as_a_flag(tmp_path):
+    process = subprocess.run(
+        [str(Path(sys.executable).with_name("ddss")), "check", "--help"],
+        env={**os.environ, "COLUMNS": "200"},
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    assert process.returncode == 0
+    for dataset in ("admin_procedure_dossiers", "land_registration_payments", "vneid_activations"):
+        assert dataset in process.stdout
+    assert "--json" in process.stdout
+    json_line = next(line for line in process.stdout.splitlines() if "--json" in line)
+    assert "<bool>" not in json_line

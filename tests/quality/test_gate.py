@@ -265,3 +265,43 @@ def test_a_validation_that_fails_half_way_leaves_the_previous_result_whole(
             ("run-1",)
         ]
         assert con.execute("select run_id from quality.validation_runs").fetchall() == [("run-1",)]
+
+
+def test_a_duplicate_names_the_earlier_row_it_repeats(con, cfg):
+    # Staging numbers each key's rows in file and row order (dossier_occurrence).
+    con.execute("""
+        create or replace table main.candidate as
+        select * from (values
+            ('a.csv', 2, 'K1', 1), ('a.csv', 3, 'K2', 1), ('a.csv', 7, 'K1', 2),
+            ('b.csv', 4, 'K2', 2), ('b.csv', 5, 'K1', 3)
+        ) t(_source_file, _source_row, dossier_id, dossier_occurrence)
+    """).fetchall()
+    _run(
+        con,
+        cfg,
+        [
+            {
+                "type": "expect_column_values_to_be_in_set",
+                "kwargs": {"column": "dossier_occurrence", "value_set": [1]},
+            }
+        ],
+    )
+    rows = con.execute(
+        "select source_file, source_row, message_vi, message_en from quality.quarantine"
+        " order by source_file, source_row"
+    ).fetchall()
+    assert rows == [
+        ("a.csv", 7, "lỗi Dòng này trùng với dòng 2.", "error It repeats row 2."),
+        (
+            "b.csv",
+            4,
+            "lỗi Dòng này trùng với dòng 3 của tệp a.csv.",
+            "error It repeats row 3 of a.csv.",
+        ),
+        (
+            "b.csv",
+            5,
+            "lỗi Dòng này trùng với dòng 2 của tệp a.csv.",
+            "error It repeats row 2 of a.csv.",
+        ),
+    ]

@@ -2,8 +2,18 @@
 staging and quality suite as the pipeline on one file, in a throw-away warehouse, and lists
 every failure with its spreadsheet row number. Nothing is archived, loaded or published.
 
-Reference data the rules need (the service catalogue for dossiers, say) is copied from the
-real warehouse when it can be read; the result says when it could not.
+The check never opens the production warehouse: DuckDB gives one process the file, and a
+reader's lock makes a running pipeline's next write fail (issue 19). Reference data the rules
+need (the service catalogue for dossiers, say) comes from the Parquet snapshots the validate
+step writes beside the warehouse (``ddss.quality.reference_snapshot``); the result says when
+there is none yet.
+
+As in the pipeline, a land file's control totals are read from the file beside it
+(``<stem>.kiem_soat.json``) and checked, and coverage (đủ) is judged — for the periods the
+file is for only.
+
+Exit codes of the command: 0 clean, 1 problems found in the file, 2 the check could not be
+run (unknown dataset, a file of a kind the dataset is not sent as).
 """
 
 from __future__ import annotations
@@ -14,15 +24,21 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
-
-from ddss.checksums import sha256_of
-from ddss.data_contracts import source_contract, source_contracts
-from ddss.errors import FileRejected
-from ddss.ingest.extract import ArchivedFile, ensure_raw_table, load_file
-from ddss.reference.wards import load_reference_tables
+from ddss.data_contracts import SourceContract, source_contract, source_contracts
+from ddss.errors import FileRejected, Problem
 from ddss.settings import Settings, load_settings
-from ddss.warehouse import connect, table_exists
+
+# What each contract format is sent as; anything else cannot be read as that format.
+SUFFIXES = {"csv": {".csv", ".txt"}, "xlsx": {".xlsx", ".xlsm"}, "json": {".json"}}
+FORMAT_NAMES = {
+    "csv": ("CSV (.csv)", "CSV (.csv)"),
+    "xlsx": ("Excel Workbook (.xlsx)", "Excel Workbook (.xlsx)"),
+    "json": ("JSON (.json)", "JSON (.json)"),
+}
+
+
+class CheckRefused(ValueError):
+    """The check cannot be run on this file (exit 2); the message is bilingual."""
 
 
 @dataclasses.dataclass
@@ -37,132 +53,270 @@ class CheckResult:
     def clean(self) -> bool:
         return not self.failures
 
+    @property
+    def summary(self) -> list[dict]:
+        from ddss.quality.findings import summarise
 
-def _copy_reference(cfg: Settings, scratch: Settings, dataset: str, notes: list[str]) -> None:
-    """Copy the other datasets' raw tables from the real warehouse, read-only."""
-    if not cfg.warehouse_path.exists():
+        return summarise(self.failures)
+
+    def as_json(self) -> dict:
+        """What ``ddss check --json`` prints: the checked file first, then its findings."""
+        return {
+            "file": self.file,
+            "dataset": self.dataset,
+            "rows": self.rows,
+            "clean": self.clean,
+            "summary": self.summary,
+            "failures": self.failures,
+            "notes": self.notes,
+        }
+
+
+def dataset_ids(cfg: Settings | None = None) -> list[str]:
+    return sorted(c.id for c in source_contracts(cfg or load_settings()))
+
+
+def datasets_help() -> str:
+    """The dataset ids for ``--help``; the help still shows if a contract cannot be read."""
+    try:
+        return ", ".join(dataset_ids())
+    except Exception:  # noqa: BLE001 - help text must never fail
+        return "(see plugins/ddss/contracts/)"
+
+
+def _contract(dataset: str, cfg: Settings) -> SourceContract:
+    try:
+        return source_contract(dataset, cfg)
+    except KeyError:
+        known = ", ".join(dataset_ids(cfg))
+        raise CheckRefused(
+            f"Không có bộ dữ liệu '{dataset}'. Các bộ dữ liệu: {known}. / "
+            f"Unknown dataset '{dataset}'. Known datasets: {known}."
+        ) from None
+
+
+def _refuse_wrong_kind(path: Path, contract: SourceContract) -> None:
+    """A file of a kind this dataset is not sent as cannot be read as that kind: say what
+    to send instead of failing somewhere inside a reader."""
+    if not path.is_file():
+        raise CheckRefused(
+            f"Không tìm thấy tệp '{path}'. / File '{path}' not found (or it is a folder)."
+        )
+    wanted = contract.source.format
+    suffix = path.suffix.lower()
+    if suffix in SUFFIXES.get(wanted, {suffix}):
+        return
+    vi_kind, en_kind = FORMAT_NAMES.get(wanted, (wanted, wanted))
+    if suffix == ".xls":
+        vi_how = f"Mở tệp trong Excel, chọn File > Save As và lưu dạng {vi_kind}."
+        en_how = f"Open it in Excel, choose File > Save As and save it as {en_kind}."
+    else:
+        vi_how = f"Hãy gửi tệp dạng {vi_kind} theo mẫu của bộ dữ liệu."
+        en_how = f"Send it as {en_kind}, following the dataset's template."
+    raise CheckRefused(
+        f"Tệp '{path.name}' ({suffix or 'không có đuôi'}) không phải dạng mà bộ dữ liệu "
+        f"'{contract.id}' nhận ({vi_kind}). {vi_how} / "
+        f"The file '{path.name}' ({suffix or 'no extension'}) is not what dataset "
+        f"'{contract.id}' is sent as ({en_kind}). {en_how}"
+    )
+
+
+def _scratch(cfg: Settings, root: Path) -> Settings:
+    return dataclasses.replace(
+        cfg,
+        landing_dir=root / "landing",
+        raw_dir=root / "raw",
+        warehouse_path=root / "warehouse" / "check.duckdb",
+        reports_dir=root / "reports",
+        public_dir=root / "public",
+    )
+
+
+def _archived(path: Path, scratch: Settings, contract: SourceContract, name: str):
+    """Copy ``path`` into the scratch archive as ``name``; its manifest entry."""
+    from ddss.checksums import sha256_of
+    from ddss.ingest.extract import ArchivedFile
+
+    shutil.copyfile(path, scratch.raw_dir / name)
+    return ArchivedFile(
+        dataset=contract.id,
+        department=contract.department.id,
+        file_name=name,
+        sha256=sha256_of(path),
+        bytes=path.stat().st_size,
+        raw_path=name,
+        landing_path=name,
+        status="check",
+        archived_at=datetime.now(UTC).isoformat(),
+    )
+
+
+def _load_control_totals(
+    con, path: Path, scratch: Settings, contract: SourceContract, notes: list[str]
+) -> None:
+    """The control-totals file beside the data file, loaded as the pipeline loads it (the
+    gate then checks the totals, or reports the file missing)."""
+    from ddss.ingest.load import load_control
+
+    control_name = contract.source.control_file_for(path.name)
+    if control_name is None:
+        return
+    if not contract.source.matches(path.name):
         notes.append(
-            "Chưa có kho dữ liệu: không kiểm tra được mã tham chiếu. / "
-            "No warehouse yet: reference codes could not be checked."
+            f"Tên tệp '{path.name}' không theo mẫu '{contract.source.pattern}': đường ống sẽ "
+            f"không nhận tệp này và không ghép được tệp tổng kiểm soát. / The file name does not "
+            f"follow the pattern '{contract.source.pattern}': the pipeline would not pick it up "
+            "and its control totals cannot be matched."
         )
         return
-    try:
-        source = duckdb.connect(str(cfg.warehouse_path), read_only=True)
-    except duckdb.Error as exc:
-        notes.append(
-            f"Kho dữ liệu đang bận, bỏ qua dữ liệu tham chiếu. / Warehouse busy, reference data skipped ({exc})."
+    beside = path.with_name(control_name)
+    if beside.is_file():
+        load_control(con, scratch, _archived(beside, scratch, contract, control_name), contract)
+
+
+def _rejected(path: Path, dataset: str, problem: Problem, notes: list[str]) -> CheckResult:
+    failure = {
+        "source_row": problem.row,
+        "column": problem.column,
+        "field": None,
+        "value": problem.value,
+        "rule": problem.rule,
+        "criterion": "dung",
+        "message_vi": problem.message_vi,
+        "message_en": problem.message_en,
+    }
+    return CheckResult(path.name, dataset, 0, [failure], notes)
+
+
+def _load(
+    path: Path, cfg: Settings, scratch: Settings, contract: SourceContract, notes: list[str]
+) -> int:
+    """Load the file (and its control totals) into the scratch warehouse, with the reference
+    snapshots of ``cfg``'s warehouse; return its rows. Raises FileRejected as the loader does."""
+    from ddss.ingest.extract import ensure_raw_table, load_file
+    from ddss.quality.reference_snapshot import import_references
+    from ddss.reference.wards import load_reference_tables
+    from ddss.warehouse import connect
+
+    entry = _archived(path, scratch, contract, path.name)
+    with connect(scratch) as con:
+        load_reference_tables(con)
+        notes.extend(import_references(con, cfg, contract.id))
+        rows, _ = load_file(con, scratch, entry, contract, "check")
+        _load_control_totals(con, path, scratch, contract, notes)
+        for other in source_contracts(scratch):  # empty tables for what staging may read
+            ensure_raw_table(con, other)
+    return rows
+
+
+def _failures(con, contract: SourceContract, outcome) -> list[dict]:
+    from ddss.quality.findings import annotate
+    from ddss.quality.report import quarantine_rows
+
+    headers = {c.name: c.header or c.name for c in contract.columns}
+    failures = [
+        {
+            "source_row": f["source_row"],
+            "column": f["column_header"],
+            "field": f["column"],
+            "value": f["value"],
+            "rule": f["rule"],
+            "criterion": f["criterion"],
+            "severity": f["severity"],
+            "message_vi": f["message_vi"],
+            "message_en": f["message_en"],
+        }
+        for f in quarantine_rows(con, contract.id, headers)
+    ]
+    for problem in outcome.blocking:
+        failures.append(
+            {
+                "source_row": None,
+                "column": None,
+                "field": problem.column,
+                "value": problem.value,
+                "rule": problem.rule,
+                "criterion": "du",
+                "severity": "file",
+                "message_vi": problem.message_vi,
+                "message_en": problem.message_en,
+            }
         )
-        return
-    try:
-        with connect(scratch) as target:
-            for contract in source_contracts(cfg):
-                if contract.id == dataset:
-                    continue
-                if not table_exists(source, "raw", contract.raw_table):
-                    continue
-                table = source.sql(f'select * from raw."{contract.raw_table}"').to_arrow_table()
-                target.register("reference_rows", table)
-                target.execute(
-                    f'create or replace table raw."{contract.raw_table}" as '
-                    "select * from reference_rows"
-                ).fetchall()
-                target.unregister("reference_rows")
-    finally:
-        source.close()
+    return annotate(failures, contract)
 
 
 def check_file(path: Path, dataset: str, cfg: Settings | None = None) -> CheckResult:
+    """Check one file as the pipeline would. Raises CheckRefused when it cannot be checked."""
+    from ddss.quality.freshness import file_period
     from ddss.quality.gate import validate
-    from ddss.quality.report import quarantine_rows
     from ddss.transform.dbt_runner import run_dbt
+    from ddss.warehouse import connect
 
     cfg = cfg or load_settings()
-    try:
-        contract = source_contract(dataset, cfg)
-    except KeyError:
-        known = ", ".join(sorted(c.id for c in source_contracts(cfg)))
-        raise ValueError(f"unknown dataset '{dataset}' (known: {known})") from None
+    contract = _contract(dataset, cfg)
     path = path.resolve()
+    _refuse_wrong_kind(path, contract)
     notes: list[str] = []
     with tempfile.TemporaryDirectory(prefix="ddss-check-") as tmp:
-        root = Path(tmp)
-        scratch = dataclasses.replace(
-            cfg,
-            landing_dir=root / "landing",
-            raw_dir=root / "raw",
-            warehouse_path=root / "warehouse" / "check.duckdb",
-            reports_dir=root / "reports",
-            public_dir=root / "public",
-        )
+        scratch = _scratch(cfg, Path(tmp))
         scratch.raw_dir.mkdir(parents=True)
-        shutil.copyfile(path, scratch.raw_dir / path.name)
-        entry = ArchivedFile(
-            dataset=dataset,
-            department=contract.department.id,
-            file_name=path.name,
-            sha256=sha256_of(path),
-            bytes=path.stat().st_size,
-            raw_path=path.name,
-            landing_path=path.name,
-            status="check",
-            archived_at=datetime.now(UTC).isoformat(),
-        )
-        _copy_reference(cfg, scratch, dataset, notes)
-        with connect(scratch) as con:
-            load_reference_tables(con)
-            try:
-                rows, _ = load_file(con, scratch, entry, contract, "check")
-            except FileRejected as exc:
-                p = exc.problem
-                return CheckResult(
-                    path.name,
-                    dataset,
-                    0,
-                    [
-                        {
-                            "source_row": p.row,
-                            "column": p.column,
-                            "value": p.value,
-                            "rule": p.rule,
-                            "criterion": "dung",
-                            "message_vi": p.message_vi,
-                            "message_en": p.message_en,
-                        }
-                    ],
-                    notes,
-                )
-            for other in source_contracts(cfg):  # empty tables for what was not copied
-                ensure_raw_table(con, other)
+        try:
+            rows = _load(path, cfg, scratch, contract, notes)
+        except FileRejected as exc:
+            return _rejected(path, dataset, exc.problem, notes)
         # --quiet: with --json, standard output must hold nothing but the JSON.
         run_dbt(["run", "--quiet", "--select", f"+{contract.staging_model}"], scratch)
-        outcome = validate(dataset, "check", scratch)
-        headers = {c.name: c.header or c.name for c in contract.columns}
+        period = file_period(contract, path.name)
+        outcome = validate(dataset, "check", scratch, coverage_periods=[period] if period else None)
         with connect(scratch) as con:
-            found = quarantine_rows(con, dataset, headers)
-        failures = [
-            {
-                "source_row": f["source_row"],
-                "column": f["column_header"],
-                "field": f["column"],
-                "value": f["value"],
-                "rule": f["rule"],
-                "criterion": f["criterion"],
-                "message_vi": f["message_vi"],
-                "message_en": f["message_en"],
-            }
-            for f in found
-        ]
-        for problem in outcome.blocking:
-            failures.append(
-                {
-                    "source_row": None,
-                    "column": None,
-                    "field": problem.column,
-                    "value": problem.value,
-                    "rule": problem.rule,
-                    "criterion": "du",
-                    "message_vi": problem.message_vi,
-                    "message_en": problem.message_en,
-                }
-            )
+            failures = _failures(con, contract, outcome)
         return CheckResult(path.name, dataset, rows, failures, notes)
+
+
+def _where(failure: dict) -> str:
+    where = f"dòng/row {failure['source_row']}" if failure["source_row"] else "cả tệp/whole file"
+    column = f", cột/column '{failure['column']}'" if failure["column"] else ""
+    value = f", giá trị/value {failure['value']!r}" if failure["value"] is not None else ""
+    return where + column + value
+
+
+def render_text(result: CheckResult) -> str:
+    """The check for a person: notes, a summary of repeated errors (counts, a few examples,
+    the likely cause), then every failure."""
+    lines = [f"! {note}" for note in result.notes]
+    if result.clean:
+        lines.append(
+            f"{result.file}: {result.rows} dòng, không có lỗi. / {result.rows} rows, no problems."
+        )
+        return "\n".join(lines)
+    lines.append(
+        f"{result.file}: {result.rows} dòng, {len(result.failures)} lỗi cần sửa / "
+        f"{result.rows} rows, {len(result.failures)} problems to fix"
+    )
+    summary = result.summary
+    if any(item["count"] > 1 for item in summary):
+        lines.append("Tóm tắt / Summary:")
+        lines.extend(_summary_lines(summary))
+    lines.append("Tất cả lỗi / Every problem:")
+    lines.extend(f"- {_where(f)}: {f['message_vi']} / {f['message_en']}" for f in result.failures)
+    return "\n".join(lines)
+
+
+def _example(example: dict) -> str:
+    value = "(trống/empty)" if example["value"] is None else repr(example["value"])
+    return f"{example['source_row']}: {value}" if example["source_row"] else value
+
+
+def _summary_lines(summary: list[dict]) -> list[str]:
+    """Each rule once: how many rows, a few examples, the likely cause."""
+    lines = []
+    for item in summary:
+        examples = ", ".join(_example(e) for e in item["examples"])
+        column = f" [{item['column']}]" if item["column"] else ""
+        lines.append(
+            f"  {item['count']} × {item['message_vi']} / {item['message_en']}{column}"
+            f" (ví dụ/e.g. {examples})"
+        )
+        if item["hint_vi"]:
+            lines.append(f"    → {item['hint_vi']} / {item['hint_en']}")
+    return lines

@@ -32,6 +32,8 @@ def build(run_id: str, outcomes: list, folder: Path) -> Path | None:
         ValidationResultIdentifier,
     )
 
+    from ddss.quality.report import report_folder_name
+
     results = [o for o in outcomes if o.result]
     if not results:
         return None
@@ -48,7 +50,8 @@ def build(run_id: str, outcomes: list, folder: Path) -> Path | None:
         )
         key = ValidationResultIdentifier(
             ExpectationSuiteIdentifier(data["suite_name"]),
-            RunIdentifier(run_name=run_id),
+            # GX makes a folder of the run name: the Windows-safe one, as the report's.
+            RunIdentifier(run_name=report_folder_name(run_id)),
             outcome.dataset,
         )
         context.validation_results_store.set(key, result)

@@ -267,6 +267,48 @@ def _count_sql(condition: str) -> str:
     return f"count(*) filter (where {condition})"
 
 
+def _name_earlier_rows(con, contract: Contract, rules: list[Rule], relation: str) -> None:
+    """A duplicate says which earlier row it repeats. Duplicate rules are the suites'
+    ``<x>_occurrence in [1]`` rules: staging numbers the rows of each contract key in file
+    and row order, so the row repeated is the key's first (occurrence 1)."""
+    duplicates = [r for r in rules if r.type == "expect_column_values_to_be_in_set"]
+    duplicates = [
+        r
+        for r in duplicates
+        if r.expectation.configuration.kwargs["column"].endswith("_occurrence")
+        and list(r.expectation.configuration.kwargs["value_set"]) == [1]
+    ]
+    if not duplicates or not contract.key:
+        return
+    columns = {
+        c for (c,) in con.execute(f"select column_name from (describe {relation})").fetchall()
+    }
+    if not set(contract.key) <= columns:
+        return
+    same_key = " and ".join(f"d.{_q(k)} is not distinct from f.{_q(k)}" for k in contract.key)
+    for rule in duplicates:
+        occurrence = _q(rule.expectation.configuration.kwargs["column"])
+        con.execute(
+            f"""
+            update quality.quarantine as q
+            set message_vi = q.message_vi || ' Dòng này trùng với dòng ' || e.first_row
+                    || case when e.first_file <> q.source_file
+                            then ' của tệp ' || e.first_file else '' end || '.',
+                message_en = q.message_en || ' It repeats row ' || e.first_row
+                    || case when e.first_file <> q.source_file
+                            then ' of ' || e.first_file else '' end || '.'
+            from (
+                select d._source_file as file, d._source_row as row,
+                       f._source_file as first_file, f._source_row as first_row
+                from {relation} as d join {relation} as f on {same_key}
+                where d.{occurrence} > 1 and f.{occurrence} = 1
+            ) as e
+            where q.dataset = ? and q.rule = ? and q.source_file = e.file and q.source_row = e.row
+            """,
+            [contract.id, rule.rule_id],
+        ).fetchall()
+
+
 @dataclass
 class Evaluation:
     """What one pass over the candidate found (the failing rows are in quarantine)."""
@@ -333,6 +375,7 @@ def _evaluate(
         [run_id, contract.id, contract.department.id],
     )
     con.unregister("rule_catalogue")
+    _name_earlier_rows(con, contract, row_rules, relation)
     # Ragged rows never reached the candidate model; they are quarantined from the loader.
     con.execute(
         """

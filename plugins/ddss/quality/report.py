@@ -7,6 +7,7 @@ import csv
 import json
 import logging
 import os
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,24 +17,59 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from ddss.data_contracts import load_contracts
 from ddss.errors import Problem
 from ddss.quality.criteria import LABELS
+from ddss.quality.findings import annotate, summarise
 from ddss.quality.gate import Outcome
 from ddss.settings import Settings, load_settings
 from ddss.warehouse import connect
 
 log = logging.getLogger(__name__)
-CSV_COLUMNS = [
-    "source_file",
-    "source_row",
-    "column",
-    "column_header",
-    "value",
-    "criterion",
-    "severity",
-    "rule",
-    "message_vi",
-    "message_en",
-    "record_key",
+# The CSV a steward opens in Excel: Vietnamese headers first (with the English after a
+# slash), then the machine codes, kept for tools and for support, in the last columns.
+CSV_COLUMNS: list[tuple[str, str]] = [
+    ("Tệp / File", "source_file"),
+    ("Dòng / Row", "source_row"),
+    ("Cột / Column", "column_header"),
+    ("Giá trị / Value", "value"),
+    ("Tiêu chí / Criterion", "criterion_label"),
+    ("Mức độ / Severity", "severity_label"),
+    ("Lỗi và cách sửa", "message_vi"),
+    ("Problem and fix", "message_en"),
+    ("Mã bản ghi / Record key", "record_key"),
+    ("criterion", "criterion"),
+    ("severity", "severity"),
+    ("rule", "rule"),
+    ("column", "column"),
 ]
+SEVERITY_LABELS = {
+    "row": "Lỗi: dòng bị giữ lại / error: row held back",
+    "warning": "Cảnh báo: dòng vẫn được dùng / warning: row kept",
+}
+# Characters Windows cannot have in a folder name, and '+' which URLs and some tools mangle.
+_UNSAFE = re.compile(r'[<>:"/\\|?*+\x00-\x1f]')
+
+
+def report_folder_name(run_id: str) -> str:
+    """A run id as a folder name any system can save (Airflow's run ids carry ':' and '+':
+    ``scheduled__2022-07-01T00:00:00+00:00`` -> ``scheduled__2022-07-01T00-00-00-00-00``)."""
+    return _UNSAFE.sub("-", run_id).rstrip(". ") or "run"
+
+
+def report_folder(run_id: str, department_id: str, cfg: Settings) -> Path:
+    return cfg.reports_dir / report_folder_name(run_id) / department_id
+
+
+def write_csv(path: Path, rows: list[dict]) -> None:
+    """UTF-8 with a byte-order mark, so that Excel shows Vietnamese correctly."""
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([header for header, _ in CSV_COLUMNS])
+        for row in rows:
+            labelled = {
+                **row,
+                "criterion_label": LABELS.get(row["criterion"], row["criterion"]),
+                "severity_label": SEVERITY_LABELS.get(row["severity"], row["severity"]),
+            }
+            writer.writerow([labelled.get(key) for _, key in CSV_COLUMNS])
 
 
 def quarantine_rows(con, dataset: str, headers: dict[str, str]) -> list[dict]:
@@ -89,31 +125,24 @@ def write_reports(
     paths = {}
     with connect(cfg) as con:
         for department_id, items in by_department.items():
-            folder = cfg.reports_dir / run_id / department_id
+            folder = report_folder(run_id, department_id, cfg)
             folder.mkdir(parents=True, exist_ok=True)
             datasets: list[dict[str, Any]] = []
             for outcome in items:
                 contract = contracts[outcome.dataset]
                 headers = {c.name: c.header or c.name for c in contract.columns}
-                rows = quarantine_rows(con, outcome.dataset, headers)
+                rows = annotate(quarantine_rows(con, outcome.dataset, headers), contract)
                 csv_name = f"{outcome.dataset}_can_sua.csv"
-                with (folder / csv_name).open("w", encoding="utf-8-sig", newline="") as handle:
-                    writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS)
-                    writer.writeheader()
-                    writer.writerows(rows)
+                write_csv(folder / csv_name, rows)
                 (folder / f"{outcome.dataset}_validation_result.json").write_text(
                     json.dumps(outcome.result, ensure_ascii=False, indent=1), "utf-8"
                 )
-                rules: dict[str, dict] = {}
-                for row in rows:
-                    entry = rules.setdefault(row["rule"], {**row, "rows": 0})
-                    entry["rows"] += 1
                 datasets.append(
                     {
                         "contract": contract,
                         "outcome": outcome,
                         "rows": rows,
-                        "rules": list(rules.values()),
+                        "rules": summarise(rows),
                         "csv_name": csv_name,
                     }
                 )
