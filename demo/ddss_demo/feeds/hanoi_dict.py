@@ -44,12 +44,15 @@ def build(draw: Draw, contracts: dict[str, SourceContract]) -> dict:
 
 def _member_counts(rng: random.Random, teams: int, members: int) -> list[int]:
     counts = [rng.randint(3, 6) for _ in range(teams)]
-    while sum(counts) != members:  # nudge to the exact published total
+    total = sum(counts)
+    while total != members:  # nudge to the exact published total
         i = rng.randrange(len(counts))
-        if sum(counts) < members and counts[i] < 9:
+        if total < members and counts[i] < 9:
             counts[i] += 1
-        elif sum(counts) > members and counts[i] > 2:
+            total += 1
+        elif total > members and counts[i] > 2:
             counts[i] -= 1
+            total -= 1
     return counts
 
 

@@ -13,6 +13,7 @@ import random
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 
 # The nine most common family names nationwide, then those more common in each province:
 # Tày and Dao families (Ma, Hà, Nông) in Tuyên Quang, Ngô, Dương and Lý in Hà Nội.
@@ -105,12 +106,13 @@ def near(value: str, how: int) -> str:
     return value.upper() if value != value.upper() else f"{value}\u00a0"
 
 
-def days_of(month: str) -> list[date]:
-    """Every day of ``YYYY-MM``."""
+@cache
+def days_of(month: str) -> tuple[date, ...]:
+    """Every day of ``YYYY-MM`` (asked once a row: kept)."""
     year, m = map(int, month.split("-"))
     first = date(year, m, 1)
     following = date(year + (m == 12), m % 12 + 1, 1)
-    return [first + timedelta(days=i) for i in range((following - first).days)]
+    return tuple(first + timedelta(days=i) for i in range((following - first).days))
 
 
 def period_label(month: str) -> str:
