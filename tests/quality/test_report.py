@@ -97,12 +97,35 @@ def test_the_csv_has_vietnamese_headers_and_keeps_machine_codes_last(tmp_path):
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # Excel reads it as UTF-8
     rows = list(csv.reader(path.open(encoding="utf-8-sig")))
     assert rows[0] == [header for header, _ in CSV_COLUMNS]
-    assert rows[0][:4] == ["Tệp / File", "Dòng / Row", "Cột / Column", "Giá trị / Value"]
+    assert [h.split(" (")[0] for h in rows[0][:4]] == [
+        "Tệp / File",
+        "Dòng / Row",
+        "Cột / Column",
+        "Giá trị / Value",
+    ]
     record = dict(zip(rows[0], rows[1], strict=True))
     assert record["Tiêu chí / Criterion"] == "Đúng / correct"
     assert record["criterion"] == "dung"
     assert record["rule"] == "03_column_values_to_be_in_set__channel"
-    assert record["Lỗi và cách sửa"] == "Sai hình thức."
+    assert record["Lỗi và cách sửa (message_vi)"] == "Sai hình thức."
+    # The steward workspace still finds every field by its machine code.
+    from ddss.steward.pipeline_files import read_report_csv
+
+    assert read_report_csv(path) == [
+        {
+            "source_file": "ho_so_2022-07.csv",
+            "source_row": "12",
+            "column_header": "Hình thức nộp",
+            "column": "channel",
+            "value": "email",
+            "criterion": "dung",
+            "severity": "row",
+            "rule": "03_column_values_to_be_in_set__channel",
+            "message_vi": "Sai hình thức.",
+            "message_en": "Wrong channel.",
+            "record_key": "K1",
+        }
+    ]
 
 
 def test_the_report_says_how_to_resend_and_lives_in_a_windows_safe_folder(cfg, tmp_path):

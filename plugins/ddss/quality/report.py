@@ -23,18 +23,19 @@ from ddss.settings import Settings, load_settings
 from ddss.warehouse import connect
 
 log = logging.getLogger(__name__)
-# The CSV a steward opens in Excel: Vietnamese headers first (with the English after a
-# slash), then the machine codes, kept for tools and for support, in the last columns.
+# The CSV a steward opens in Excel: Vietnamese headers first (English after a slash). Each
+# header keeps its machine code in brackets, and the codes of criterion, severity, rule and
+# field are in the last columns: tools (the steward workspace) find columns by these codes.
 CSV_COLUMNS: list[tuple[str, str]] = [
-    ("Tệp / File", "source_file"),
-    ("Dòng / Row", "source_row"),
-    ("Cột / Column", "column_header"),
-    ("Giá trị / Value", "value"),
+    ("Tệp / File (source_file)", "source_file"),
+    ("Dòng / Row (source_row)", "source_row"),
+    ("Cột / Column (column_header)", "column_header"),
+    ("Giá trị / Value (value)", "value"),
     ("Tiêu chí / Criterion", "criterion_label"),
     ("Mức độ / Severity", "severity_label"),
-    ("Lỗi và cách sửa", "message_vi"),
-    ("Problem and fix", "message_en"),
-    ("Mã bản ghi / Record key", "record_key"),
+    ("Lỗi và cách sửa (message_vi)", "message_vi"),
+    ("Problem and fix (message_en)", "message_en"),
+    ("Mã bản ghi / Record key (record_key)", "record_key"),
     ("criterion", "criterion"),
     ("severity", "severity"),
     ("rule", "rule"),
