@@ -108,13 +108,15 @@ def test_pages_speak_to_citizens_not_in_machine_codes(published):
     contract = load_contracts()["admin_procedure_dossiers"]
     preview = page.split('id="preview"')[1].split("</table>")[0]
     headers = re.findall(r"<th[^>]*>([^<]*)</th>", preview)
-    assert headers == [labels.column_label(c) for c in contract.publish_columns]
+    assert headers == [labels.column_label(c) for c in labels.preview_columns(contract)]
     assert not {c.name for c in contract.publish_columns} & set(headers)
     assert "<code>dossier_id</code>" in page.split("Từ điển dữ liệu")[-1]
     assert "đúng hạn" in preview or "trước hạn" in preview
     assert ">on_time<" not in preview and ">early<" not in preview
-    # no dataset ids in sentences
+    # no dataset ids in sentences; indicators read by name, their codes in the dictionary
     indicators = (public / "datasets" / "dossier_indicators.html").read_text("utf-8")
+    preview = indicators.split('id="preview"')[1].split("</table>")[0]
+    assert "Hồ sơ nhận trực tiếp" in preview and "received_direct" not in preview
     assert "admin_procedure_dossiers" not in _visible(indicators)
 
 

@@ -65,6 +65,14 @@ def column_label(column: Any) -> str:
     return text.strip()
 
 
+def preview_columns(contract: Any) -> list[Any]:
+    """The columns the preview shows: all published ones, except an indicator's code when
+    its Vietnamese name is there to read (the code stays in the data dictionary and files)."""
+    names = {c.name for c in contract.publish_columns}
+    hidden = {"indicator"} if "label_vi" in names else set()
+    return [c for c in contract.publish_columns if c.name not in hidden]
+
+
 def cell(column: Any, value: object) -> str:
     """A value as shown in the preview: codes in words, booleans as Có/Không."""
     if value is None:
