@@ -129,6 +129,22 @@ def test_a_formula_with_its_cached_value_is_read_as_that_value(cfg, tmp_path):
     assert rows[1][1]["member_count"] == "5"
 
 
+def test_a_text_formula_whose_cached_value_is_empty_is_read_as_empty(cfg, tmp_path):
+    workbook = Workbook()
+    _data_sheet(workbook.active, 3)
+    workbook.active["G5"] = '=""'
+    path = _save(workbook, tmp_path)
+    _rewrite_part(  # as Excel saves a formula that gives "": t="str" and an empty value
+        path,
+        "xl/worksheets/sheet1.xml",
+        lambda xml: xml.replace(b'<c r="G5">', b'<c r="G5" t="str">').replace(
+            b'<f>""</f><v />', b'<f>""</f><v></v>'
+        ),
+    )
+    rows = _read(path, _contract(cfg))
+    assert rows[1][1]["leader_name"] == ""
+
+
 def test_optional_trailing_cells_left_empty_are_not_a_ragged_row(cfg, tmp_path):
     workbook = Workbook()
     _data_sheet(workbook.active, 1)

@@ -186,7 +186,9 @@ def formulas_without_values(path: Path, part: str, from_row: int) -> list[str]:
                 formula = element.find(f"{{{MAIN_NS}}}f")
                 value = element.find(f"{{{MAIN_NS}}}v")
                 row = int(re.sub(r"\D", "", address) or 0)
-                if formula is not None and (value is None or not value.text) and row >= from_row:
+                # Excel stores a text formula that gives "" as t="str" with an empty value.
+                empty = value is None or (not value.text and element.get("t") != "str")
+                if formula is not None and empty and row >= from_row:
                     found.append(address)
                 element.clear()
         return found
