@@ -82,3 +82,15 @@ def test_a_copy_left_read_only_by_a_crash_before_its_rename_does_not_block_the_n
     stale.chmod(0o444)
     report = extract("run-1", cfg, [DATASET])
     assert report.loaded == {"ho_so_2022-01.csv": 3} and not stale.exists()
+
+
+def test_after_a_repair_the_archive_is_re_verified_and_damage_is_named(cfg):
+    _archived_but_torn(cfg)
+    first = next(e for e in read_manifest(cfg) if e["file_name"] == "ho_so_2022-01.csv")
+    damaged = cfg.raw_dir / first["raw_path"]
+    damaged.chmod(0o644)
+    damaged.write_bytes(b"bit rot")
+    report = extract("run-2", cfg, [DATASET])
+    [problem] = [p for p in report.repairs if p.rule == "archive_damaged"]
+    assert problem.file == first["raw_path"] and "ho_so_2022-01.csv" in problem.message_vi
+    assert "sha256" in problem.message_en

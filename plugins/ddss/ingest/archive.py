@@ -270,31 +270,64 @@ def _unlisted_copies(cfg: Settings, contract: SourceContract, listed: set[str]) 
     ]
 
 
+def _relisted(cfg: Settings, raw: Path, contract: SourceContract) -> Problem | None:
+    """List an archived copy the manifest lost, once its bytes match the sha256 in its name."""
+    digest, name = raw.name.split("__", 1)
+    if sha256_of(raw) != digest:
+        log.error("archived copy %s does not match its sha256; left unlisted", raw)
+        return None
+    append_manifest(cfg, asdict(_orphan_entry(cfg, raw, contract, digest, name)))
+    return Problem(
+        str(raw.relative_to(cfg.raw_dir)),
+        None,
+        None,
+        digest,
+        "manifest_repaired",
+        f"Bản lưu của tệp '{name}' có trong kho nhưng thiếu trong sổ lưu trữ; đã kiểm "
+        "tra lại sha256 và ghi lại vào sổ.",
+        f"The archived copy of '{name}' was missing from the manifest; its sha256 was "
+        "verified and it was listed again.",
+    )
+
+
+def _damaged(cfg: Settings, entries: list[dict], datasets: set[str]) -> list[Problem]:
+    """Archived copies of ``datasets`` that are missing or no longer match their sha256."""
+    problems = []
+    for entry in entries:
+        raw = cfg.raw_dir / entry["raw_path"]
+        if entry.get("dataset") not in datasets or entry.get("status") != "archived":
+            continue
+        if raw.is_file() and sha256_of(raw) == entry["sha256"]:
+            continue
+        problems.append(
+            Problem(
+                entry["raw_path"],
+                None,
+                None,
+                entry["sha256"],
+                "archive_damaged",
+                f"Bản lưu của tệp '{entry['file_name']}' bị mất hoặc không còn khớp sha256. Cần "
+                "khôi phục từ bản sao lưu; hãy báo cho quản trị hệ thống.",
+                f"The archived copy of '{entry['file_name']}' is missing or no longer matches "
+                "its sha256. Restore it from backup; tell the system administrator.",
+            )
+        )
+    return problems
+
+
 def recover_archive(cfg: Settings, contracts: list[SourceContract]) -> list[Problem]:
-    """Make the manifest whole again after a crash: move a torn line aside, and list again
-    every archived copy the manifest lost, once its bytes still match the sha256 in its name."""
+    """Make the manifest whole again after a crash: move a torn line aside, list again every
+    archived copy the manifest lost, and after a repair re-verify the datasets' archive."""
     problems = [_torn_problem(torn) for torn in repair_manifest(cfg)]
-    listed = {e["raw_path"] for e in read_manifest(cfg)}
+    entries = read_manifest(cfg)
+    if problems:
+        problems += _damaged(cfg, entries, {c.id for c in contracts})
+    listed = {e["raw_path"] for e in entries}
     for contract in contracts:
         for raw in _unlisted_copies(cfg, contract, listed):
-            digest, name = raw.name.split("__", 1)
-            if sha256_of(raw) != digest:
-                log.error("archived copy %s does not match its sha256; left unlisted", raw)
-                continue
-            append_manifest(cfg, asdict(_orphan_entry(cfg, raw, contract, digest, name)))
-            problems.append(
-                Problem(
-                    str(raw.relative_to(cfg.raw_dir)),
-                    None,
-                    None,
-                    digest,
-                    "manifest_repaired",
-                    f"Bản lưu của tệp '{name}' có trong kho nhưng thiếu trong sổ lưu trữ; đã kiểm "
-                    "tra lại sha256 và ghi lại vào sổ.",
-                    f"The archived copy of '{name}' was missing from the manifest; its sha256 was "
-                    "verified and it was listed again.",
-                )
-            )
+            relisted = _relisted(cfg, raw, contract)
+            if relisted:
+                problems.append(relisted)
     for problem in problems:
         log.warning("%s", problem)
     return problems

@@ -66,7 +66,8 @@ class ExtractReport:
     rejected: list[Problem] = field(default_factory=list)
     ragged_rows: int = 0
     controls: list[ArchivedFile] = field(default_factory=list)  # control-totals files
-    # What was repaired in the archive's own state (a torn manifest line), in both languages.
+    # What recovery did to the archive's own state (a torn manifest line moved aside, a lost
+    # entry listed again) or found in it (a damaged copy), in both languages.
     repairs: list[Problem] = field(default_factory=list)
     # Landing files not taken yet (still being written): neither archived nor rejected.
     deferred: list[Problem] = field(default_factory=list)
@@ -203,8 +204,9 @@ def extract(
         # that dbt can build any model whichever department runs first.
         for contract in source_contracts(cfg):
             ensure_raw_table(con, contract)
-        for problem in report.repairs:
-            record_event(con, run_id, None, problem, "repaired")
+        for problem in report.repairs:  # "repaired", or "archive_damaged" (for a person)
+            status = "repaired" if problem.rule == "manifest_repaired" else problem.rule
+            record_event(con, run_id, None, problem, status)
         for problem in report.deferred:
             record_event(con, run_id, None, problem, "deferred")
         for problem in report.rejected:
