@@ -150,6 +150,7 @@ def test_codes_become_words():
     assert labels.cell(columns["channel"], 3.5) == "3,50"
     assert labels.topic("public-administration") == "Hành chính công"
     assert labels.file_size(4_215_000) == "4,2 MB"
+    assert labels.type_label("date") == "ngày / date (date)"
     assert labels.dataset_title("admin_procedure_dossiers").startswith("Hồ sơ thủ tục hành chính")
 
 

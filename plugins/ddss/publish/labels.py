@@ -84,6 +84,21 @@ def cell(column: Any, value: object) -> str:
     return value_labels(column).get(str(value), str(value))
 
 
+TYPES = {
+    "string": "văn bản / text",
+    "integer": "số nguyên / integer",
+    "number": "số / number",
+    "date": "ngày / date",
+    "datetime": "ngày giờ / date and time",
+    "boolean": "có hoặc không / yes or no",
+}
+
+
+def type_label(column_type: str) -> str:
+    """A column's type in words, with the Table Schema type it stands for."""
+    return f"{TYPES[column_type]} ({column_type})" if column_type in TYPES else column_type
+
+
 def file_size(size: int) -> str:
     """Bytes as people read them, with a decimal comma: ``1,2 MB``."""
     for unit, step in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
