@@ -31,11 +31,14 @@ uninterrupted run publishes.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
 import shutil
 import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -587,30 +590,74 @@ def list_versions(public: Path) -> list[dict]:
     return versions
 
 
-def recover(public: Path) -> list[str]:
-    """Undo what a killed publication left: its staging directory, a half-made `current`
-    link, and a version moved into versions/ that never became current (a ghost). Returns
-    the published versions. Touches public/ only when there is something to repair."""
-    _remove_tree(_staging_root(public))
-    for leftover in public.glob(".current-*"):
-        leftover.unlink()
-    published = published_versions(public)
+@contextmanager
+def _one_publisher(public: Path) -> Iterator[None]:
+    """One publication at a time (Airflow's writer pool serialises its own tasks, but not a
+    ``ddss run`` beside them). The kernel drops the lock when its holder dies, so whatever a
+    publisher finds left in staging or versions/ belongs to a dead one and may be removed."""
+    lock_path = public.parent / f".{public.name}.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.warning("another publication is under way; waiting for it (%s)", lock_path)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _remove_ghosts(public: Path, published: list[str]) -> list[str]:
+    """Remove every directory under versions/ that never became current."""
     base = public / "versions"
-    ghosts = (
-        [p for p in base.iterdir() if p.is_dir() and not p.is_symlink() and p.name not in published]
-        if base.is_dir()
-        else []
-    )
+    if not base.is_dir():
+        return []
+    ghosts = [
+        p for p in base.iterdir() if p.is_dir() and not p.is_symlink() and p.name not in published
+    ]
     for ghost in ghosts:
         log.warning(
             "removing version %s: it never became current (a publication killed before its switch)",
             ghost.name,
         )
         _remove_tree(ghost)
+    for partial in base.glob("*.partial"):
+        partial.unlink()
+    return [g.name for g in ghosts]
+
+
+def recover(public: Path) -> list[str]:
+    """Undo what a killed publication left: its staging directory, a half-made `current`
+    link or top-level link, a half-written record or index, and a version moved into
+    versions/ that never became current (a ghost). Returns the published versions.
+    Touches public/ only when there is something to repair."""
+    _remove_tree(_staging_root(public))
+    for leftover in public.glob(".current-*"):
+        leftover.unlink()
+    published = published_versions(public)
+    ghosts = _remove_ghosts(public, published)
+    if published:
+        _top_level_links(public)
     if ghosts or (published and _read_record(public) != published):
         _write_record(public, published)
         portal.render_versions(public, list_versions(public))
     return published
+
+
+def _top_level_links(public: Path) -> None:
+    """`latest` and the portal's top-level names, as links through `current` (once made,
+    they never change: they move with `current`)."""
+    # `latest` is another name for `current` (a fixed link to it), so it moves in the same rename.
+    if not (public / "latest").is_symlink():
+        os.symlink("current", public / "latest")
+    for name in TOP_LEVEL:
+        entry = public / name
+        if not entry.is_symlink():
+            if entry.exists():
+                shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+            os.symlink(Path("current") / name, entry)
 
 
 def _point_current(public: Path, version: str) -> None:
@@ -621,15 +668,7 @@ def _point_current(public: Path, version: str) -> None:
         temporary.unlink()
     os.symlink(Path("versions") / version, temporary)
     os.replace(temporary, link)
-    # `latest` is another name for `current` (a fixed link to it), so it moves in the same rename.
-    if not (public / "latest").is_symlink():
-        os.symlink("current", public / "latest")
-    for name in TOP_LEVEL:
-        entry = public / name
-        if not entry.is_symlink():
-            if entry.exists():
-                shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
-            os.symlink(Path("current") / name, entry)
+    _top_level_links(public)
 
 
 def plan(
@@ -710,6 +749,7 @@ def _render(planned: Plan, content: Content, target: Path) -> None:
         quality=content.quality,
         departments=content.departments,
         base_url=os.environ.get("DDSS_PUBLIC_BASE_URL", "http://127.0.0.1:8000/"),
+        previous_versions=planned.previous_versions,
     )
     metadata.write_datapackage(context, target)
     metadata.write_catalog(context, target)
@@ -784,6 +824,7 @@ def switch(built: Build, public: Path) -> Path:
     version = built.plan.version
     final = public / "versions" / version
     if final.exists():
+        _remove_tree(built.path)
         raise PublicationBlocked([f"version {version} already exists"])
     _fault("before_switch")
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -825,9 +866,10 @@ def publish(run_id: str, cfg: Settings | None = None, now: datetime | None = Non
     left exactly as it was, when a problem concerns the whole publication or nothing new
     could be published."""
     cfg = cfg or load_settings()
-    recover(cfg.public_dir)
-    built = _build_holding_leaks(run_id, cfg, now or datetime.now(UTC))
-    final = switch(built, cfg.public_dir)
+    with _one_publisher(cfg.public_dir):
+        recover(cfg.public_dir)
+        built = _build_holding_leaks(run_id, cfg, now or datetime.now(UTC))
+        final = switch(built, cfg.public_dir)
     log.info("published version %s to %s", built.plan.version, cfg.public_dir)
     for dataset, reasons in built.plan.held.items():
         carried = built.datasets.get(dataset)
