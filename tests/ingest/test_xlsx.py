@@ -204,9 +204,29 @@ def test_an_entity_expansion_payload_is_refused_without_a_traceback(cfg, tmp_pat
     assert "Excel" in problem.message_vi
 
 
-def test_not_a_workbook_at_all_is_refused_with_the_fix(cfg, tmp_path):
+@pytest.mark.parametrize(
+    "head, says",
+    [(b"Ma to,Ten to\r\n", "CSV"), (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512, ".xls")],
+    ids=["a CSV named .xlsx", "an Excel 97-2003 .xls"],
+)
+def test_not_a_workbook_is_refused_saying_what_it_is_and_the_fix(cfg, tmp_path, head, says):
     path = tmp_path / "to_cong_nghe_so_2022-07.xlsx"
-    path.write_bytes(b"Ma to,Ten to\r\n")
+    path.write_bytes(head)
     with pytest.raises(FileRejected) as error:
         _read(path, _contract(cfg))
-    assert error.value.problem.rule == "not_xlsx" and ".xlsx" in error.value.problem.message_vi
+    problem = error.value.problem
+    assert problem.rule == "not_xlsx" and says in problem.message_vi and says in problem.message_en
+    assert "(.xlsx)'" in problem.message_vi and "Save As" in problem.message_en
+
+
+def test_a_workbook_sent_for_a_csv_dataset_is_refused_saying_so(cfg, tmp_path):
+    from ingest_files import dossier_contract
+
+    workbook = Workbook()
+    _data_sheet(workbook.active, 1)
+    path = _save(workbook, tmp_path, "ho_so_2022-07.csv")
+    with pytest.raises(FileRejected) as error:
+        _read(path, dossier_contract(cfg))
+    problem = error.value.problem
+    assert problem.rule == "wrong_format" and "CSV UTF-8" in problem.message_vi
+    assert "Excel workbook (.xlsx), not a CSV" in problem.message_en

@@ -53,12 +53,42 @@ def _matched(header: list[str], wanted: set[str]) -> int:
     return len(wanted & {normalise_header(cell) for cell in header})
 
 
+ZIP_MAGIC = b"PK\x03\x04"  # .xlsx (and every zip)
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, Excel 97-2003
+
+
+def spreadsheet_kind(path: Path) -> str | None:
+    """'xlsx' or 'xls' when the file is an Excel workbook whatever its name says."""
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    if head.startswith(ZIP_MAGIC):
+        return "xlsx"
+    if head == OLE2_MAGIC:
+        return "xls"
+    return None
+
+
+def _refuse_workbook(display: str, kind: str) -> FileRejected:
+    return _refused(
+        display,
+        None,
+        "wrong_format",
+        f"Tệp là bảng tính Excel (.{kind}), không phải CSV. Hãy mở bằng Excel và chọn Lưu dạng "
+        "→ 'CSV UTF-8 (Comma delimited)'.",
+        f"The file is an Excel workbook (.{kind}), not a CSV. Open it in Excel and Save As → "
+        "'CSV UTF-8 (Comma delimited)'.",
+    )
+
+
 def csv_layout(
     path: Path, contract: SourceContract, display: str, notes: list[Problem] | None = None
 ) -> CsvLayout:
     """The file's encoding and separator. Excel with Vietnamese regional settings writes
     ``;`` where the contract says ``,`` (and the other way round): the separator whose header
     names the most contract columns is used, and the steward is told."""
+    kind = spreadsheet_kind(path)
+    if kind:
+        raise _refuse_workbook(display, kind)
     encoding = file_encoding(path, contract.source.encoding, display)
     agreed = contract.source.delimiter
     wanted = {normalise_header(header_of(c)) for c in contract.columns}

@@ -30,7 +30,7 @@ from xml.etree import ElementTree
 from ddss.data_contracts import SourceContract
 from ddss.errors import FileRejected, Problem
 from ddss.ingest.limits import env_number
-from ddss.ingest.readers import Records, header_of, normalise_header
+from ddss.ingest.readers import Records, header_of, normalise_header, spreadsheet_kind
 
 # Departments put a title (and blank rows) above the header: it is looked for this far down.
 HEADER_SEARCH_ROWS = 20
@@ -149,8 +149,31 @@ def _sheets(archive: zipfile.ZipFile, display: str) -> list[Sheet]:
     return sheets
 
 
+def _refuse_kind(path: Path, display: str) -> None:
+    kind = spreadsheet_kind(path)
+    if kind == "xls":
+        raise _refused(
+            display,
+            "not_xlsx",
+            "Tệp là bảng tính Excel 97-2003 (.xls). Hãy mở bằng Excel và Lưu dạng → "
+            "'Sổ làm việc Excel (.xlsx)'.",
+            "The file is an Excel 97-2003 workbook (.xls). Open it in Excel and Save As → "
+            "'Excel Workbook (.xlsx)'.",
+        )
+    if kind is None:
+        raise _refused(
+            display,
+            "not_xlsx",
+            "Tệp không phải bảng tính Excel (.xlsx) (có thể là tệp CSV hoặc văn bản). Hãy mở "
+            "bằng Excel và Lưu dạng → 'Sổ làm việc Excel (.xlsx)'.",
+            "The file is not an Excel workbook (.xlsx) (perhaps a CSV or text file). Open it "
+            "in Excel and Save As → 'Excel Workbook (.xlsx)'.",
+        )
+
+
 def inspect_workbook(path: Path, display: str) -> list[Sheet]:
     """Check the zip before openpyxl opens it (sizes, no DTD); return its sheets."""
+    _refuse_kind(path, display)
     try:
         with zipfile.ZipFile(path) as archive:
             _check_sizes(archive, display)
