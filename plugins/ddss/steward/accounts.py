@@ -13,15 +13,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
 _HASHER = PasswordHash((Argon2Hasher(),))
-# Verified against when the user does not exist, so a wrong name costs as long as a wrong
-# password (no user enumeration by timing).
-_DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the user does not exist, so a wrong name costs as long as a
+    wrong password (no user enumeration by timing). Made on first use, not at import."""
+    return _HASHER.hash(secrets.token_urlsafe(16))
+
+
 USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
 MIN_PASSWORD = 12
 
@@ -164,7 +171,7 @@ class AccountStore:
                 "select password_hash from accounts where username = ?", [username.strip().lower()]
             ).fetchone()
         if row is None:
-            _HASHER.verify(password, _DUMMY_HASH)
+            _HASHER.verify(password, _dummy_hash())
             return None
         if not _HASHER.verify(password, row[0]):
             return None
