@@ -176,8 +176,12 @@ def test_personal_values_are_masked_in_quarantine(con, cfg):
     assert con.execute("select value from quality.quarantine").fetchall() == [("09******08",)]
 
 
-def _candidate_workspace(cfg, tmp_path):
-    """A workspace whose dossier candidate is a small table and whose suite has two rules."""
+DOSSIERS = "staging.stg_tuyen_quang_pasc__admin_procedure_dossiers"
+
+
+def _workspace_with(cfg, tmp_path, expectations, candidate_sql):
+    """A workspace whose dossier suite is ``expectations`` and whose candidate (staging)
+    table is ``candidate_sql``."""
     import dataclasses
     import json
 
@@ -185,13 +189,6 @@ def _candidate_workspace(cfg, tmp_path):
 
     suites = tmp_path / "suites"
     suites.mkdir()
-    expectations = [
-        {
-            "type": "expect_column_values_to_be_in_set",
-            "kwargs": {"column": "channel", "value_set": ["online"]},
-        },
-        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "dossier_id"}},
-    ]
     suite = _suite(expectations, name="admin_procedure_dossiers")
     (suites / "admin_procedure_dossiers.json").write_text(
         json.dumps(
@@ -206,14 +203,29 @@ def _candidate_workspace(cfg, tmp_path):
     workspace = dataclasses.replace(cfg, expectations_dir=suites)
     with connect(workspace) as con:
         con.execute("create schema if not exists staging").fetchall()
-        con.execute("""
-            create table staging.stg_tuyen_quang_pasc__admin_procedure_dossiers as
-            select 'f.csv' as _source_file, (i + 2)::integer as _source_row,
-                   case when i % 10 <> 0 then 'id-' || i end as dossier_id,
-                   case when i % 4 = 0 then 'email' else 'online' end as channel
-            from range(100) t(i)
-        """).fetchall()
+        con.execute(f"create table {DOSSIERS} as {candidate_sql}").fetchall()
     return workspace
+
+
+def _candidate_workspace(cfg, tmp_path):
+    """100 dossiers, 25 with a bad channel and 10 without an id; a suite of two rules."""
+    return _workspace_with(
+        cfg,
+        tmp_path,
+        [
+            {
+                "type": "expect_column_values_to_be_in_set",
+                "kwargs": {"column": "channel", "value_set": ["online"]},
+            },
+            {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "dossier_id"}},
+        ],
+        """
+        select 'f.csv' as _source_file, (i + 2)::integer as _source_row,
+               case when i % 10 <> 0 then 'id-' || i end as dossier_id,
+               case when i % 4 = 0 then 'email' else 'online' end as channel
+        from range(100) t(i)
+        """,
+    )
 
 
 def test_validating_the_same_run_twice_replaces_its_history_row_and_quarantine(cfg, tmp_path):
@@ -267,40 +279,48 @@ def test_a_validation_that_fails_half_way_leaves_the_previous_result_whole(
         assert con.execute("select run_id from quality.validation_runs").fetchall() == [("run-1",)]
 
 
-def test_a_duplicate_names_the_earlier_row_it_repeats(con, cfg):
+def test_a_duplicate_names_the_earlier_row_it_repeats(cfg, tmp_path):
+    from ddss.data_contracts import source_contract
+    from ddss.quality.gate import validate
+    from ddss.quality.report import steward_rows
+    from ddss.warehouse import connect
+
     # Staging numbers each key's rows in file and row order (dossier_occurrence).
-    con.execute("""
-        create or replace table main.candidate as
-        select * from (values
-            ('a.csv', 2, 'K1', 1), ('a.csv', 3, 'K2', 1), ('a.csv', 7, 'K1', 2),
-            ('b.csv', 4, 'K2', 2), ('b.csv', 5, 'K1', 3)
-        ) t(_source_file, _source_row, dossier_id, dossier_occurrence)
-    """).fetchall()
-    _run(
-        con,
+    workspace = _workspace_with(
         cfg,
+        tmp_path,
         [
             {
                 "type": "expect_column_values_to_be_in_set",
                 "kwargs": {"column": "dossier_occurrence", "value_set": [1]},
             }
         ],
+        """
+        select * from (values
+            ('a.csv', 2, 'K1', 1), ('a.csv', 3, 'K2', 1), ('a.csv', 7, 'K1', 2),
+            ('b.csv', 4, 'K2', 2), ('b.csv', 5, 'K1', 3)
+        ) t(_source_file, _source_row, dossier_id, dossier_occurrence)
+        """,
     )
-    rows = con.execute(
-        "select source_file, source_row, message_vi, message_en from quality.quarantine"
-        " order by source_file, source_row"
-    ).fetchall()
-    assert rows == [
-        ("a.csv", 7, "lỗi Dòng này trùng với dòng 2.", "error It repeats row 2."),
+    validate("admin_procedure_dossiers", "run-1", workspace)
+    with connect(workspace) as con:
+        rows = steward_rows(con, source_contract("admin_procedure_dossiers", cfg), workspace)
+    assert [
+        (r["source_file"], r["source_row"], r["repeats_row"], r["message_vi"], r["message_en"])
+        for r in rows
+    ] == [
+        ("a.csv", 7, 2, "lỗi Dòng này trùng với dòng 2.", "error It repeats row 2."),
         (
             "b.csv",
             4,
+            3,
             "lỗi Dòng này trùng với dòng 3 của tệp a.csv.",
             "error It repeats row 3 of a.csv.",
         ),
         (
             "b.csv",
             5,
+            2,
             "lỗi Dòng này trùng với dòng 2 của tệp a.csv.",
             "error It repeats row 2 of a.csv.",
         ),

@@ -209,11 +209,9 @@ def _load(
     return rows
 
 
-def _failures(con, contract: SourceContract, outcome) -> list[dict]:
-    from ddss.quality.findings import annotate
-    from ddss.quality.report import quarantine_rows
+def _failures(con, contract: SourceContract, outcome, cfg: Settings) -> list[dict]:
+    from ddss.quality.report import steward_rows
 
-    headers = {c.name: c.header or c.name for c in contract.columns}
     failures = [
         {
             "source_row": f["source_row"],
@@ -225,8 +223,11 @@ def _failures(con, contract: SourceContract, outcome) -> list[dict]:
             "severity": f["severity"],
             "message_vi": f["message_vi"],
             "message_en": f["message_en"],
+            "repeats_row": f["repeats_row"],
+            "hint_vi": f["hint_vi"],
+            "hint_en": f["hint_en"],
         }
-        for f in quarantine_rows(con, contract.id, headers)
+        for f in steward_rows(con, contract, cfg)
     ]
     for problem in outcome.blocking:
         failures.append(
@@ -240,9 +241,12 @@ def _failures(con, contract: SourceContract, outcome) -> list[dict]:
                 "severity": "file",
                 "message_vi": problem.message_vi,
                 "message_en": problem.message_en,
+                "repeats_row": None,
+                "hint_vi": None,
+                "hint_en": None,
             }
         )
-    return annotate(failures, contract)
+    return failures
 
 
 def check_file(path: Path, dataset: str, cfg: Settings | None = None) -> CheckResult:
@@ -269,7 +273,7 @@ def check_file(path: Path, dataset: str, cfg: Settings | None = None) -> CheckRe
         period = file_period(contract, path.name)
         outcome = validate(dataset, "check", scratch, coverage_periods=[period] if period else None)
         with connect(scratch) as con:
-            failures = _failures(con, contract, outcome)
+            failures = _failures(con, contract, outcome, scratch)
         return CheckResult(path.name, dataset, rows, failures, notes)
 
 

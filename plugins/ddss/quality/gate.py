@@ -267,46 +267,54 @@ def _count_sql(condition: str) -> str:
     return f"count(*) filter (where {condition})"
 
 
-def _name_earlier_rows(con, contract: Contract, rules: list[Rule], relation: str) -> None:
-    """A duplicate says which earlier row it repeats. Duplicate rules are the suites'
-    ``<x>_occurrence in [1]`` rules: staging numbers the rows of each contract key in file
-    and row order, so the row repeated is the key's first (occurrence 1)."""
-    duplicates = [r for r in rules if r.type == "expect_column_values_to_be_in_set"]
-    duplicates = [
+def candidate_relation(suite, contract: Contract) -> tuple[str, str]:
+    """(schema, model) of the table the suite validates."""
+    return suite.meta.get("schema", "staging"), suite.meta.get("model", contract.staging_model)
+
+
+def _duplicate_rules(rules: list[Rule]) -> list[Rule]:
+    """The suites' ``<x>_occurrence in [1]`` rules: staging numbers the rows of each contract
+    key in file and row order, and every row after the first is a duplicate."""
+    return [
         r
-        for r in duplicates
-        if r.expectation.configuration.kwargs["column"].endswith("_occurrence")
+        for r in rules
+        if r.type == "expect_column_values_to_be_in_set"
+        and r.expectation.configuration.kwargs["column"].endswith("_occurrence")
         and list(r.expectation.configuration.kwargs["value_set"]) == [1]
     ]
-    if not duplicates or not contract.key:
-        return
+
+
+def earlier_rows(con, contract: Contract, cfg: Settings) -> dict[tuple[str, int, str], tuple]:
+    """{(file, row, rule): (file, row) of the first row with the same key} for every
+    duplicate of the dataset's candidate: the row a duplicate repeats.
+
+    Not part of the gate's single pass: finding the first rows probes every row's key
+    (about as long as the whole pass at 1e7 rows), and only the steward's view needs it."""
+    suite = load_suite(contract.id, cfg)
+    schema, model = candidate_relation(suite, contract)
+    duplicates = _duplicate_rules(compile_suite(suite))
+    if not duplicates or not contract.key or not table_exists(con, schema, model):
+        return {}
+    relation = f"{_q(schema)}.{_q(model)}"
     columns = {
         c for (c,) in con.execute(f"select column_name from (describe {relation})").fetchall()
     }
     if not set(contract.key) <= columns:
-        return
+        return {}
     same_key = " and ".join(f"d.{_q(k)} is not distinct from f.{_q(k)}" for k in contract.key)
+    found: dict[tuple[str, int, str], tuple] = {}
     for rule in duplicates:
         occurrence = _q(rule.expectation.configuration.kwargs["column"])
-        con.execute(
+        for file, row, earlier_file, earlier_row in con.execute(
             f"""
-            update quality.quarantine as q
-            set message_vi = q.message_vi || ' Dòng này trùng với dòng ' || e.first_row
-                    || case when e.first_file <> q.source_file
-                            then ' của tệp ' || e.first_file else '' end || '.',
-                message_en = q.message_en || ' It repeats row ' || e.first_row
-                    || case when e.first_file <> q.source_file
-                            then ' of ' || e.first_file else '' end || '.'
-            from (
-                select d._source_file as file, d._source_row as row,
-                       f._source_file as first_file, f._source_row as first_row
-                from {relation} as d join {relation} as f on {same_key}
-                where d.{occurrence} > 1 and f.{occurrence} = 1
-            ) as e
-            where q.dataset = ? and q.rule = ? and q.source_file = e.file and q.source_row = e.row
-            """,
-            [contract.id, rule.rule_id],
-        ).fetchall()
+            with repeated as materialized (select * from {relation} where {occurrence} > 1)
+            select d._source_file, d._source_row, f._source_file, f._source_row
+            from repeated as d join {relation} as f on {same_key}
+            where f.{occurrence} = 1
+            """
+        ).fetchall():
+            found[(file, row, rule.rule_id)] = (earlier_file, earlier_row)
+    return found
 
 
 @dataclass
@@ -375,7 +383,6 @@ def _evaluate(
         [run_id, contract.id, contract.department.id],
     )
     con.unregister("rule_catalogue")
-    _name_earlier_rows(con, contract, row_rules, relation)
     # Ragged rows never reached the candidate model; they are quarantined from the loader.
     con.execute(
         """
@@ -824,8 +831,7 @@ def validate(
     cfg = cfg or load_settings()
     contract = load_contracts(cfg)[dataset]
     suite = load_suite(dataset, cfg)
-    schema = suite.meta.get("schema", "staging")
-    model = suite.meta.get("model", contract.staging_model)
+    schema, model = candidate_relation(suite, contract)
     relation = f"{_q(schema)}.{_q(model)}"
     outcome = Outcome(dataset=dataset, run_id=run_id)
     with connect(cfg) as con:

@@ -14,7 +14,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from ddss.data_contracts import load_contracts
+from ddss.data_contracts import Contract, load_contracts
 from ddss.errors import Problem
 from ddss.quality.criteria import LABELS
 from ddss.quality.findings import annotate, summarise
@@ -36,6 +36,7 @@ CSV_COLUMNS: list[tuple[str, str]] = [
     ("Lỗi và cách sửa (message_vi)", "message_vi"),
     ("Problem and fix (message_en)", "message_en"),
     ("Mã bản ghi / Record key (record_key)", "record_key"),
+    ("Trùng với dòng / Repeats row (repeats_row)", "repeats_row"),
     ("criterion", "criterion"),
     ("severity", "severity"),
     ("rule", "rule"),
@@ -99,6 +100,30 @@ def quarantine_rows(con, dataset: str, headers: dict[str, str]) -> list[dict]:
     return out
 
 
+def steward_rows(con, contract: Contract, cfg: Settings) -> list[dict]:
+    """Every quarantined row of a dataset as the steward reads it (report, CSV, ``ddss
+    check``): the column's header, the earlier row a duplicate repeats, and a hint when a
+    spreadsheet probably caused the error."""
+    from ddss.quality.gate import earlier_rows
+
+    headers = {c.name: c.header or c.name for c in contract.columns}
+    rows = quarantine_rows(con, contract.id, headers)
+    earlier = earlier_rows(con, contract, cfg)
+    for row in rows:
+        first = earlier.get((row["source_file"], row["source_row"], row["rule"]))
+        row["repeats_row"] = first[1] if first else None
+        if not first:
+            continue
+        same_file = first[0] == row["source_file"]
+        row["message_vi"] += f" Dòng này trùng với dòng {first[1]}" + (
+            "." if same_file else f" của tệp {first[0]}."
+        )
+        row["message_en"] += f" It repeats row {first[1]}" + (
+            "." if same_file else f" of {first[0]}."
+        )
+    return annotate(rows, contract)
+
+
 def _data_docs(run_id: str, outcomes: list[Outcome], folder: Path) -> dict:
     """GX Data Docs beside the report; a failure to render them never loses the report."""
     from ddss.quality import data_docs
@@ -131,8 +156,7 @@ def write_reports(
             datasets: list[dict[str, Any]] = []
             for outcome in items:
                 contract = contracts[outcome.dataset]
-                headers = {c.name: c.header or c.name for c in contract.columns}
-                rows = annotate(quarantine_rows(con, outcome.dataset, headers), contract)
+                rows = steward_rows(con, contract, cfg)
                 csv_name = f"{outcome.dataset}_can_sua.csv"
                 write_csv(folder / csv_name, rows)
                 (folder / f"{outcome.dataset}_validation_result.json").write_text(
