@@ -12,6 +12,11 @@
 * A file that cannot be read (encoding, missing columns, empty, too large) is rejected
   with a message naming the file, row, column and value; its raw copy is kept and nothing
   already loaded is touched. Ragged rows are kept in ``raw.load_rejects`` for the steward.
+* A file still being written is deferred to the next run, neither archived nor rejected
+  (``ddss.ingest.landing``); a manifest torn by a crash is repaired first and the archive
+  re-verified (``ddss.ingest.manifest``, ``ddss.ingest.archive``). HTTP sources are fetched
+  within bounds (``ddss.ingest.http_source``), workbooks read within limits
+  (``ddss.ingest.xlsx``), encodings told apart by ``ddss.ingest.encodings``.
 """
 
 from __future__ import annotations
