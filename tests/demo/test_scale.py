@@ -45,7 +45,9 @@ def _check_manifest(folder: Path, manifest: dict) -> None:
     assert all((folder / name).is_file() for name in manifest["files"])
     files: dict[str, list[list[str]]] = {}
     for defect in manifest["defects"]:
-        rows = files.setdefault(defect["file"], _records(folder, defect["file"]))
+        if defect["file"] not in files:
+            files[defect["file"]] = _records(folder, defect["file"])
+        rows = files[defect["file"]]
         assert 1 < defect["source_row"] <= len(rows), defect
         assert defect["key"] is None or defect["key"] in rows[defect["source_row"] - 1], defect
 
