@@ -102,6 +102,9 @@ def check(
     try:
         result = check_file(path, dataset)
     except CheckRefused as exc:
+        if as_json:  # a script reading standard output learns which file could not be checked
+            refused = {"file": path.name, "dataset": dataset, "error": str(exc)}
+            typer.echo(json.dumps(refused, ensure_ascii=False))
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from exc
     if as_json:

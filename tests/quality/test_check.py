@@ -311,14 +311,21 @@ def test_codes_excel_stripped_of_their_zeros_are_summarised_first(published, tmp
     assert text.index("Tóm tắt") < text.index("- dòng/row 2,")
 
 
-def _refused(tmp_path, path: Path, dataset: str):
+def _refused(tmp_path, path: Path, dataset: str, *extra):
     env = {
         **os.environ,
         "DDSS_DATA_DIR": str(tmp_path / "data"),
         "DDSS_PUBLIC_DIR": str(tmp_path / "public"),
     }
     return subprocess.run(
-        [str(Path(sys.executable).with_name("ddss")), "check", str(path), "--dataset", dataset],
+        [
+            str(Path(sys.executable).with_name("ddss")),
+            "check",
+            str(path),
+            "--dataset",
+            dataset,
+            *extra,
+        ],
         env=env,
         capture_output=True,
         text=True,
@@ -331,8 +338,11 @@ def test_files_that_cannot_be_checked_exit_2_with_a_bilingual_message(tmp_path):
     xls.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504)  # an OLE2 (.xls) header
     csv_file = tmp_path / "to_cong_nghe_so_2022-07.csv"
     csv_file.write_text("Mã tổ,Tên tổ\n1,A\n", "utf-8")
+    renamed = tmp_path / "chi_tra_khong_tien_mat_2022-07.xlsx"  # a CSV with an .xlsx name
+    renamed.write_text("Mã phường/xã,Kỳ chi trả\n00070,07/2022\n", "utf-8")
     cases = [
         (xls, "cashless_social_payments", ["Save As", ".xlsx"]),
+        (renamed, "cashless_social_payments", [".xlsx", "Excel"]),
         (csv_file, "community_digital_teams", [".xlsx"]),
         (csv_file, "no_such_dataset", ["admin_procedure_dossiers", "Không có bộ dữ liệu"]),
         (tmp_path / "missing.csv", "admin_procedure_dossiers", ["Không tìm thấy", "not found"]),
@@ -345,6 +355,13 @@ def test_files_that_cannot_be_checked_exit_2_with_a_bilingual_message(tmp_path):
         assert " / " in message  # Vietnamese, then English
         for word in words:
             assert word in message, (word, message)
+    process = _refused(tmp_path, xls, "cashless_social_payments", "--json")
+    assert process.returncode == 2
+    assert json.loads(process.stdout) == {
+        "file": xls.name,
+        "dataset": "cashless_social_payments",
+        "error": process.stderr.strip(),
+    }
 
 
 def test_check_help_lists_the_dataset_ids_and_shows_json_as_a_flag(tmp_path):

@@ -37,6 +37,12 @@ FORMAT_NAMES = {
 }
 
 
+# Loader rejections that mean the bytes are not of the dataset's kind at all (an .xls or a
+# CSV sent for an .xlsx dataset, text sent as JSON): the check cannot be run (exit 2), as
+# opposed to a file read as its kind in which problems were found (exit 1).
+NOT_ITS_KIND = {"wrong_format", "not_xlsx", "not_json"}
+
+
 class CheckRefused(ValueError):
     """The check cannot be run on this file (exit 2); the message is bilingual."""
 
@@ -267,6 +273,12 @@ def check_file(path: Path, dataset: str, cfg: Settings | None = None) -> CheckRe
         try:
             rows = _load(path, cfg, scratch, contract, notes)
         except FileRejected as exc:
+            if exc.problem.rule in NOT_ITS_KIND:
+                problem = exc.problem
+                raise CheckRefused(
+                    f"Tệp '{path.name}': {problem.message_vi} / "
+                    f"File '{path.name}': {problem.message_en}"
+                ) from None
             return _rejected(path, dataset, exc.problem, notes)
         # --quiet: with --json, standard output must hold nothing but the JSON.
         run_dbt(["run", "--quiet", "--select", f"+{contract.staging_model}"], scratch)
