@@ -44,7 +44,6 @@ class Spec:
     criterion: str
     make: Make
     in_place: bool = False  # rewrite the template itself (it stays a counted clean row)
-    files: str = "all"  # "all" or "last": which files of the dataset carry it
     where: Callable[[dict], bool] | None = None  # which clean rows may serve as template
 
     @property
@@ -130,8 +129,7 @@ def emit(
         last = index == len(files) - 1
         if serial_per_file:
             serial = 0
-        carried = [s for s in specs if s.files == "all" or last]
-        lines, serial = place_defects(rows, carried, draw.rng, draw.per_kind, serial)
+        lines, serial = place_defects(rows, specs, draw.rng, draw.per_kind, serial)
         path = draw.out / contract.department.landing_folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
         first = writer.write(path, contract, [row for row, _ in lines])
