@@ -190,3 +190,51 @@ def test_report_files_of_the_own_department_are_served_sandboxed(env):
     assert "sandbox" in latest.headers["content-security-policy"]
     csv_file = client.get(f"/reports/{RUN}/admin_procedure_dossiers_can_sua.csv")
     assert csv_file.status_code == 200 and "ho_so_2022-07.csv" in csv_file.text
+
+
+def test_the_last_submission_says_what_became_of_it(env):
+    import json
+
+    from ddss.steward.settings import load_steward_settings
+    from ddss.steward.submit import append_receipt
+
+    receipt = {
+        "receipt": "r1",
+        "dataset": "admin_procedure_dossiers",
+        "department": "tuyen_quang_pasc",
+        "file": "ho_so_2022-08.csv",
+        "sha256": "a" * 64,
+        "bytes": 10,
+        "rows": 1,
+        "problems": 0,
+        "submitted_by": "pasc",
+        "submitted_at": "2022-09-01T08:00:00+00:00",
+    }
+    append_receipt(load_steward_settings(env.cfg), receipt)
+    client, _ = env.sign_in("pasc")
+
+    def outcome():
+        page = client.get("/dashboard").text
+        section = page[page.index('id="dataset-admin_procedure_dossiers"') :]
+        return re.search(r'class="outcome outcome-(\w+)"', section).group(1)
+
+    assert outcome() == "waiting"
+    entry = {
+        "dataset": "admin_procedure_dossiers",
+        "department": "tuyen_quang_pasc",
+        "file_name": "ho_so_2022-08.csv",
+        "sha256": "a" * 64,
+        "status": "archived",
+        "archived_at": "2022-09-01T09:00:00+00:00",
+    }
+    with (env.cfg.raw_dir / "manifest.jsonl").open("a") as handle:
+        handle.write(json.dumps(entry) + "\n")
+    assert outcome() == "archived"
+    folder = env.cfg.reports_dir / "scheduled__2022-09-02" / "tuyen_quang_pasc"
+    write_report(
+        env.cfg, "scheduled__2022-09-02", "tuyen_quang_pasc", "admin_procedure_dossiers", []
+    )
+    (folder / "index.html").write_text(
+        "<h2>Tệp bị từ chối</h2><ul><li><strong>ho_so_2022-08.csv</strong>: x</li></ul>"
+    )
+    assert outcome() == "rejected"

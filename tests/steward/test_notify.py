@@ -3,7 +3,6 @@
 status once, never again; bilingual, with a link, without a value from any row."""
 
 import email
-import json
 import socket
 from datetime import date
 from email.policy import default
@@ -105,20 +104,25 @@ def test_deadline_in_three_days_then_missed(env, inbox):
     assert _send(env, date(2022, 9, 20)) == []
 
 
-def test_a_rejected_file_is_mailed(env, inbox):
-    entry = {
-        "dataset": "admin_procedure_dossiers",
-        "department": "tuyen_quang_pasc",
-        "file_name": "ho_so_2022-08.csv",
-        "sha256": "f" * 64,
-        "status": "rejected",
-        "archived_at": "2022-09-02T00:00:00+00:00",
-    }
-    with (env.cfg.raw_dir / "manifest.jsonl").open("a") as handle:
-        handle.write(json.dumps(entry) + "\n")
+REJECTED_PAGE = """<div class="bad"><h2>Tệp bị từ chối <span class="en">/ Rejected files</span></h2>
+<p>Các tệp sau không nạp được. <span class="en">These files could not be loaded.</span></p>
+<ul><li><strong>ho_so_2022-08.csv</strong>: Thiếu cột. <span class="en">Missing columns.</span></li></ul></div>"""
+
+
+def rejected_report(env, run="scheduled__2022-09-11"):
+    """A newer report whose page lists a rejected file, as the steward report renders it."""
+    rows = [report_row("ho_so_2022-07.csv", 41, "channel", "Fax", "dung")]
+    path = write_report(env.cfg, run, "tuyen_quang_pasc", "admin_procedure_dossiers", rows)
+    (path.parent / "index.html").write_text(f"<html><body>{REJECTED_PAGE}</body></html>")
+
+
+def test_a_rejected_file_is_mailed_once(env, inbox):
+    rejected_report(env)
     _send(env, date(2022, 8, 11))
     subjects = _subjects(inbox.take(), "pasc@example.org")
     assert "[ddss] Tệp bị từ chối: ho_so_2022-08.csv / File rejected: ho_so_2022-08.csv" in subjects
+    _send(env, date(2022, 8, 11))
+    assert not [m for rcpt, m in inbox.take() if "Tệp bị từ chối" in str(m["Subject"])]
 
 
 def test_mails_are_bilingual_link_to_the_page_and_hold_no_row_values(env, inbox):

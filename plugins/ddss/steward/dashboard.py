@@ -3,7 +3,7 @@ submission and what became of it, and the open quarantined rows."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ddss.data_contracts import SourceContract
@@ -27,8 +27,7 @@ class DatasetRow:
     open_rows: int
     warnings: int
     report_run: str | None
-    quarantined_before: int | None = None
-    notes: list[str] = field(default_factory=list)
+    submission_outcome: str | None = None
 
     @property
     def uploads(self) -> bool:
@@ -51,6 +50,7 @@ def dashboard_rows(ws: Workspace, steward: Steward) -> list[DatasetRow]:
         if r.get("department") == steward.department.id
     ]
     rows = files.quarantined_rows(ws.cfg, steward.department.id)
+    rejected = files.rejected_files(ws.cfg, steward.department.id)
     today = ws.today()
     out = []
     for contract in steward.contracts:
@@ -58,6 +58,7 @@ def dashboard_rows(ws: Workspace, steward: Steward) -> list[DatasetRow]:
         published = quality.get(contract.id, {})
         received = files.received_periods(contract, entries)
         report = files.latest_report(ws.cfg, contract)
+        last = _latest([r for r in receipts if r.get("dataset") == contract.id], "submitted_at")
         out.append(
             DatasetRow(
                 contract=contract,
@@ -65,9 +66,10 @@ def dashboard_rows(ws: Workspace, steward: Steward) -> list[DatasetRow]:
                 history=list(published.get("history", []))[-HISTORY_POINTS:],
                 deadline=files.next_deadline(contract, received, today),
                 missed=files.missed_periods(contract, received, today),
-                last_submission=_latest(
-                    [r for r in receipts if r.get("dataset") == contract.id], "submitted_at"
-                ),
+                last_submission=last,
+                submission_outcome=files.submission_outcome(last, entries, rejected)
+                if last
+                else None,
                 last_file=_latest(
                     [e for e in entries if e.get("dataset") == contract.id], "archived_at"
                 ),

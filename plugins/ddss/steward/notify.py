@@ -149,23 +149,20 @@ def notify_rejected_upload(cfg: Settings, steward: StewardSettings, upload: Uplo
         log.warning("steward notification not sent: %s", type(exc).__name__)
 
 
-def _rejected_files(department: str, entries: list[dict]) -> list[Notice]:
+def _rejected_files(cfg: Settings, department: str) -> list[Notice]:
     out = []
-    for entry in entries:
-        if entry.get("status") != "rejected":
-            continue
-        name, dataset = entry.get("file_name") or "", entry.get("dataset") or ""
+    for run_id, name in files.rejected_files(cfg, department):
         out.append(
             Notice(
-                key=f"rejected:{dataset}:{entry.get('sha256')}",
+                key=f"rejected:{department}:{run_id}:{name}",
                 kind="rejected",
                 department=department,
-                dataset=dataset,
+                dataset="",
                 subject_vi=f"Tệp bị từ chối: {name}",
                 subject_en=f"File rejected: {name}",
-                body_vi=f"Đường ống đã từ chối tệp {name} (bộ dữ liệu {dataset}). Hãy xem báo cáo "
-                "và gửi lại tệp đã sửa.",
-                body_en=f"The pipeline rejected the file {name} (dataset {dataset}). Read the report "
+                body_vi=f"Lượt chạy {run_id} của đường ống đã từ chối tệp {name}. Hãy xem báo "
+                "cáo và gửi lại tệp đã sửa.",
+                body_en=f"The pipeline's run {run_id} rejected the file {name}. Read the report "
                 "and send the corrected file.",
                 path="/reports/latest",
             )
@@ -267,7 +264,7 @@ def current_notices(cfg: Settings, steward: StewardSettings, today: date) -> lis
     notices = []
     for department in files.departments(cfg):
         entries = files.manifest_entries(cfg, department)
-        notices += _rejected_files(department, entries)
+        notices += _rejected_files(cfg, department)
         notices += _new_quarantine(cfg, department)
         notices += _deadlines(cfg, department, entries, today)
     return notices

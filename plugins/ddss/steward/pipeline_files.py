@@ -223,3 +223,41 @@ def missed_periods(contract: SourceContract, received: set[str], today: date) ->
             due = due_date(period, contract)
             out.append(Deadline(period, due, (due - today).days))
     return out
+
+
+# The report page lists rejected files in a section of its own (the CSVs hold rows only):
+# ``<h2>Tệp bị từ chối …</h2> … <li><strong>FILE</strong>: …</li>``.
+_REJECTED_SECTION = re.compile(r"Tệp bị từ chối.*?</ul>", re.S)
+_REJECTED_FILE = re.compile(r"<li><strong>(.*?)</strong>", re.S)
+
+
+def rejected_files(cfg: Settings, department: str) -> list[tuple[str, str]]:
+    """(run id, file name) of the files the latest report of the department says the
+    loader rejected."""
+    import html
+
+    reports = [latest_report(cfg, c) for c in department_contracts(cfg, department)]
+    found = sorted((r for r in reports if r), key=lambda r: r.modified)
+    if not found:
+        return []
+    page = found[-1].folder / "index.html"
+    try:
+        text = page.read_text("utf-8")
+    except OSError:
+        return []
+    section = _REJECTED_SECTION.search(text)
+    if not section:
+        return []
+    names = _REJECTED_FILE.findall(section.group(0))
+    return [(found[-1].run_id, html.unescape(name).strip()) for name in names]
+
+
+def submission_outcome(receipt: dict, entries: list[dict], rejected: list[tuple[str, str]]) -> str:
+    """What became of a submitted file: ``waiting`` for a run, ``archived`` by the pipeline
+    (its rows validated), or ``rejected`` by the loader."""
+    archived = [e for e in entries if e.get("sha256") == receipt.get("sha256")]
+    if not archived:
+        return "waiting"
+    if any(name == receipt.get("file") for _, name in rejected):
+        return "rejected"
+    return "archived"
