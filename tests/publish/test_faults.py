@@ -153,7 +153,10 @@ KILL_POINTS = {
     "publish_before_switch": ({"kill_after": None}, {"DDSS_PUBLISH_KILL_AT": "before_switch"}),
     "publish_after_move": ({"kill_after": None}, {"DDSS_PUBLISH_KILL_AT": "after_move"}),
 }
-TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d(?::\d\d)?(?:\+00:00| UTC)?")
+# ISO and "2026-11-24 20:29 UTC" times, and local ones as the portal shows them ("25/11/2026 03:29").
+TIMESTAMP = re.compile(
+    r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d(?::\d\d)?(?:\+00:00|\+07:00| UTC)?|\d\d/\d\d/\d{4} \d\d:\d\d"
+)
 
 
 def normalised(public: Path) -> dict[str, object]:
