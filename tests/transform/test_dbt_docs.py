@@ -25,7 +25,7 @@ def _columns(entry) -> dict[str, dict]:
 def test_every_model_has_an_entry_beside_it_with_every_column_described(cfg):
     documented = _documented(cfg)
     models = sorted((cfg.dbt_project_dir / "models").rglob("*.sql"))
-    assert len(models) == 31
+    assert len(models) >= 31  # the 31 of issue 11, and any added since
     for model in models:
         entry = documented.get(model.stem)
         assert entry, f"{model.name} has no entry in a _<department>__models.yml"
