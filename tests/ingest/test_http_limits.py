@@ -89,6 +89,12 @@ class Api(BaseHTTPRequestHandler):
         time.sleep(0.3)
         self._page(path, page, 10**9, page + 1)
 
+    def _redirect(self, path: str, page: int) -> None:
+        self.send_response(302)
+        self.send_header("Location", "http://192.0.2.1/elsewhere")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
     def _huge(self, path: str, page: int) -> None:
         self._page(path, page, 5000, None, data=[RECORD] * 5000)
 
@@ -141,6 +147,13 @@ def test_a_next_link_to_another_server_is_not_followed(api):
     server.mode = "elsewhere"
     problem, _ = _fetch(cfg)
     assert "another server" in problem.message_en and "192.0.2.1" in problem.message_en
+
+
+def test_a_redirect_is_named_not_followed(api):
+    cfg, server = api
+    server.mode = "redirect"
+    problem, _ = _fetch(cfg)
+    assert "192.0.2.1/elsewhere" in problem.message_en and "chuyển hướng" in problem.message_vi
 
 
 def test_a_server_that_drips_a_byte_at_a_time_is_abandoned_in_bounded_time(api, monkeypatch):

@@ -136,6 +136,14 @@ class _Fetch:
         with self.client.stream("GET", url, timeout=httpx.Timeout(budget)) as response:
             if response.status_code >= 500:
                 raise _ServerError(response.status_code)
+            if response.is_redirect:  # not followed: the API's address is configured
+                location = response.headers.get("location", "?")
+                raise SourceFailure(
+                    f"máy chủ chuyển hướng {url} sang {location}; không đi theo, hãy cấu hình "
+                    "đúng địa chỉ API",
+                    f"the server redirects {url} to {location}; not followed, configure the "
+                    "API's real address",
+                )
             if response.status_code >= 400:
                 raise SourceFailure(
                     f"máy chủ trả về HTTP {response.status_code} cho {url}",
