@@ -111,3 +111,31 @@ def test_upload_check_fix_and_submit(env, feeds, monkeypatch):
     assert client.post(f"/uploads/{fixed_id}/submit", data={"csrf_token": csrf}).status_code == 409
     dashboard = client.get("/dashboard").text
     assert f"{NAME} · {receipt['submitted_at']}" in dashboard
+
+
+def test_a_file_with_its_control_totals_is_checked_and_landed_together(env, feeds):
+    env.app.state.ws.accounts.add("monre", "hanoi_monre", "correct horse battery staple")
+    client, csrf = env.sign_in("monre")
+    folder = feeds / "hanoi_monre"
+    data = (folder / "dang_ky_dat_dai_2022-07.csv").read_bytes()
+    control = (folder / "dang_ky_dat_dai_2022-07.kiem_soat.json").read_bytes()
+
+    def check(with_control: bool):
+        files = {"file": ("dang_ky_dat_dai_2022-07.csv", data, "text/csv")}
+        if with_control:
+            files["control"] = ("tong-kiem-soat.json", control, "application/json")
+        page = client.post(
+            "/datasets/land_registration_payments/upload",
+            data={"csrf_token": csrf, "period": ""},
+            files=files,
+        )
+        return page, str(page.url).rsplit("/", 1)[-1]
+
+    without, _ = check(False)
+    assert "kiem_soat.json" in without.text and "cả tệp / whole file" in without.text
+    page, upload_id = check(True)
+    assert "cả tệp / whole file" not in page.text  # the totals add up
+    assert client.post(f"/uploads/{upload_id}/submit", data={"csrf_token": csrf}).status_code == 200
+    landed = env.cfg.landing_dir / "hanoi_monre"
+    assert (landed / "dang_ky_dat_dai_2022-07.csv").read_bytes() == data
+    assert (landed / "dang_ky_dat_dai_2022-07.kiem_soat.json").read_bytes() == control

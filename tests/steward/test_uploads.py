@@ -133,3 +133,20 @@ def test_an_api_dataset_takes_no_upload(env):
     assert "API" in page and "/datasets/taxpayer_e_services" not in page
     response = _upload(client, csrf, "taxpayer_e_services", "nguoi_nop_thue_2022-07.json", b"[]")
     assert "không nhận tệp tải lên" in response.text
+
+
+def test_a_control_totals_file_must_be_json(env):
+    env.app.state.ws.accounts.add("monre", "hanoi_monre", "correct horse battery staple")
+    client, csrf = env.sign_in("monre")
+    form = client.get("/datasets/land_registration_payments").text
+    assert 'name="control"' in form and ".kiem_soat.json" in form
+    page = client.post(
+        "/datasets/land_registration_payments/upload",
+        data={"csrf_token": csrf, "period": ""},
+        files={
+            "file": ("dang_ky_dat_dai_2022-07.csv", b"a,b\n1,2\n", "text/csv"),
+            "control": ("tong.json", PNG, "application/json"),
+        },
+    )
+    assert 'id="refused"' in page.text and "phải là tệp JSON" in page.text
+    assert _landing(env, "hanoi_monre") == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
@@ -26,9 +27,11 @@ from ddss.steward.dashboard import dashboard_rows, filter_rows
 from ddss.steward.security import LOGIN_COOKIE, SESSION_COOKIE, csrf_ok
 from ddss.steward.submit import append_receipt, land, receipt_for, trigger_extract
 from ddss.steward.uploads import (
+    CONTROL_LIMIT,
     TooLarge,
     Upload,
     UploadRefused,
+    check_control,
     display_name,
     landing_name,
     now_iso,
@@ -186,8 +189,27 @@ def _upload_of(ws: Workspace, steward: Steward, upload_id: str) -> Upload:
         raise NotFound(upload_id) from None
 
 
+def _receive_control(
+    ws: Workspace, upload: Upload, contract, part: UploadFile | None
+) -> Path | None:
+    """The control-totals file sent with the data file, stored as ``control``."""
+    if part is None or not part.filename or not contract.source.control_suffix:
+        return None
+    path = ws.uploads.folder(upload.department, upload.id) / "control"
+    _, sha256 = receive(part.file, path, CONTROL_LIMIT)
+    check_control(path)
+    upload.control_name = contract.source.control_file_for(upload.landing_name)
+    upload.control_sha256 = sha256
+    return path
+
+
 def _check_upload(
-    ws: Workspace, steward: Steward, dataset: str, part: UploadFile, period: str
+    ws: Workspace,
+    steward: Steward,
+    dataset: str,
+    part: UploadFile,
+    period: str,
+    control_part: UploadFile | None = None,
 ) -> Upload:
     contract = steward.contract(dataset)
     client_name = display_name(part.filename)
@@ -206,13 +228,15 @@ def _check_upload(
         bytes=size,
         uploaded_at=now_iso(),
     )
+    control = None
     try:
         sniff(path, contract, ws.steward.max_upload_bytes)
+        control = _receive_control(ws, upload, contract, control_part)
     except UploadRefused as exc:
         upload.refused = str(exc)
     if not upload.refused:
         with _CHECK_LOCK:
-            run_check(upload, path, ws.cfg)
+            run_check(upload, path, ws.cfg, control)
     ws.uploads.save(upload)
     if upload.rejected or upload.refused:
         from ddss.steward.notify import notify_rejected_upload
@@ -251,8 +275,8 @@ def _register_uploads(app: FastAPI, ws: Workspace) -> None:  # noqa: C901 - one 
                     f"The file is over the {ws.steward.max_upload_bytes:,}-byte limit."
                 ),
             )
-        form = await _form(request, steward, max_files=1, max_fields=5)
-        part = form.get("file")
+        form = await _form(request, steward, max_files=2, max_fields=5)
+        part, control = form.get("file"), form.get("control")
         if not isinstance(part, UploadFile):
             return _refused(
                 ws,
@@ -264,7 +288,13 @@ def _register_uploads(app: FastAPI, ws: Workspace) -> None:  # noqa: C901 - one 
             )
         try:
             result = await run_in_threadpool(
-                _check_upload, ws, steward, dataset, part, str(form.get("period") or "")
+                _check_upload,
+                ws,
+                steward,
+                dataset,
+                part,
+                str(form.get("period") or ""),
+                control if isinstance(control, UploadFile) else None,
             )
         except UploadRefused as exc:
             return _refused(
@@ -337,6 +367,10 @@ def _register_uploads(app: FastAPI, ws: Workspace) -> None:  # noqa: C901 - one 
 
 
 def _submit(ws: Workspace, item: Upload, contract):
+    control = ws.uploads.control(item)
+    if control is not None and item.control_name:
+        # The totals first: a scan between the two renames finds them waiting for their data.
+        land(control, contract, item.control_name, ws.cfg)
     target = land(ws.uploads.file(item), contract, item.landing_name, ws.cfg)
     receipt = receipt_for(item, target, ws.cfg)
     append_receipt(ws.steward, receipt)

@@ -39,7 +39,8 @@ def _fsync_dir(folder: Path) -> None:
 
 def land(source: Path, contract: SourceContract, name: str, cfg: Settings) -> Path:
     """Copy ``source`` to the department's landing folder as ``name``, atomically."""
-    if "/" in name or "\\" in name or name.startswith(".") or not contract.source.matches(name):
+    ours = contract.source.matches(name) or contract.source.data_file_for(name) is not None
+    if "/" in name or "\\" in name or name.startswith(".") or not ours:
         raise ValueError(f"not a landing name of {contract.id}: {name!r}")
     folder = cfg.landing_dir / contract.department.landing_folder
     folder.mkdir(parents=True, exist_ok=True)
@@ -81,6 +82,8 @@ def receipt_for(upload: Upload, landing_path: Path, cfg: Settings) -> dict:
         "sha256": upload.sha256,
         "bytes": upload.bytes,
         "rows": upload.rows,
+        "control_file": upload.control_name,
+        "control_sha256": upload.control_sha256,
         "problems": len(upload.problems),
         "warnings": len(upload.warnings),
         "submitted_by": upload.username,

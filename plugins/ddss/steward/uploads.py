@@ -69,6 +69,9 @@ class Upload:
     failures: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     submitted: dict | None = None
+    # The control-totals file sent with it (datasets whose contract asks for one).
+    control_name: str | None = None
+    control_sha256: str | None = None
 
     @property
     def problems(self) -> list[dict]:
@@ -218,14 +221,37 @@ class UploadStore:
     def file(self, upload: Upload) -> Path:
         return self.folder(upload.department, upload.id) / "file"
 
+    def control(self, upload: Upload) -> Path | None:
+        path = self.folder(upload.department, upload.id) / "control"
+        return path if upload.control_name and path.is_file() else None
 
-def run_check(upload: Upload, path: Path, cfg: Settings) -> None:
-    """The pipeline's own check on a copy named as the pipeline will see it."""
+
+CONTROL_LIMIT = 1024 * 1024
+
+
+def check_control(path: Path) -> None:
+    """A control-totals file is a small JSON object (the loader reads its numbers)."""
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError):
+        data = None
+    if not isinstance(data, dict):
+        raise UploadRefused(
+            "Tệp tổng kiểm soát phải là tệp JSON (số dòng và các tổng). / "
+            "The control-totals file must be a JSON file (row count and totals)."
+        )
+
+
+def run_check(upload: Upload, path: Path, cfg: Settings, control: Path | None = None) -> None:
+    """The pipeline's own check on a copy named as the pipeline will see it (with the
+    control-totals file beside it, when one was sent)."""
     from ddss.quality.check import check_file
 
     with tempfile.TemporaryDirectory(prefix="ddss-steward-") as tmp:
         copy = Path(tmp) / upload.landing_name
         shutil.copyfile(path, copy)
+        if control is not None and upload.control_name:
+            shutil.copyfile(control, Path(tmp) / upload.control_name)
         try:
             result = check_file(copy, upload.dataset, cfg)
         except ValueError as exc:
