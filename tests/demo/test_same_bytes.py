@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import zipfile
 from pathlib import Path
 
 import pytest
 
+from ddss_demo.feeds.formats import ZIP_DATE
 from ddss_demo.generate import generate
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -76,4 +78,11 @@ def test_spreadsheets_are_the_same_bytes_twice(tmp_path):
     assert first == second
     for name in first["files"]:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
-    assert any(name.endswith(".xlsx") for name in first["files"])
+    spreadsheets = [name for name in first["files"] if name.endswith(".xlsx")]
+    assert spreadsheets
+    for name in spreadsheets:  # no trace of when they were written
+        with zipfile.ZipFile(tmp_path / "a" / name) as archive:
+            assert {info.date_time for info in archive.infolist()} == {ZIP_DATE}
+            core = archive.read("docProps/core.xml").decode()
+        assert "2022-08-01T00:00:00Z</dcterms:created>" in core
+        assert "2022-08-01T00:00:00Z</dcterms:modified>" in core
