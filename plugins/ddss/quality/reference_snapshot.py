@@ -15,13 +15,18 @@ reference data never needs them, and they should not live in more places than th
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from functools import lru_cache
 from pathlib import Path
 
+import duckdb
+
 from ddss.data_contracts import SourceContract, source_contracts
 from ddss.settings import Settings
+
+log = logging.getLogger(__name__)
 
 # ref('stg_<department>__<dataset>') in a staging model's SQL.
 _REF = re.compile(r"""ref\(\s*['"]stg_[a-z0-9_]+?__([a-z0-9_]+)['"]\s*\)""")
@@ -57,9 +62,19 @@ def is_reference(cfg: Settings, dataset: str) -> bool:
 
 def export_reference(con, contract: SourceContract, cfg: Settings) -> Path | None:
     """Write the dataset's raw table (non-personal columns) as the check's reference
-    snapshot when another dataset's staging reads it; return its path."""
+    snapshot when another dataset's staging reads it; return its path. A snapshot that
+    cannot be written is logged, never a failed validation: the check is a convenience and
+    says when it has no reference data; the previous snapshot stays whole."""
     if not is_reference(cfg, contract.id):
         return None
+    try:
+        return _export(con, contract, cfg)
+    except (OSError, duckdb.Error) as exc:
+        log.warning("reference snapshot of %s for ddss check not written: %s", contract.id, exc)
+        return None
+
+
+def _export(con, contract: SourceContract, cfg: Settings) -> Path:
     target = snapshot_path(cfg, contract)
     target.parent.mkdir(parents=True, exist_ok=True)
     columns = [c.name for c in contract.columns if not c.personal]
@@ -68,11 +83,14 @@ def export_reference(con, contract: SourceContract, cfg: Settings) -> Path | Non
     partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
     # The path is ours (settings + an allow-listed table name); COPY cannot bind it.
     escaped = str(partial).replace("'", "''")
-    con.execute(
-        f'copy (select {select} from raw."{contract.raw_table}" order by _source_file, _source_row)'
-        f" to '{escaped}' (format parquet)"
-    ).fetchall()
-    os.replace(partial, target)
+    try:
+        con.execute(
+            f'copy (select {select} from raw."{contract.raw_table}" '
+            f"order by _source_file, _source_row) to '{escaped}' (format parquet)"
+        ).fetchall()
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
     return target
 
 
