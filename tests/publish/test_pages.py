@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from test_browser import ARTIFACTS, browser, site  # noqa: F401  (fixtures)
+from test_portal_browser import ARTIFACTS, browser, site  # noqa: F401  (fixtures)
 
 PHONE = 390
 
