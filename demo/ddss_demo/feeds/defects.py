@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ddss.data_contracts import SourceContract
 from ddss_demo.feeds.formats import CsvWriter, JsonApiWriter, Writer, write_control_totals
+from ddss_demo.feeds.synthetic import near
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,11 @@ def copied(template: dict, rng: random.Random, serial: int) -> dict:
 def rewritten(key: str, new_key: NewKey, column: str, value: object) -> Make:
     """The template under a new ``key`` (so it is not also a duplicate), ``column`` = ``value``."""
     return lambda r, rng, s: {**r, key: new_key(r, rng, s), column: value}
+
+
+def mistyped(column: str) -> Make:
+    """A near duplicate: the template with its ``column`` as a person would mistype it."""
+    return lambda r, rng, s: {**r, column: near(r[column], s)}
 
 
 def pre_2025_ward_code(old_code: str, current_code: str) -> Spec:

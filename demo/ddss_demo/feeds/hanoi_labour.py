@@ -7,9 +7,9 @@ from datetime import datetime
 
 from ddss.data_contracts import SourceContract
 from ddss.reference.wards import wards_of
-from ddss_demo.feeds.defects import Draw, Spec, emit, pre_2025_ward_code
+from ddss_demo.feeds.defects import Draw, Spec, emit, mistyped, pre_2025_ward_code
 from ddss_demo.feeds.formats import XlsxWriter
-from ddss_demo.feeds.synthetic import HANOI, MONTHS_2022, near, period_label
+from ddss_demo.feeds.synthetic import HANOI, MONTHS_2022, period_label
 
 PAYMENT_TYPES = ["Lương hưu", "Trợ cấp bảo hiểm xã hội", "Trợ cấp xã hội"]
 SPREADSHEET = XlsxWriter(
@@ -48,12 +48,7 @@ def build(draw: Draw, contracts: dict[str, SourceContract]) -> dict:
 
 
 PAYMENT_DEFECTS = [
-    Spec(
-        "near_duplicate",
-        "payment_type",
-        "sach",
-        lambda r, rng, s: {**r, "payment_type": near(r["payment_type"], s)},
-    ),
+    Spec("near_duplicate", "payment_type", "sach", mistyped("payment_type")),
     Spec(
         "cashless_exceeds_beneficiaries",
         "paid_cashless",

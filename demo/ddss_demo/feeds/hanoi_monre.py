@@ -9,14 +9,13 @@ from functools import partial
 
 from ddss.data_contracts import SourceContract
 from ddss.reference.wards import wards_of
-from ddss_demo.feeds.defects import Draw, Spec, emit, rewritten
+from ddss_demo.feeds.defects import Draw, Spec, emit, mistyped, rewritten
 from ddss_demo.feeds.formats import CsvWriter
 from ddss_demo.feeds.synthetic import (
     HANOI,
     MONTHS_2022,
     STREETS,
     days_of,
-    near,
     person,
     split_total,
 )
@@ -72,12 +71,7 @@ _rewrite = partial(rewritten, "dossier_id", _new_id)
 
 
 LAND_DEFECTS = [
-    Spec(
-        "near_duplicate",
-        "dossier_id",
-        "sach",
-        lambda r, rng, s: {**r, "dossier_id": near(r["dossier_id"], s)},
-    ),
+    Spec("near_duplicate", "dossier_id", "sach", mistyped("dossier_id")),
     Spec("unknown_ward_code", "ward_code", "dung", _rewrite("ward_code", "99999")),
     Spec("pre_2025_ward_code_split", "ward_code", "dung", _rewrite("ward_code", "00079")),
     Spec("impossible_date", "received_date", "dung", _rewrite("received_date", "31/06/2022")),
