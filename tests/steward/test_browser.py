@@ -235,4 +235,7 @@ def test_a_stewards_month(server, browser, workspace_copy, tmp_path):
     _shot(browser, "6-after-the-run")
     browser.get(f"{server}/quarantine?dataset=admin_procedure_dossiers&period=2022-07")
     assert not browser.find_elements(By.CSS_SELECTOR, "tr.qrow")
+    assert "2022-07" in browser.find_element(By.ID, "period").get_attribute("value")
+    browser.get(f"{server}/quarantine?dataset=admin_procedure_dossiers")
+    assert len(browser.find_elements(By.CSS_SELECTOR, "tr.qrow")) >= rows_after > 0
     _shot(browser, "7-quarantine")

@@ -238,3 +238,9 @@ def test_the_last_submission_says_what_became_of_it(env):
         "<h2>Tệp bị từ chối</h2><ul><li><strong>ho_so_2022-08.csv</strong>: x</li></ul>"
     )
     assert outcome() == "rejected"
+
+
+def test_a_period_without_rows_stays_choosable(env):
+    client, _ = env.sign_in("pasc")
+    page = client.get("/quarantine?period=2022-03").text
+    assert '<option value="2022-03" selected>' in page and page.count('class="qrow"') == 0

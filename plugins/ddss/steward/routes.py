@@ -155,7 +155,7 @@ def _register_pages(app: FastAPI, ws: Workspace) -> None:
             "rows": shown,
             "total": len(every),
             "open": files.open_rows(every),
-            "periods": sorted({r["period"] for r in every if r["period"]}),
+            "periods": _filter_periods(ws, steward, every, period),
             "filters": {"dataset": dataset, "criterion": criterion, "period": period},
         }
         return _page(ws, request, "quarantine.html", context)
@@ -180,6 +180,16 @@ def _register_pages(app: FastAPI, ws: Workspace) -> None:
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
+
+
+def _filter_periods(ws: Workspace, steward: Steward, rows: list[dict], chosen: str) -> list[str]:
+    """Every period due so far (a fixed one stays choosable), those with rows, the chosen."""
+    from ddss.quality.freshness import expected_periods
+
+    periods = {r["period"] for r in rows if r["period"]} | ({chosen} if chosen else set())
+    for contract in steward.contracts:
+        periods.update(expected_periods(contract, ws.today()))
+    return sorted(periods, reverse=True)
 
 
 def _upload_of(ws: Workspace, steward: Steward, upload_id: str) -> Upload:
