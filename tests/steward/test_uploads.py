@@ -150,3 +150,12 @@ def test_a_control_totals_file_must_be_json(env):
     )
     assert 'id="refused"' in page.text and "phải là tệp JSON" in page.text
     assert _landing(env, "hanoi_monre") == []
+
+
+def test_recent_uploads_are_listed_for_their_department_only(env):
+    client, csrf = env.sign_in("pasc")
+    _upload(client, csrf, "admin_procedure_dossiers", "ho_so_2022-07.csv", PNG)
+    page = client.get("/datasets/admin_procedure_dossiers").text
+    assert 'id="recent"' in page and "không nộp được / cannot be submitted" in page
+    other, _ = env.sign_in("health")
+    assert 'id="recent"' not in other.get("/datasets/electronic_health_records").text

@@ -261,11 +261,18 @@ def _register_uploads(app: FastAPI, ws: Workspace) -> None:  # noqa: C901 - one 
         steward = ws.signed_in(request)
         contract = steward.contract(dataset)
         periods = _periods(ws, contract)
+        recent = ws.uploads.recent(steward.department.id, contract.id)
         return _page(
             ws,
             request,
             "upload.html",
-            {"steward": steward, "contract": contract, "periods": periods, "error": None},
+            {
+                "steward": steward,
+                "contract": contract,
+                "periods": periods,
+                "recent": recent,
+                "error": None,
+            },
         )
 
     @app.post("/datasets/{dataset}/upload")
@@ -407,6 +414,7 @@ def _refused(ws, request, steward, contract, status: int, exc: Exception) -> HTM
             "steward": steward,
             "contract": contract,
             "periods": _periods(ws, contract),
+            "recent": ws.uploads.recent(steward.department.id, contract.id),
             "error": str(exc),
         },
         status=status,

@@ -218,6 +218,19 @@ class UploadStore:
             raise KeyError(upload_id)
         return Upload(**data)
 
+    def recent(self, department: str, dataset: str, limit: int = 10) -> list[Upload]:
+        """The department's latest uploads of a dataset, newest first."""
+        folder = self.root / department
+        found = []
+        for path in folder.glob("*/upload.json") if folder.is_dir() else []:
+            try:
+                upload = self.load(department, path.parent.name)
+            except KeyError:
+                continue
+            if upload.dataset == dataset:
+                found.append(upload)
+        return sorted(found, key=lambda u: u.uploaded_at, reverse=True)[:limit]
+
     def file(self, upload: Upload) -> Path:
         return self.folder(upload.department, upload.id) / "file"
 
