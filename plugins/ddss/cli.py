@@ -114,6 +114,36 @@ def check(
     raise typer.Exit(0 if result.clean else 1)
 
 
+@app.command()
+def withdraw(
+    target: str = typer.Argument(
+        ..., help="The file: its path in the landing folder, or its name with --dataset."
+    ),
+    dataset: str = typer.Option(None, help="Dataset id, when the file is no longer in landing."),
+    reason: str = typer.Option("", help="Why: kept in the audit trail."),
+) -> None:
+    """Withdraw a file sent by mistake: its rows leave the data at the next run; the raw
+    copy and the audit trail stay. Exit 2 when it cannot be withdrawn."""
+    from ddss.ingest.withdraw import WithdrawError
+    from ddss.ingest.withdraw import withdraw as take_back
+
+    logging.basicConfig(level=logging.WARNING)
+    try:
+        done = take_back(target, load_settings(), dataset, reason)
+    except WithdrawError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(
+        f"Đã rút lại / withdrawn: {done.file_name} ({done.dataset}), {done.rows_removed} "
+        f"dòng bỏ khỏi dữ liệu / rows removed; sha256 {done.sha256[:12]}… stays in the archive."
+    )
+    if done.landing_moved_to:
+        typer.echo(f"  landing file moved to {done.landing_moved_to}")
+    typer.echo(
+        "  The next run (ddss run, or the department's DAGs) validates and publishes without it."
+    )
+
+
 @app.command("airflow-init")
 def airflow_init() -> None:
     """Migrate the project-local Airflow metadata database and create the writer pool."""

@@ -41,6 +41,8 @@ class Column:
     publishable: bool = False
     format: str | None = None
     enum: tuple[str, ...] | None = None
+    # How an integer or number cell is written: plain (2920000) or vi (2.920.000, 2920000).
+    number_format: str = "plain"
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,13 @@ class Source:
     # with ``row_count`` and ``sums``), the columns it sums.
     control_suffix: str | None = None
     control_sums: tuple[str, ...] = ()
+
+    def period_of(self, file_name: str) -> str | None:
+        """The period a file covers, read from its name with ``period_regex``."""
+        if not self.period_regex:
+            return None
+        match = re.search(self.period_regex, file_name)
+        return match.group(1) if match else None
 
     def matches(self, file_name: str) -> bool:
         """Is this a data file of the source (by its name)?"""
@@ -195,6 +204,7 @@ def _column(node: dict[str, Any], where: str) -> Column:
         publishable=bool(node.get("publishable", False)),
         format=node.get("format"),
         enum=tuple(str(v) for v in enum) if enum else None,
+        number_format=node.get("number_format", "plain"),
     )
 
 
@@ -216,7 +226,9 @@ def load_departments(cfg: Settings | None = None) -> dict[str, Department]:
     return departments
 
 
-def _publish_columns(node: dict[str, Any], by_name: dict[str, Column], where: str) -> tuple[Column, ...]:
+def _publish_columns(
+    node: dict[str, Any], by_name: dict[str, Column], where: str
+) -> tuple[Column, ...]:
     publish = node["publish"]
     if publish is False:
         if not any(c.personal for c in by_name.values()):
@@ -230,7 +242,9 @@ def _publish_columns(node: dict[str, Any], by_name: dict[str, Column], where: st
         if item not in by_name:
             raise ContractError(f"{where}.publish.columns[{i}]: '{item}' is not a column")
         if by_name[item].personal or not by_name[item].publishable:
-            raise ContractError(f"{where}.publish.columns[{i}]: '{item}' is personal or not publishable")
+            raise ContractError(
+                f"{where}.publish.columns[{i}]: '{item}' is personal or not publishable"
+            )
         columns.append(by_name[item])
     return tuple(columns)
 
@@ -277,7 +291,9 @@ def load_contract(path: Path, departments: dict[str, Department]) -> Contract:
         raise ContractError(f"{where}: id '{node['id']}' must equal the file name")
     if node["department"] not in departments:
         raise ContractError(f"{where}.department: unknown department '{node['department']}'")
-    columns = tuple(_column(c, f"{where}.columns[{i}]") for i, c in enumerate(node.get("columns") or []))
+    columns = tuple(
+        _column(c, f"{where}.columns[{i}]") for i, c in enumerate(node.get("columns") or [])
+    )
     by_name = {c.name: c for c in columns}
     if len(by_name) != len(columns):
         raise ContractError(f"{where}.columns: a column name appears twice")

@@ -39,6 +39,7 @@ from ddss.ingest.archive import (
 from ddss.ingest.load import ensure_raw_table, load_control, load_file, record_event
 from ddss.ingest.manifest import read_manifest
 from ddss.ingest.readers import read_rows
+from ddss.ingest.withdraw import same_period_warnings
 from ddss.reference.wards import load_reference_tables
 from ddss.settings import Settings, load_settings
 from ddss.warehouse import connect
@@ -221,4 +222,7 @@ def extract(
         pending = _pending(con, report, manifest)
         _load_pending(con, cfg, report, pending, by_id)
         _record_duplicates(con, report, manifest, pending)
+        for warning in same_period_warnings(con, run_id, contracts):
+            log.warning("%s", warning)
+            report.notes.append(warning)
     return report
