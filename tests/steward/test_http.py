@@ -244,3 +244,12 @@ def test_a_period_without_rows_stays_choosable(env):
     client, _ = env.sign_in("pasc")
     page = client.get("/quarantine?period=2022-03").text
     assert '<option value="2022-03" selected>' in page and page.count('class="qrow"') == 0
+
+
+def test_errors_are_pages_in_both_languages(env):
+    client, _ = env.sign_in("pasc")
+    missing = client.get("/no-such-page")
+    assert missing.status_code == 404 and "Không tìm thấy" in missing.text
+    assert missing.text.index("Không tìm thấy") < missing.text.index("Not found")
+    wrong_method = client.get("/logout")
+    assert wrong_method.status_code == 405 and "không nhận kiểu yêu cầu" in wrong_method.text

@@ -15,8 +15,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ddss.data_contracts import Department, SourceContract
 from ddss.settings import Settings, load_settings
@@ -37,6 +39,10 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; "
     "script-src 'none'; form-action 'self'; frame-ancestors 'none'",
+}
+HTTP_MESSAGES = {
+    404: ("Không tìm thấy.", "Not found."),
+    405: ("Trang này không nhận kiểu yêu cầu đó.", "This page does not take that kind of request."),
 }
 RUN_ID = re.compile(r"^[A-Za-z0-9_.:+-]{1,120}$")
 
@@ -158,6 +164,15 @@ def create_app(cfg: Settings | None = None, steward: StewardSettings | None = No
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound):
         return _message(ws, request, 404, "Không tìm thấy.", "Not found.", "")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        vi, en = HTTP_MESSAGES.get(exc.status_code, ("Yêu cầu không hợp lệ.", "Bad request."))
+        return _message(ws, request, exc.status_code, vi, en, "")
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError):
+        return _message(ws, request, 400, "Yêu cầu không hợp lệ.", "Bad request.", "")
 
     from ddss.steward import routes
 
