@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from conftest import REPO
-from ddss.quality.check import check_file
+from ddss.quality.check import FAILURE_FIELDS, check_file
 
 
 def test_check_finds_every_injected_defect_of_a_file_with_its_row(published):
@@ -20,15 +20,7 @@ def test_check_finds_every_injected_defect_of_a_file_with_its_row(published):
     assert sorted((f["source_row"], f["criterion"]) for f in result.failures) == expected
     assert not result.clean and result.notes == []
     for failure in result.failures:
-        assert set(failure) >= {
-            "source_row",
-            "column",
-            "value",
-            "rule",
-            "criterion",
-            "message_vi",
-            "message_en",
-        }
+        assert tuple(failure) == FAILURE_FIELDS
 
 
 def _cli(path: Path, published, *extra, dataset="admin_procedure_dossiers"):
@@ -378,3 +370,13 @@ def test_check_help_lists_the_dataset_ids_and_shows_json_as_a_flag(tmp_path):
     assert "--json" in process.stdout
     json_line = next(line for line in process.stdout.splitlines() if "--json" in line)
     assert "<bool>" not in json_line
+
+
+def test_a_file_the_loader_rejects_is_one_failure_with_every_field(cfg, tmp_path):
+    empty = tmp_path / "ho_so_2022-07.csv"
+    empty.write_bytes(b"")
+    result = check_file(empty, "admin_procedure_dossiers", cfg)
+    assert (result.file, result.rows, result.clean) == ("ho_so_2022-07.csv", 0, False)
+    assert [tuple(f) for f in result.failures] == [FAILURE_FIELDS]
+    assert result.failures[0]["rule"] == "empty_file"
+    assert result.as_json()["file"] == "ho_so_2022-07.csv"

@@ -32,7 +32,7 @@ from ddss.settings import Settings, load_settings
 SUFFIXES = {"csv": {".csv", ".txt"}, "xlsx": {".xlsx", ".xlsm"}, "json": {".json"}}
 FORMAT_NAMES = {
     "csv": ("CSV (.csv)", "CSV (.csv)"),
-    "xlsx": ("Excel Workbook (.xlsx)", "Excel Workbook (.xlsx)"),
+    "xlsx": ("Sổ làm việc Excel (.xlsx)", "Excel Workbook (.xlsx)"),
     "json": ("JSON (.json)", "JSON (.json)"),
 }
 
@@ -41,6 +41,24 @@ FORMAT_NAMES = {
 # CSV sent for an .xlsx dataset, text sent as JSON): the check cannot be run (exit 2), as
 # opposed to a file read as its kind in which problems were found (exit 1).
 NOT_ITS_KIND = {"wrong_format", "not_xlsx", "not_json"}
+
+
+# Every failure of a check has these fields (``--json`` prints them), whatever found it:
+# the loader, a rule of the suite or a batch-level check.
+FAILURE_FIELDS = (
+    "source_row",
+    "column",  # the header the steward sees
+    "field",  # the contract's column name
+    "value",
+    "rule",
+    "criterion",
+    "severity",  # row, warning or file
+    "message_vi",
+    "message_en",
+    "repeats_row",  # a duplicate: the earlier row it repeats
+    "hint_vi",  # what a spreadsheet probably did (Excel's lost zeros, a period as a date)
+    "hint_en",
+)
 
 
 class CheckRefused(ValueError):
@@ -188,8 +206,12 @@ def _rejected(path: Path, dataset: str, problem: Problem, notes: list[str]) -> C
         "value": problem.value,
         "rule": problem.rule,
         "criterion": "dung",
+        "severity": "file",
         "message_vi": problem.message_vi,
         "message_en": problem.message_en,
+        "repeats_row": None,
+        "hint_vi": None,
+        "hint_en": None,
     }
     return CheckResult(path.name, dataset, 0, [failure], notes)
 
