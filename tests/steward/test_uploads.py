@@ -159,3 +159,19 @@ def test_recent_uploads_are_listed_for_their_department_only(env):
     assert 'id="recent"' in page and "không nộp được / cannot be submitted" in page
     other, _ = env.sign_in("health")
     assert 'id="recent"' not in other.get("/datasets/electronic_health_records").text
+
+
+def test_old_uploads_are_removed(env):
+    import os
+    import time
+
+    client, csrf = env.sign_in("pasc")
+    _upload(client, csrf, "admin_procedure_dossiers", "ho_so_2022-07.csv", PNG)
+    store = env.app.state.ws.uploads
+    (old,) = list(store.root.glob("*/*"))
+    eight_days_ago = time.time() - 8 * 86400
+    for path in (old, old / "upload.json", old / "file"):
+        os.utime(path, (eight_days_ago, eight_days_ago))
+    _upload(client, csrf, "admin_procedure_dossiers", "ho_so_2022-06.csv", PNG)
+    remaining = list(store.root.glob("*/*"))
+    assert len(remaining) == 1 and remaining[0] != old

@@ -142,6 +142,7 @@ def create_app(cfg: Settings | None = None, steward: StewardSettings | None = No
         uploads=UploadStore(steward.uploads_dir),
         templates=templates,
     )
+    ws.uploads.prune(steward.upload_days)
     app = FastAPI(title="ddss steward workspace", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.ws = ws
 

@@ -221,6 +221,7 @@ def _check_upload(
     period: str,
     control_part: UploadFile | None = None,
 ) -> Upload:
+    ws.uploads.prune(ws.steward.upload_days)
     contract = steward.contract(dataset)
     client_name = display_name(part.filename)
     name = landing_name(contract, client_name, period or None)

@@ -43,6 +43,8 @@ class StewardSettings:
     # Deadlines are judged as of this date (default: today); the demo's data is from 2022.
     as_of: date | None = None
     login_attempts: int = 5
+    # Uploads (copies of the department's files, personal data included) are kept this long.
+    upload_days: int = 7
     login_window_seconds: int = 900
     session_seconds: int = 8 * 3600
 
@@ -98,4 +100,5 @@ def load_steward_settings(cfg: Settings | None = None) -> StewardSettings:
         airflow_password=_env("DDSS_AIRFLOW_PASSWORD"),
         as_of=date.fromisoformat(as_of) if as_of else None,
         login_attempts=int(_env("DDSS_STEWARD_LOGIN_ATTEMPTS") or 5),
+        upload_days=int(_env("DDSS_STEWARD_UPLOAD_DAYS") or 7),
     )

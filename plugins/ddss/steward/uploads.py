@@ -17,6 +17,7 @@ import re
 import secrets
 import shutil
 import tempfile
+import time
 import unicodedata
 import zipfile
 from dataclasses import asdict, dataclass, field
@@ -217,6 +218,22 @@ class UploadStore:
         if data.get("department") != department:
             raise KeyError(upload_id)
         return Upload(**data)
+
+    def prune(self, days: int) -> int:
+        """Remove uploads older than ``days`` (their files hold the department's personal
+        data: applicants' names, ID numbers); the submitted ones live on in the landing
+        folder, the archive and the receipt log. Returns how many were removed."""
+        if not self.root.is_dir():
+            return 0
+        cutoff = time.time() - days * 86400
+        removed = 0
+        for folder in self.root.glob("*/*"):
+            marker = folder / "upload.json"
+            stamp = (marker if marker.exists() else folder).stat().st_mtime
+            if folder.is_dir() and UPLOAD_ID.match(folder.name) and stamp < cutoff:
+                shutil.rmtree(folder)
+                removed += 1
+        return removed
 
     def recent(self, department: str, dataset: str, limit: int = 10) -> list[Upload]:
         """The department's latest uploads of a dataset, newest first."""
