@@ -34,7 +34,7 @@ sys.path.insert(0, {tests!r})
 from conftest import settings_for
 from pathlib import Path
 from ddss.publish.publisher import publish
-publish("run-killed", settings_for(Path({root!r})))
+publish({run_id!r}, settings_for(Path({root!r})))
 """
 
 # The whole pipeline in a subprocess on copied feeds. ``kill_after`` = (module, function, n):
@@ -108,7 +108,7 @@ def test_a_publish_killed_at_the_switch_leaves_no_ghost_version(published, tmp_p
     cfg = copy_workspace(published, tmp_path)
     first = current_version(cfg)
     _kill(
-        PUBLISH_SCRIPT.format(tests=str(REPO / "tests"), root=str(tmp_path)),
+        PUBLISH_SCRIPT.format(tests=str(REPO / "tests"), root=str(tmp_path), run_id="run-killed"),
         {"DDSS_PUBLISH_KILL_AT": point},
     )
     assert current_version(cfg) == first
@@ -132,7 +132,7 @@ def test_a_publish_killed_just_after_the_switch_is_published_and_listed(publishe
     cfg = copy_workspace(published, tmp_path)
     first = current_version(cfg)
     _kill(
-        PUBLISH_SCRIPT.format(tests=str(REPO / "tests"), root=str(tmp_path)),
+        PUBLISH_SCRIPT.format(tests=str(REPO / "tests"), root=str(tmp_path), run_id="run-killed"),
         {"DDSS_PUBLISH_KILL_AT": "after_switch"},
     )
     killed = current_version(cfg)
@@ -219,3 +219,90 @@ def test_a_killed_run_converges_on_what_an_uninterrupted_run_publishes(
         p.read_text("utf-8") for p in cfg.public_dir.rglob("*") if p.suffix in (".html", ".json")
     )
     assert "run-killed" not in everything
+
+
+def _fake_version(public: Path, name: str, run_id: str) -> Path:
+    root = public / "versions" / name
+    (root / "downloads").mkdir(parents=True)
+    (root / "downloads" / "x.csv").write_text("a\n1\n", "utf-8")
+    manifest = {"version": name, "run_id": run_id, "files": [{"path": "downloads/x.csv"}]}
+    (root / "manifest.json").write_text(json.dumps(manifest), "utf-8")
+    for path in root.rglob("*"):  # published versions are read-only
+        path.chmod(0o555 if path.is_dir() else 0o444)
+    root.chmod(0o555)
+    return root
+
+
+def test_recover_removes_what_a_dead_publisher_left_and_keeps_every_published_version(tmp_path):
+    """Without a pipeline: a published version that is no longer current, the current one
+    (made current by a publisher killed before it could record it), a read-only ghost, a
+    read-only staging leftover, a half-made `current` link and a half-written record."""
+    from ddss.publish.publisher import recover
+
+    public = tmp_path / "public"
+    _fake_version(public, "20260101T000000Z", "run-1")
+    _fake_version(public, "20260102T000000Z", "run-2")
+    ghost = _fake_version(public, "20260103T000000Z", "run-killed")
+    (public / "versions" / PUBLISHED_RECORD).write_text('{"versions": ["20260101T000000Z"]}')
+    (public / "versions" / "published.json.partial").write_text("{")
+    os.symlink("versions/20260102T000000Z", public / "current")
+    os.symlink("versions/20260103T000000Z", public / ".current-20260103T000000Z")
+    staging = _fake_version(tmp_path / "public.staging", "x", "run-killed").parents[1]
+
+    published = recover(public)
+
+    assert published == ["20260101T000000Z", "20260102T000000Z"]
+    assert not ghost.exists() and not staging.exists()
+    assert _version_dirs(public) == set(published)
+    assert json.loads((public / "versions" / PUBLISHED_RECORD).read_text())["versions"] == published
+    assert sorted(p.name for p in public.iterdir()) == sorted(
+        ["current", "latest", "versions", "index.html", "datasets", "downloads"]
+        + ["datapackage.json", "catalog.jsonld", "quality.json", "manifest.json"]
+    )
+    index = (public / "versions" / "index.html").read_text("utf-8")
+    assert "20260103T000000Z" not in index and "run-2" in index
+    assert [v["run_id"] for v in list_versions(public)] == ["run-2", "run-1"]
+    # Nothing left to repair: a second recovery changes nothing.
+    from conftest import tree_state
+
+    before = tree_state(public)
+    recover(public)
+    assert tree_state(public) == before
+
+
+def test_a_second_publisher_waits_and_never_removes_the_first_ones_work(published, tmp_path):
+    """A publisher that finds another one at work (its lock on public/) waits: it must not
+    take the other's staging directory or half-switched version for a dead one's leftovers."""
+    import fcntl
+    import time
+
+    cfg = copy_workspace(published, tmp_path)
+    first = current_version(cfg)
+    # Stand-in for a publisher at work: its lock, and its version being built in staging.
+    building = tmp_path / "public.staging" / "20990101T000000Z"
+    building.mkdir(parents=True)
+    (building / "index.html").write_text("in progress", "utf-8")
+    descriptor = os.open(cfg.public_dir, os.O_RDONLY)
+    fcntl.flock(descriptor, fcntl.LOCK_EX)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            PUBLISH_SCRIPT.format(tests=str(REPO / "tests"), root=str(tmp_path), run_id="run-2"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        time.sleep(8)
+        assert process.poll() is None  # waiting for the lock
+        assert (building / "index.html").read_text("utf-8") == "in progress"
+        assert current_version(cfg) == first
+    finally:
+        os.close(descriptor)  # the other publisher is done
+    output, _ = process.communicate(timeout=600)
+    assert process.returncode == 0, output[-3000:]
+    assert "another publication is under way" in output
+    assert current_version(cfg) != first
+    assert {v["run_id"] for v in list_versions(cfg.public_dir)} == {"run-1", "run-2"}

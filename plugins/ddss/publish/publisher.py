@@ -593,20 +593,20 @@ def list_versions(public: Path) -> list[dict]:
 @contextmanager
 def _one_publisher(public: Path) -> Iterator[None]:
     """One publication at a time (Airflow's writer pool serialises its own tasks, but not a
-    ``ddss run`` beside them). The kernel drops the lock when its holder dies, so whatever a
+    ``ddss run`` beside them): an exclusive flock on the public/ directory itself, so no lock
+    file is left anywhere. The kernel drops the lock when its holder dies, so whatever a
     publisher finds left in staging or versions/ belongs to a dead one and may be removed."""
-    lock_path = public.parent / f".{public.name}.lock"
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with lock_path.open("a") as handle:
+    public.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(public, os.O_RDONLY)
+    try:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            log.warning("another publication is under way; waiting for it (%s)", lock_path)
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            log.warning("another publication is under way; waiting for it (%s)", public)
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # releases the lock
 
 
 def _remove_ghosts(public: Path, published: list[str]) -> list[str]:
