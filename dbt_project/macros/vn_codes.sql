@@ -1,7 +1,8 @@
-{#- A ward code as people type it: Excel drops the leading zeros ("70" for "00070"). -#}
+{#- A ward code as people type it: Excel drops the leading zeros ("70" for "00070"); invisible
+    and full-width characters are normalised as in every identifier (identifier_text). -#}
 {% macro ward_code_text(column) -%}
-    case when regexp_full_match({{ clean_text(column) }}, '\d{1,5}')
-        then lpad({{ clean_text(column) }}, 5, '0') else {{ clean_text(column) }} end
+    case when regexp_full_match({{ identifier_text(column) }}, '\d{1,5}')
+        then lpad({{ identifier_text(column) }}, 5, '0') else {{ identifier_text(column) }} end
 {%- endmacro %}
 
 {#- Every code a row may carry for a ward of the province: current ones, and pre-2025 ones
@@ -35,12 +36,15 @@
     end
 {%- endmacro %}
 
-{#- A month as "MM/YYYY" (or "YYYY-MM") -> "YYYY-MM"; null when not a month. -#}
+{#- A month as "MM/YYYY" (or "YYYY-MM") -> "YYYY-MM"; null when not a month. The year has four
+    digits: strptime alone reads "07/22" as July of the year 22. -#}
 {% macro parse_period_vn(column) -%}
-    coalesce(
-        strftime(try_strptime({{ clean_text(column) }}, '%m/%Y'), '%Y-%m'),
-        strftime(try_strptime({{ clean_text(column) }}, '%Y-%m'), '%Y-%m')
-    )
+    case
+        when regexp_full_match({{ clean_text(column) }}, '\d{1,2}/\d{4}')
+            then strftime(try_strptime({{ clean_text(column) }}, '%m/%Y'), '%Y-%m')
+        when regexp_full_match({{ clean_text(column) }}, '\d{4}-\d{1,2}')
+            then strftime(try_strptime({{ clean_text(column) }}, '%Y-%m'), '%Y-%m')
+    end
 {%- endmacro %}
 
 {#- The period a file covers, from its name (ho_so_2022-07.csv -> 2022-07). -#}

@@ -20,14 +20,16 @@ wards as (
 renamed as (
 
     select
-        {{ clean_text('team_id') }} as team_id,
+        {{ identifier_text('team_id') }} as team_id,
+        {{ visible_text('team_id') }} as team_id_as_typed,
+        {{ identifier_normalised('team_id') }} as team_id_normalised,
         {{ clean_text('team_name') }} as team_name,
         {{ clean_text('ward_code') }} as ward_code,
         {{ clean_text('former_district') }} as former_district,
         {{ clean_text('member_count') }} as member_count_text,
-        try_cast({{ clean_text('member_count') }} as integer) as member_count,
+        {{ parse_integer('member_count', sql_type='integer') }} as member_count,
         {{ clean_text('established_date') }} as established_date_text,
-        {{ parse_date_vn('established_date') }} as established_date,
+        {{ parse_date_strict('established_date', ['%d/%m/%Y']) }} as established_date,
         _source_file,
         _source_row
 
@@ -41,9 +43,11 @@ final as (
         renamed.*,
         wards.ward_name,
         case when renamed.ward_code is not null then wards.ward_code is not null end as ward_code_known,
-        case when renamed.member_count_text is not null then renamed.member_count is not null end
-            as member_count_valid,
-        case when renamed.established_date_text is not null then renamed.established_date is not null end
+        {{ integer_problem('renamed.member_count_text', 'renamed.member_count') }} as member_count_problem,
+        {{ valid_unless_problem('renamed.member_count_text', 'member_count_problem') }} as member_count_valid,
+        {{ date_problem('renamed.established_date_text', 'renamed.established_date', ['%d/%m/%Y']) }}
+            as established_date_problem,
+        {{ valid_unless_problem('renamed.established_date_text', 'established_date_problem') }}
             as established_date_valid,
         row_number() over (
             partition by renamed.team_id order by renamed._source_file, renamed._source_row

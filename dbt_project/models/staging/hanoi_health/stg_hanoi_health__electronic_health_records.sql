@@ -18,12 +18,14 @@ renamed as (
 
     select
         {{ ward_code_text('ward_code') }} as ward_code_sent,
+        {{ visible_text('ward_code') }} as ward_code_as_typed,
+        {{ identifier_normalised('ward_code') }} as ward_code_normalised,
         {{ clean_text('period') }} as period_text,
         {{ parse_period_vn('period') }} as period,
         {{ clean_text('records_opened') }} as records_opened_text,
-        try_cast({{ clean_text('records_opened') }} as bigint) as records_opened,
+        {{ parse_integer('records_opened') }} as records_opened,
         {{ clean_text('records_linked') }} as records_linked_text,
-        try_cast({{ clean_text('records_linked') }} as bigint) as records_linked,
+        {{ parse_integer('records_linked') }} as records_linked,
         {{ clean_text('note') }} as note,
         {{ file_period() }} as file_period,
         _source_file,
@@ -40,8 +42,10 @@ select
     wards.ward_candidates,
     {{ ward_status('renamed.ward_code_sent', 'wards.ward_code_status') }} as ward_code_status,
     {{ filled_and_valid('renamed.period_text', 'renamed.period') }} as period_valid,
-    {{ filled_and_valid('renamed.records_opened_text', 'renamed.records_opened') }} as records_opened_valid,
-    {{ filled_and_valid('renamed.records_linked_text', 'renamed.records_linked') }} as records_linked_valid,
+    {{ integer_problem('renamed.records_opened_text', 'renamed.records_opened') }} as records_opened_problem,
+    {{ valid_unless_problem('renamed.records_opened_text', 'records_opened_problem') }} as records_opened_valid,
+    {{ integer_problem('renamed.records_linked_text', 'renamed.records_linked') }} as records_linked_problem,
+    {{ valid_unless_problem('renamed.records_linked_text', 'records_linked_problem') }} as records_linked_valid,
     case
         when renamed.period is not null and renamed.file_period is not null
             then renamed.period >= renamed.file_period

@@ -18,6 +18,8 @@ renamed as (
 
     select
         {{ ward_code_text('ward_code') }} as ward_code_sent,
+        {{ visible_text('ward_code') }} as ward_code_as_typed,
+        {{ identifier_normalised('ward_code') }} as ward_code_normalised,
         {{ clean_text('period') }} as period_text,
         {{ parse_period_vn('period') }} as period,
         {{ clean_text('payment_type') }} as payment_type_sent,
@@ -27,11 +29,11 @@ renamed as (
             when 'trợ cấp xã hội' then 'Trợ cấp xã hội'
         end as payment_type,
         {{ clean_text('beneficiaries') }} as beneficiaries_text,
-        try_cast({{ clean_text('beneficiaries') }} as bigint) as beneficiaries,
+        {{ parse_integer('beneficiaries') }} as beneficiaries,
         {{ clean_text('paid_cashless') }} as paid_cashless_text,
-        try_cast({{ clean_text('paid_cashless') }} as bigint) as paid_cashless,
+        {{ parse_integer('paid_cashless') }} as paid_cashless,
         {{ clean_text('amount_vnd') }} as amount_vnd_text,
-        try_cast({{ clean_text('amount_vnd') }} as bigint) as amount_vnd,
+        {{ parse_integer('amount_vnd') }} as amount_vnd,
         _source_file,
         _source_row
 
@@ -47,9 +49,12 @@ select
     {{ ward_status('renamed.ward_code_sent', 'wards.ward_code_status') }} as ward_code_status,
     {{ filled_and_valid('renamed.period_text', 'renamed.period') }} as period_valid,
     {{ filled_and_valid('renamed.payment_type_sent', 'renamed.payment_type') }} as payment_type_known,
-    {{ filled_and_valid('renamed.beneficiaries_text', 'renamed.beneficiaries') }} as beneficiaries_valid,
-    {{ filled_and_valid('renamed.paid_cashless_text', 'renamed.paid_cashless') }} as paid_cashless_valid,
-    {{ filled_and_valid('renamed.amount_vnd_text', 'renamed.amount_vnd') }} as amount_vnd_valid,
+    {{ integer_problem('renamed.beneficiaries_text', 'renamed.beneficiaries') }} as beneficiaries_problem,
+    {{ valid_unless_problem('renamed.beneficiaries_text', 'beneficiaries_problem') }} as beneficiaries_valid,
+    {{ integer_problem('renamed.paid_cashless_text', 'renamed.paid_cashless') }} as paid_cashless_problem,
+    {{ valid_unless_problem('renamed.paid_cashless_text', 'paid_cashless_problem') }} as paid_cashless_valid,
+    {{ integer_problem('renamed.amount_vnd_text', 'renamed.amount_vnd') }} as amount_vnd_problem,
+    {{ valid_unless_problem('renamed.amount_vnd_text', 'amount_vnd_problem') }} as amount_vnd_valid,
     row_number() over (
         partition by
             coalesce(wards.ward_code, renamed.ward_code_sent),

@@ -18,15 +18,17 @@ wards as (
 renamed as (
 
     select
-        upper(replace({{ clean_text('dossier_id') }}, ' ', '')) as dossier_id,
+        upper(replace({{ identifier_text('dossier_id') }}, ' ', '')) as dossier_id,
+        {{ visible_text('dossier_id') }} as dossier_id_as_typed,
+        {{ identifier_normalised('dossier_id') }} as dossier_id_normalised,
         {{ ward_code_text('ward_code') }} as ward_code_sent,
         {{ clean_text('received_date') }} as received_date_text,
-        {{ parse_date_vn('received_date') }} as received_date,
+        {{ parse_date_strict('received_date', ['%d/%m/%Y']) }} as received_date,
         {{ clean_text('procedure') }} as procedure,
         {{ clean_text('paid_via_portal') }} as paid_via_portal_text,
         {{ parse_bool_vn('paid_via_portal') }} as paid_via_portal,
         {{ clean_text('amount_vnd') }} as amount_vnd_text,
-        try_cast({{ clean_text('amount_vnd') }} as bigint) as amount_vnd,
+        {{ parse_integer('amount_vnd') }} as amount_vnd,
         _source_file,
         _source_row
 
@@ -40,9 +42,11 @@ select
     wards.ward_name,
     wards.ward_candidates,
     {{ ward_status('renamed.ward_code_sent', 'wards.ward_code_status') }} as ward_code_status,
-    {{ filled_and_valid('renamed.received_date_text', 'renamed.received_date') }} as received_date_valid,
+    {{ date_problem('renamed.received_date_text', 'renamed.received_date', ['%d/%m/%Y']) }} as received_date_problem,
+    {{ valid_unless_problem('renamed.received_date_text', 'received_date_problem') }} as received_date_valid,
     {{ filled_and_valid('renamed.paid_via_portal_text', 'renamed.paid_via_portal') }} as paid_via_portal_valid,
-    {{ filled_and_valid('renamed.amount_vnd_text', 'renamed.amount_vnd') }} as amount_vnd_valid,
+    {{ integer_problem('renamed.amount_vnd_text', 'renamed.amount_vnd') }} as amount_vnd_problem,
+    {{ valid_unless_problem('renamed.amount_vnd_text', 'amount_vnd_problem') }} as amount_vnd_valid,
     row_number() over (
         partition by renamed.dossier_id order by renamed._source_file, renamed._source_row
     ) as dossier_occurrence

@@ -17,15 +17,16 @@ wards as (
 renamed as (
 
     select
-        regexp_replace({{ clean_text('citizen_id') }}, '\s', '', 'g') as citizen_id,
+        regexp_replace({{ identifier_text('citizen_id') }}, '\s', '', 'g') as citizen_id,
+        {{ identifier_normalised('citizen_id') }} as citizen_id_normalised,
         {{ clean_text('full_name') }} as full_name,
         {{ clean_text('birth_date') }} as birth_date_text,
-        {{ parse_date_vn('birth_date') }} as birth_date,
+        {{ parse_date_strict('birth_date', ['%d/%m/%Y']) }} as birth_date,
         {{ clean_text('sex') }} as sex,
         {{ clean_text('phone') }} as phone_text,
         {{ ward_code_text('ward_code') }} as ward_code_sent,
         {{ clean_text('activated_on') }} as activated_on_text,
-        {{ parse_date_vn('activated_on') }} as activated_on,
+        {{ parse_date_strict('activated_on', ['%d/%m/%Y']) }} as activated_on,
         {{ clean_text('account_level') }} as account_level,
         _source_file,
         _source_row
@@ -59,8 +60,10 @@ select
             then coalesce(checked.citizen_id_problem, 'ok') not in ('century_sex', 'birth_year')
     end as citizen_id_consistent,
     {{ filled_and_valid('checked.phone_text', 'checked.phone_e164') }} as phone_valid,
-    {{ filled_and_valid('checked.birth_date_text', 'checked.birth_date') }} as birth_date_valid,
-    {{ filled_and_valid('checked.activated_on_text', 'checked.activated_on') }} as activated_on_valid,
+    {{ date_problem('checked.birth_date_text', 'checked.birth_date', ['%d/%m/%Y']) }} as birth_date_problem,
+    {{ valid_unless_problem('checked.birth_date_text', 'birth_date_problem') }} as birth_date_valid,
+    {{ date_problem('checked.activated_on_text', 'checked.activated_on', ['%d/%m/%Y']) }} as activated_on_problem,
+    {{ valid_unless_problem('checked.activated_on_text', 'activated_on_problem') }} as activated_on_valid,
     coalesce(wards.ward_code, checked.ward_code_sent) as ward_code,
     wards.ward_name,
     wards.ward_candidates,

@@ -17,10 +17,12 @@ renamed as (
 
     select
         {{ ward_code_text('ward_code') }} as ward_code_sent,
+        {{ visible_text('ward_code') }} as ward_code_as_typed,
+        {{ identifier_normalised('ward_code') }} as ward_code_normalised,
         {{ clean_text('period') }} as period_text,
         {{ parse_period_vn('period') }} as period,
         {{ clean_text('accounts') }} as accounts_text,
-        try_cast({{ clean_text('accounts') }} as bigint) as accounts,
+        {{ parse_integer('accounts') }} as accounts,
         _source_file,
         _source_row
 
@@ -34,7 +36,8 @@ select
     wards.ward_name,
     wards.ward_candidates,
     {{ ward_status('renamed.ward_code_sent', 'wards.ward_code_status') }} as ward_code_status,
-    {{ filled_and_valid('renamed.accounts_text', 'renamed.accounts') }} as accounts_valid,
+    {{ integer_problem('renamed.accounts_text', 'renamed.accounts') }} as accounts_problem,
+    {{ valid_unless_problem('renamed.accounts_text', 'accounts_problem') }} as accounts_valid,
     {{ filled_and_valid('renamed.period_text', 'renamed.period') }} as period_valid,
     row_number() over (
         partition by coalesce(wards.ward_code, renamed.ward_code_sent), renamed.period

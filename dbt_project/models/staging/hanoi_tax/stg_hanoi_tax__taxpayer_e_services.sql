@@ -17,7 +17,9 @@ wards as (
 renamed as (
 
     select
-        regexp_replace({{ clean_text('tax_code') }}, '[\s.]', '', 'g') as tax_code,
+        regexp_replace({{ identifier_text('tax_code') }}, '[\s.]', '', 'g') as tax_code,
+        {{ visible_text('tax_code') }} as tax_code_as_typed,
+        {{ identifier_normalised('tax_code') }} as tax_code_normalised,
         {{ clean_text('taxpayer_type') }} as taxpayer_type,
         {{ ward_code_text('ward_code') }} as ward_code_sent,
         {{ clean_text('status') }} as status,

@@ -16,19 +16,21 @@ wards as (
 renamed as (
 
     select
-        upper({{ clean_text('lot_id') }}) as lot_id,
+        upper({{ identifier_text('lot_id') }}) as lot_id,
+        {{ visible_text('lot_id') }} as lot_id_as_typed,
+        {{ identifier_normalised('lot_id') }} as lot_id_normalised,
         {{ clean_text('lot_name') }} as lot_name,
         {{ ward_code_text('ward_code') }} as ward_code_sent,
         {{ clean_text('day') }} as day_text,
-        {{ parse_date_vn('day') }} as day,
+        {{ parse_date_strict('day', ['%d/%m/%Y']) }} as day,
         {{ clean_text('transactions') }} as transactions_text,
-        try_cast({{ clean_text('transactions') }} as bigint) as transactions,
+        {{ parse_integer('transactions') }} as transactions,
         {{ clean_text('cashless_transactions') }} as cashless_transactions_text,
-        try_cast({{ clean_text('cashless_transactions') }} as bigint) as cashless_transactions,
+        {{ parse_integer('cashless_transactions') }} as cashless_transactions,
         {{ clean_text('revenue_vnd') }} as revenue_vnd_text,
-        try_cast({{ clean_text('revenue_vnd') }} as bigint) as revenue_vnd,
+        {{ parse_integer('revenue_vnd', 'vi') }} as revenue_vnd,
         {{ clean_text('cashless_revenue_vnd') }} as cashless_revenue_vnd_text,
-        try_cast({{ clean_text('cashless_revenue_vnd') }} as bigint) as cashless_revenue_vnd,
+        {{ parse_integer('cashless_revenue_vnd', 'vi') }} as cashless_revenue_vnd,
         _source_file,
         _source_row
 
@@ -42,12 +44,19 @@ select
     wards.ward_name,
     wards.ward_candidates,
     {{ ward_status('renamed.ward_code_sent', 'wards.ward_code_status') }} as ward_code_status,
-    {{ filled_and_valid('renamed.day_text', 'renamed.day') }} as day_valid,
-    {{ filled_and_valid('renamed.transactions_text', 'renamed.transactions') }} as transactions_valid,
-    {{ filled_and_valid('renamed.cashless_transactions_text', 'renamed.cashless_transactions') }}
+    {{ date_problem('renamed.day_text', 'renamed.day', ['%d/%m/%Y']) }} as day_problem,
+    {{ valid_unless_problem('renamed.day_text', 'day_problem') }} as day_valid,
+    {{ integer_problem('renamed.transactions_text', 'renamed.transactions') }} as transactions_problem,
+    {{ valid_unless_problem('renamed.transactions_text', 'transactions_problem') }} as transactions_valid,
+    {{ integer_problem('renamed.cashless_transactions_text', 'renamed.cashless_transactions') }}
+        as cashless_transactions_problem,
+    {{ valid_unless_problem('renamed.cashless_transactions_text', 'cashless_transactions_problem') }}
         as cashless_transactions_valid,
-    {{ filled_and_valid('renamed.revenue_vnd_text', 'renamed.revenue_vnd') }} as revenue_vnd_valid,
-    {{ filled_and_valid('renamed.cashless_revenue_vnd_text', 'renamed.cashless_revenue_vnd') }}
+    {{ integer_problem('renamed.revenue_vnd_text', 'renamed.revenue_vnd', 'vi') }} as revenue_vnd_problem,
+    {{ valid_unless_problem('renamed.revenue_vnd_text', 'revenue_vnd_problem') }} as revenue_vnd_valid,
+    {{ integer_problem('renamed.cashless_revenue_vnd_text', 'renamed.cashless_revenue_vnd', 'vi') }}
+        as cashless_revenue_vnd_problem,
+    {{ valid_unless_problem('renamed.cashless_revenue_vnd_text', 'cashless_revenue_vnd_problem') }}
         as cashless_revenue_vnd_valid,
     row_number() over (
         partition by renamed.lot_id, coalesce(renamed.day::varchar, renamed.day_text)

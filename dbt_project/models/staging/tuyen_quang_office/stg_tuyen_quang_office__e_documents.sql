@@ -10,15 +10,17 @@ source as (
 renamed as (
 
     select
-        upper(replace({{ clean_text('doc_number') }}, ' ', '')) as doc_number,
+        upper(replace({{ identifier_text('doc_number') }}, ' ', '')) as doc_number,
+        {{ visible_text('doc_number') }} as doc_number_as_typed,
+        {{ identifier_normalised('doc_number') }} as doc_number_normalised,
         {{ clean_text('issued_on') }} as issued_on_text,
-        {{ parse_date_vn('issued_on') }} as issued_on,
+        {{ parse_date_strict('issued_on', ['%d/%m/%Y']) }} as issued_on,
         {{ clean_text('category') }} as category,
         {{ clean_text('signing') }} as signing,
         {{ clean_text('session') }} as session_text,
-        try_cast({{ clean_text('session') }} as integer) as session,
+        {{ parse_integer('session', sql_type='integer') }} as session,
         {{ clean_text('agenda_item') }} as agenda_item_text,
-        try_cast({{ clean_text('agenda_item') }} as integer) as agenda_item,
+        {{ parse_integer('agenda_item', sql_type='integer') }} as agenda_item,
         {{ clean_text('summary') }} as summary,
         regexp_extract(_source_file, '(\d{4})', 1) as file_year,
         _source_file,
@@ -30,8 +32,12 @@ renamed as (
 
 select
     *,
-    {{ filled_and_valid('issued_on_text', 'issued_on') }} as issued_on_valid,
+    {{ date_problem('issued_on_text', 'issued_on', ['%d/%m/%Y']) }} as issued_on_problem,
+    {{ valid_unless_problem('issued_on_text', 'issued_on_problem') }} as issued_on_valid,
     case when issued_on is not null then strftime(issued_on, '%Y') = file_year end as issued_in_period,
-    {{ filled_and_valid('session_text', 'session') }} as session_valid,
+    {{ integer_problem('session_text', 'session') }} as session_problem,
+    {{ valid_unless_problem('session_text', 'session_problem') }} as session_valid,
+    {{ integer_problem('agenda_item_text', 'agenda_item') }} as agenda_item_problem,
+    {{ valid_unless_problem('agenda_item_text', 'agenda_item_problem') }} as agenda_item_valid,
     row_number() over (partition by doc_number order by _source_file, _source_row) as doc_occurrence
 from renamed

@@ -31,7 +31,9 @@ wards as (
 renamed as (
 
     select
-        {{ clean_text('dossier_id') }} as dossier_id,
+        {{ identifier_text('dossier_id') }} as dossier_id,
+        {{ visible_text('dossier_id') }} as dossier_id_as_typed,
+        {{ identifier_normalised('dossier_id') }} as dossier_id_normalised,
         {{ clean_text('service_code') }} as service_code,
         {{ clean_text('channel') }} as channel_text,
         -- Known spellings map to a code; anything else stays as typed so the gate sees it.
@@ -43,11 +45,11 @@ renamed as (
         end as channel,
         {{ clean_text('commune_code') }} as commune_code,
         {{ clean_text('received_date') }} as received_date_text,
-        {{ parse_date_vn('received_date') }} as received_date,
+        {{ parse_date_strict('received_date', ['%d/%m/%Y']) }} as received_date,
         {{ clean_text('due_date') }} as due_date_text,
-        {{ parse_date_vn('due_date') }} as due_date,
+        {{ parse_date_strict('due_date', ['%d/%m/%Y']) }} as due_date,
         {{ clean_text('resolved_date') }} as resolved_date_text,
-        {{ parse_date_vn('resolved_date') }} as resolved_date,
+        {{ parse_date_strict('resolved_date', ['%d/%m/%Y']) }} as resolved_date,
         _source_file,
         _source_row
 
@@ -67,12 +69,14 @@ final as (
             as service_code_known,
         case when renamed.commune_code is not null then wards.ward_code is not null end
             as commune_code_known,
-        case when renamed.received_date_text is not null then renamed.received_date is not null end
-            as received_date_valid,
-        case when renamed.due_date_text is not null then renamed.due_date is not null end
-            as due_date_valid,
-        case when renamed.resolved_date_text is not null then renamed.resolved_date is not null end
-            as resolved_date_valid,
+        {{ date_problem('renamed.received_date_text', 'renamed.received_date', ['%d/%m/%Y']) }}
+            as received_date_problem,
+        {{ valid_unless_problem('renamed.received_date_text', 'received_date_problem') }} as received_date_valid,
+        {{ date_problem('renamed.due_date_text', 'renamed.due_date', ['%d/%m/%Y']) }} as due_date_problem,
+        {{ valid_unless_problem('renamed.due_date_text', 'due_date_problem') }} as due_date_valid,
+        {{ date_problem('renamed.resolved_date_text', 'renamed.resolved_date', ['%d/%m/%Y']) }}
+            as resolved_date_problem,
+        {{ valid_unless_problem('renamed.resolved_date_text', 'resolved_date_problem') }} as resolved_date_valid,
         case
             when renamed.resolved_date is null or renamed.due_date is null then null
             when renamed.resolved_date < renamed.due_date then 'early'

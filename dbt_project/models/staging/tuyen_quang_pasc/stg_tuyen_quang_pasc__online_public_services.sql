@@ -9,9 +9,11 @@ source as (
 renamed as (
 
     select
-        {{ clean_text('service_code') }} as service_code,
+        {{ identifier_text('service_code') }} as service_code,
+        {{ visible_text('service_code') }} as service_code_as_typed,
+        {{ identifier_normalised('service_code') }} as service_code_normalised,
         {{ clean_text('service_name') }} as service_name,
-        try_cast({{ clean_text('service_level') }} as integer) as service_level,
+        {{ parse_integer('service_level', sql_type='integer') }} as service_level,
         {{ clean_text('service_level') }} as service_level_text,
         {{ clean_text('field') }} as field,
         {{ clean_text('agency') }} as agency,
