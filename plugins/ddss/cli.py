@@ -17,6 +17,8 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     help="đúng · đủ · sạch · sống — departmental data to validated open data.",
+    # Plain help: typer's rich tables print "<bool>" after every flag with this click.
+    rich_markup_mode=None,
 )
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 
 from ddss.data_contracts import load_contracts, source_contracts
 from ddss.errors import Problem
@@ -171,11 +170,6 @@ def run_all(
     if publish:
         summary.publish = publish_step(run_id, cfg)
     return summary
-
-
-def reports_dir(run_id: str, cfg: Settings | None = None) -> Path:
-    cfg = cfg or load_settings()
-    return cfg.reports_dir / run_id
 
 
 def known_departments(cfg: Settings | None = None) -> list[str]:

@@ -1,0 +1,28 @@
+"""Issue 18 #7: help reads as a person expects: flags without "<bool>", every command listed."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from ddss.cli import app
+
+
+def test_no_command_shows_bool_after_a_flag():
+    runner = CliRunner()
+    top = runner.invoke(app, ["--help"])
+    assert top.exit_code == 0
+    commands = [
+        "run",
+        "check",
+        "withdraw",
+        "airflow-init",
+        "airflow-ui",
+        "serve",
+        "generate",
+        "demo",
+    ]
+    for name in commands:
+        assert name in top.output
+        result = runner.invoke(app, [name, "--help"])
+        assert result.exit_code == 0, (name, result.output)
+        assert "<bool>" not in result.output, (name, result.output)
