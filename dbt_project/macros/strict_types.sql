@@ -105,13 +105,14 @@
 {%- endmacro %}
 
 {#- An identifier as people mean it (NFKC's width folding): invisible characters (zero-width
-    spaces and joiners, byte-order marks, soft hyphens, controls) removed, every kind of
-    space (non-breaking, ideographic…) made a plain space, full-width letters, digits and
-    signs made ASCII, then trimmed, spaces collapsed and NFC. -#}
+    spaces and joiners, byte-order marks, soft hyphens, controls) and every space that is not
+    the plain one (non-breaking, narrow, ideographic…: pasted from web pages and Word, never
+    a separator someone meant) removed, full-width letters, digits and signs made ASCII,
+    then trimmed, spaces collapsed and NFC. -#}
 {% macro identifier_text(column) -%}
     {{ clean_text(
         "replace(replace(replace(translate(regexp_replace(regexp_replace(regexp_replace("
-        ~ column ~ ", '\\s', ' ', 'g'), '[\\p{Cf}\\p{Cc}]', '', 'g'), '\\p{Zs}', ' ', 'g'), '"
+        ~ column ~ ", '\\s', ' ', 'g'), '[\\p{Cf}\\p{Cc}]', '', 'g'), '[^ \\PZ]', '', 'g'), '"
         ~ fullwidth_characters() ~ "', '" ~ ascii_characters() ~ "'), '＇', chr(39)), '＼', chr(92)), '｀', chr(96))"
     ) }}
 {%- endmacro %}

@@ -53,10 +53,10 @@ IDENTIFIERS = [
     (" HS-0001 ", "HS-0001", False, "HS-0001"),
     ("HS-\u200b0001", "HS-0001", True, "HS-[ZWSP]0001"),
     ("HS-0001\ufeff", "HS-0001", True, "HS-0001[BOM]"),
-    ("HS\u00a0X", "HS X", True, "HS[NBSP]X"),
+    ("HS\u00a0X", "HSX", True, "HS[NBSP]X"),
     ("ＨＳ－０００１", "HS-0001", True, "ＨＳ－０００１"),
     ("HS-０００１", "HS-0001", True, "HS-０００１"),
-    ("Mã\u3000A", "Mã A", True, "Mã[SP]A"),
+    ("Mã\u3000A", "MãA", True, "Mã[SP]A"),
 ]
 
 
