@@ -56,20 +56,12 @@ async def _form(request: Request, steward: Steward | None = None, **limits):
     """The submitted form, after its CSRF token is checked (403 without a valid one)."""
     form = await request.form(**limits)
     token = form.get("csrf_token")
-    if steward is None or not isinstance(token, str) or not csrf_ok_for(steward, token):
+    if steward is None or not isinstance(token, str) or not csrf_ok(steward.csrf, token):
         raise Forbidden(
             "Thiếu hoặc sai mã chống giả mạo (CSRF); hãy tải lại trang. / "
             "Missing or wrong anti-forgery (CSRF) token; reload the page."
         )
     return form
-
-
-def csrf_ok_for(steward: Steward, token: str) -> bool:
-    from ddss.steward.security import Session
-
-    return csrf_ok(
-        Session(steward.account.username, steward.account.generation, steward.csrf), token
-    )
 
 
 def register(app: FastAPI, ws: Workspace) -> None:
