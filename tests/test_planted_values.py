@@ -26,6 +26,7 @@ pytestmark = pytest.mark.slow
 PARKING = ("hanoi_transport", "trong_giu_xe_2022-01.csv", ";")
 DOSSIERS = ("tuyen_quang_pasc", "ho_so_2022-01.csv", ",")
 LAND = ("hanoi_monre", "dang_ky_dat_dai_2022-01.csv", ",")
+OFFICE = ("tuyen_quang_office", "van_ban_2021.csv", ",")
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,9 @@ PLANTS = [
     Plant(LAND, 3, "Số tiền (đồng)", "1,3E+07", message="dạng số khoa học"),
     Plant(LAND, 4, "Số tiền (đồng)", "-15000000", message="không được âm"),
     Plant(LAND, 5, "Số tiền (đồng)", "15.500.000", message="phân cách hàng nghìn"),
+    # Optional columns: a word is not published as an empty cell, a fraction not as a whole.
+    Plant(OFFICE, 237, "Nội dung họp số", "một", message="không phải là số"),
+    Plant(OFFICE, 238, "Phiên họp", "1.5", message="có phần lẻ"),
 ]
 # Identifiers: row 3 and row 7 repeat row 2's dossier behind a zero-width and a non-breaking
 # space (duplicates: quarantined, and a warning says what was normalised); row 4's own id in
@@ -157,6 +161,7 @@ def _quarantine(cfg, file_name: str, line: int) -> list[tuple]:
 
 DATASETS = {PARKING: "cashless_parking_payments", DOSSIERS: "admin_procedure_dossiers"}
 DATASETS[LAND] = "land_registration_payments"
+DATASETS[OFFICE] = "e_documents"
 
 
 def _key(feed, row: list[str], header: list[str]) -> dict[str, str]:
@@ -164,6 +169,8 @@ def _key(feed, row: list[str], header: list[str]) -> dict[str, str]:
     if feed == PARKING:
         day, month, year = row[header.index("Ngày")].split("/")
         return {"lot_id": row[header.index("Mã điểm đỗ")], "day": f"{year}-{month}-{day}"}
+    if feed == OFFICE:
+        return {"doc_number": row[header.index("Số ký hiệu")]}
     return {"dossier_id": row[header.index("Mã hồ sơ")]}
 
 

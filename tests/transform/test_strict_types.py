@@ -266,3 +266,23 @@ def test_every_suite_warns_when_a_key_was_normalised_and_keeps_the_row(cfg):
             rule = rules.get((f"{key}_normalised", True))
             assert rule, (contract.id, key)
             assert rule["meta"]["severity"] == "warning"
+
+
+def test_the_contract_states_the_number_format_and_refuses_an_unknown_one(cfg, tmp_path):
+    from ddss.data_contracts import ContractError, load_contract, load_departments
+
+    path = cfg.contracts_dir / "cashless_parking_payments.yml"
+    contract = load_contract(path, load_departments(cfg))
+    formats = {c.name: c.number_format for c in contract.columns if c.type == "integer"}
+    assert formats == {
+        "transactions": "plain",
+        "cashless_transactions": "plain",
+        "revenue_vnd": "vi",
+        "cashless_revenue_vnd": "vi",
+    }
+    bad = tmp_path / path.name
+    bad.write_text(
+        path.read_text("utf-8").replace("number_format: vi", "number_format: en", 1), "utf-8"
+    )
+    with pytest.raises(ContractError, match="number_format"):
+        load_contract(bad, load_departments(cfg))
