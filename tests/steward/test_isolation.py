@@ -26,6 +26,7 @@ def _attempts(upload_id: str) -> list[tuple[str, str, dict]]:
     """(method, path, form) for every route, aimed at the health department's things."""
     return [
         ("GET", f"/datasets/{OTHER_DATASET}", {}),
+        ("GET", f"/datasets/{OTHER_DATASET}/template", {}),
         ("POST", f"/datasets/{OTHER_DATASET}/upload", {"file": True}),
         ("GET", f"/uploads/{upload_id}", {}),
         ("GET", f"/uploads/{upload_id}/problems.csv", {}),

@@ -175,3 +175,21 @@ def test_old_uploads_are_removed(env):
     _upload(client, csrf, "admin_procedure_dossiers", "ho_so_2022-06.csv", PNG)
     remaining = list(store.root.glob("*/*"))
     assert len(remaining) == 1 and remaining[0] != old
+
+
+def test_the_empty_template_has_the_contracts_headers(env):
+    from openpyxl import load_workbook
+
+    from ddss.data_contracts import source_contract
+
+    client, _ = env.sign_in("pasc")
+    response = client.get("/datasets/admin_procedure_dossiers/template")
+    header = response.content.decode("utf-8-sig").strip().split(",")
+    assert header == [c.header for c in source_contract("admin_procedure_dossiers").columns]
+    env.app.state.ws.accounts.add("labour", "hanoi_labour", "correct horse battery staple")
+    labour, _ = env.sign_in("labour")
+    workbook = labour.get("/datasets/cashless_social_payments/template")
+    sheet = load_workbook(io.BytesIO(workbook.content)).worksheets[0]
+    headers = [c.header for c in source_contract("cashless_social_payments").columns]
+    assert [c.value for c in sheet[1]] == headers
+    assert sheet["A2"].number_format in ("@", "dd/mm/yyyy")

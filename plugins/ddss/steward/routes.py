@@ -41,7 +41,7 @@ from ddss.steward.uploads import (
     sniff,
     spreadsheet_safe,
 )
-from ddss.steward.workbook import highlighted
+from ddss.steward.workbook import highlighted, template
 
 MULTIPART_OVERHEAD = 64 * 1024
 
@@ -266,6 +266,19 @@ def _register_uploads(app: FastAPI, ws: Workspace) -> None:  # noqa: C901 - one 
                 "recent": recent,
                 "error": None,
             },
+        )
+
+    @app.get("/datasets/{dataset}/template")
+    def template_file(request: Request, dataset: str):
+        steward = ws.signed_in(request)
+        contract = steward.contract(dataset)
+        if contract.source.kind != "drop_folder":
+            raise NotFound(dataset)
+        data, media, name = template(contract)
+        return Response(
+            data,
+            media_type=media,
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
 
     @app.post("/datasets/{dataset}/upload")

@@ -117,3 +117,36 @@ def highlighted(path: Path, contract: SourceContract, failures: list[dict]) -> b
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def template(contract: SourceContract) -> tuple[bytes, str, str]:
+    """An empty file in the dataset's format with its headers: (bytes, media type, name).
+    Workbook columns are formatted as text, so codes typed into them keep their zeros."""
+    headers = [c.header or c.name for c in contract.columns]
+    stem = contract.source.pattern.replace("*", "mau").rsplit(".", 1)[0]
+    if contract.source.format == "xlsx":
+        from openpyxl import Workbook
+        from openpyxl.utils import get_column_letter
+
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.append(headers)
+        for index, column in enumerate(contract.columns, start=1):
+            letter = get_column_letter(index)
+            sheet.column_dimensions[letter].width = max(12, len(headers[index - 1]) + 2)
+            for row in range(2, 1002):
+                sheet[f"{letter}{row}"].number_format = (
+                    "@" if column.type != "date" else "dd/mm/yyyy"
+                )
+        out = io.BytesIO()
+        workbook.save(out)
+        media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        return out.getvalue(), media, f"{stem}.xlsx"
+    text = io.StringIO()
+    csv.writer(text, delimiter=contract.source.delimiter).writerow(headers)
+    encoding = (
+        "utf-8-sig"
+        if contract.source.encoding.lower().startswith("utf")
+        else contract.source.encoding
+    )
+    return text.getvalue().encode(encoding, errors="replace"), "text/csv", f"{stem}.csv"
