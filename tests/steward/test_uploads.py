@@ -193,3 +193,15 @@ def test_the_empty_template_has_the_contracts_headers(env):
     headers = [c.header for c in source_contract("cashless_social_payments").columns]
     assert [c.value for c in sheet[1]] == headers
     assert sheet["A2"].number_format in ("@", "dd/mm/yyyy")
+
+
+def test_a_windows_1258_datasets_template_is_utf8_with_bom(env):
+    from ddss.data_contracts import source_contract
+
+    contract = source_contract("electronic_health_records")
+    assert contract.source.encoding.lower() in ("cp1258", "windows-1258")
+    client, _ = env.sign_in("health")
+    data = client.get("/datasets/electronic_health_records/template").content
+    assert data.startswith(b"\xef\xbb\xbf")
+    header = data.decode("utf-8-sig").strip().split(contract.source.delimiter)
+    assert header == [c.header for c in contract.columns]
