@@ -819,7 +819,7 @@ def build(planned: Plan, cfg: Settings) -> Build:
 
 def switch(built: Build, public: Path) -> Path:
     """Make the built version current: move it into versions/, point `current` at it with
-    one rename(2), then record it as published and list it. A kill between the move and the
+    one rename(2), then list it and record it as published. A kill between the move and the
     rename leaves a version that never became current: the next ``recover`` removes it."""
     version = built.plan.version
     final = public / "versions" / version
@@ -832,8 +832,10 @@ def switch(built: Build, public: Path) -> Path:
     _fault("after_move")
     _point_current(public, version)
     _fault("after_switch")
-    _write_record(public, [*published_versions(public), version])
+    # The index first, the record last: a record that names `current` proves the index
+    # was written after `current` moved (recover() rewrites both when the record lags).
     portal.render_versions(public, list_versions(public))
+    _write_record(public, [*published_versions(public), version])
     _remove_tree(_staging_root(public))
     return final
 
