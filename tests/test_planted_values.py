@@ -237,3 +237,17 @@ def test_a_two_digit_year_does_not_move_the_indicators_period(planted):
     cfg, _ = planted
     for form, rows in _published(cfg, "dossier_indicators").items():
         assert {r["period_start"] for r in rows} == {"2022-01-01"}, form
+
+
+def test_ddss_check_names_each_planted_value_as_the_pipeline_does(planted):
+    """A steward's pre-flight on the planted file finds the same cells with the same words."""
+    from ddss.quality.check import check_file
+
+    cfg, _ = planted
+    folder, name, _ = PARKING
+    result = check_file(cfg.landing_dir / folder / name, "cashless_parking_payments", cfg)
+    found = {(f["source_row"], f["column"], f["value"]): f["message_vi"] for f in result.failures}
+    for plant in (p for p in PLANTS if p.feed == PARKING and p.message):
+        message = found.get((plant.line, plant.header, plant.value))
+        assert message and plant.message in message, (plant, sorted(found)[:20])
+    assert not any(row in (2, 3) for row, _, _ in found)  # the exact ones pass
