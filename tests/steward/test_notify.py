@@ -158,3 +158,21 @@ def test_an_upload_the_loader_rejects_is_mailed_once(env, inbox):
     (mail,) = [m for rcpt, m in inbox.take() if "pasc@example.org" in rcpt]
     assert "Tệp bị từ chối: ho_so_2022-08.csv" in str(mail["Subject"])
     assert "https://steward.example.gov.vn/uploads/" in mail.get_content()
+
+
+@pytest.mark.parametrize(
+    ("given", "meant"),
+    [
+        (None, "none"),
+        ("false", "none"),
+        ("true", "starttls"),
+        ("STARTTLS", "starttls"),
+        ("ssl", "ssl"),
+    ],
+)
+def test_smtp_tls_setting(monkeypatch, given, meant):
+    if given is None:
+        monkeypatch.delenv("DDSS_SMTP_TLS", raising=False)
+    else:
+        monkeypatch.setenv("DDSS_SMTP_TLS", given)
+    assert load_steward_settings().smtp_tls == meant

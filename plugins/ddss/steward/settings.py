@@ -75,6 +75,16 @@ def _env(name: str) -> str | None:
     return os.environ.get(name) or None
 
 
+def _smtp_tls(value: str | None) -> str:
+    """none, starttls or ssl; true/false as a yes/no answer (true: STARTTLS)."""
+    word = (value or "none").strip().lower()
+    if word in ("ssl", "smtps", "implicit"):
+        return "ssl"
+    if word in ("starttls", "true", "yes", "1", "on"):
+        return "starttls"
+    return "none"
+
+
 def load_steward_settings(cfg: Settings | None = None) -> StewardSettings:
     """Read the environment now (tests call this after changing it)."""
     cfg = cfg or load_settings()
@@ -91,7 +101,7 @@ def load_steward_settings(cfg: Settings | None = None) -> StewardSettings:
         max_upload_bytes=int(_env("DDSS_STEWARD_MAX_UPLOAD_BYTES") or cfg.max_file_bytes),
         smtp_host=_env("DDSS_SMTP_HOST"),
         smtp_port=int(_env("DDSS_SMTP_PORT") or 25),
-        smtp_tls=(_env("DDSS_SMTP_TLS") or "none").lower(),
+        smtp_tls=_smtp_tls(_env("DDSS_SMTP_TLS")),
         smtp_user=_env("DDSS_SMTP_USER"),
         smtp_password=_env("DDSS_SMTP_PASSWORD"),
         smtp_sender=_env("DDSS_SMTP_SENDER") or "ddss@localhost",
