@@ -54,6 +54,16 @@ PLANTS = [
     Plant(PARKING, 10, "Số lượt", "2.920", message="phân cách hàng nghìn"),
     Plant(PARKING, 11, "Ngày", "1/1/22", message="năm phải có 4 chữ số"),
     Plant(PARKING, 12, "Doanh thu (đồng)", "2,920,000", message="dùng dấu chấm"),
+    # A code in full-width digits (an East Asian input method) is read as ASCII, with a word.
+    Plant(
+        PARKING,
+        13,
+        "Mã phường/xã",
+        "０００７３",
+        published="00073",
+        message="chuẩn hóa",
+        severity="warning",
+    ),
     Plant(DOSSIERS, 5, "Ngày tiếp nhận", "1/1/22", message="năm phải có 4 chữ số"),
     Plant(LAND, 2, "Số tiền (đồng)", "2500000.5", message="có phần lẻ"),
     Plant(LAND, 3, "Số tiền (đồng)", "1,3E+07", message="dạng số khoa học"),

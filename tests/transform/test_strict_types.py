@@ -286,3 +286,16 @@ def test_the_contract_states_the_number_format_and_refuses_an_unknown_one(cfg, t
     )
     with pytest.raises(ContractError, match="number_format"):
         load_contract(bad, load_departments(cfg))
+
+
+def test_every_ward_code_that_is_normalised_is_reported(cfg):
+    """ward_code_text normalises invisible and full-width characters wherever it is used:
+    each such model flags it and its suite warns the steward."""
+    for contract in source_contracts(cfg):
+        sql = _staging_sql(cfg, contract.staging_model)
+        if "ward_code_text('ward_code')" not in sql:
+            continue
+        assert "identifier_normalised('ward_code') }} as ward_code_normalised" in sql, contract.id
+        rules, _ = _rules(cfg, contract.id)
+        rule = rules.get(("ward_code_normalised", True))
+        assert rule and rule["meta"]["severity"] == "warning", contract.id

@@ -22,6 +22,8 @@ renamed as (
         {{ visible_text('dossier_id') }} as dossier_id_as_typed,
         {{ identifier_normalised('dossier_id') }} as dossier_id_normalised,
         {{ ward_code_text('ward_code') }} as ward_code_sent,
+        {{ visible_text('ward_code') }} as ward_code_as_typed,
+        {{ identifier_normalised('ward_code') }} as ward_code_normalised,
         {{ clean_text('received_date') }} as received_date_text,
         {{ parse_date_strict('received_date', ['%d/%m/%Y']) }} as received_date,
         {{ clean_text('procedure') }} as procedure,

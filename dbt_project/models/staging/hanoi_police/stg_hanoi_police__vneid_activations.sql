@@ -25,6 +25,8 @@ renamed as (
         {{ clean_text('sex') }} as sex,
         {{ clean_text('phone') }} as phone_text,
         {{ ward_code_text('ward_code') }} as ward_code_sent,
+        {{ visible_text('ward_code') }} as ward_code_as_typed,
+        {{ identifier_normalised('ward_code') }} as ward_code_normalised,
         {{ clean_text('activated_on') }} as activated_on_text,
         {{ parse_date_strict('activated_on', ['%d/%m/%Y']) }} as activated_on,
         {{ clean_text('account_level') }} as account_level,

@@ -22,6 +22,8 @@ renamed as (
         {{ identifier_normalised('tax_code') }} as tax_code_normalised,
         {{ clean_text('taxpayer_type') }} as taxpayer_type,
         {{ ward_code_text('ward_code') }} as ward_code_sent,
+        {{ visible_text('ward_code') }} as ward_code_as_typed,
+        {{ identifier_normalised('ward_code') }} as ward_code_normalised,
         {{ clean_text('status') }} as status,
         {{ clean_text('e_filing') }} as e_filing_text,
         {{ clean_text('e_payment') }} as e_payment_text,
