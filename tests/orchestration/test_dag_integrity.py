@@ -100,3 +100,18 @@ def test_transform_is_scheduled_on_the_assets_extract_updates(parsed):
             == extract["outlets"]
             == sorted(f"ddss://raw/{d}" for d in datasets)
         )
+
+
+def test_airflow_loads_no_module_of_the_package_as_a_plugin():
+    """Airflow imports every .py under the plugins folder as a top-level module named after
+    its file; `ddss/ingest/encodings.py` loaded that way replaced Python's `encodings` and
+    broke every task (LookupError: unknown encoding: idna). plugins/.airflowignore keeps the
+    package out of the plugin scan."""
+    from airflow._shared.module_loading import find_path_from_directory
+
+    scanned = [
+        p
+        for p in find_path_from_directory(str(REPO / "plugins"), ".airflowignore", "glob")
+        if p.endswith(".py")
+    ]
+    assert scanned == []
