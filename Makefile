@@ -18,6 +18,7 @@ help:
 	@echo "make bench   - throughput of ingest, dbt, validation and publish; validation vs SQL floor"
 	@echo "make airflow - airflow standalone on 127.0.0.1:8080 with the project's DAGs"
 	@echo "make serve   - serve public/ on http://127.0.0.1:8000"
+	@echo "make steward - the steward workspace on http://127.0.0.1:8001 (demo accounts printed)"
 
 $(STAMP): pyproject.toml demo/pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -63,10 +64,15 @@ airflow: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/ddss serve
 
+# The steward workspace on 127.0.0.1:8001, a demo account per department printed at start;
+# deadlines judged as of the demo's run date unless DDSS_STEWARD_AS_OF says otherwise.
+steward: $(STAMP)
+	DDSS_STEWARD_AS_OF=$${DDSS_STEWARD_AS_OF:-2022-08-11} $(BIN)/ddss steward --demo-accounts
+
 # Published versions and raw files are read-only by design: make them writable first, so
 # that clean works for a non-root owner too.
 clean:
 	for d in data/landing data/raw data/warehouse data/reports public .airflow; do \
 	  [ -e "$$d" ] && chmod -R u+w "$$d"; rm -rf "$$d"; done; true
 
-.PHONY: help install demo test fast lint bench airflow serve clean browser
+.PHONY: help install demo test fast lint bench airflow serve steward clean browser

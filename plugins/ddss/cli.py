@@ -202,6 +202,19 @@ def serve(port: int = 8000) -> None:
     http.server.ThreadingHTTPServer(("127.0.0.1", port), handler).serve_forever()
 
 
+def _add_steward_commands() -> None:
+    """The steward workspace's commands: `ddss users ...`, `ddss steward`, `ddss steward-notify`
+    (their module imports only typer and the accounts store; the web stack loads on serve)."""
+    from ddss.steward.commands import notify, serve, users_app
+
+    app.add_typer(users_app, name="users")
+    app.command("steward")(serve)
+    app.command("steward-notify")(notify)
+
+
+_add_steward_commands()
+
+
 def _add_plugin_commands() -> None:
     """Commands other installed packages add (the demo tools: generate, demo, serve-api,
     legacy-wards), through the ``ddss.commands`` entry-point group."""
