@@ -404,3 +404,15 @@ def test_held_back_files_keep_the_dates_of_the_version_they_came_from(tmp_path):
     assert str(graph.value(dataset, DCTERMS.modified)) == "2026-10-01T08:00:00+00:00"
     for distribution in graph.objects(dataset, DCAT.distribution):
         assert str(graph.value(distribution, DCTERMS.issued)) == "2026-10-01T08:00:00+00:00"
+
+
+def test_every_publication_carries_the_ckan_api_at_the_portal_root(published):
+    action = published.public_dir / "api" / "3" / "action"
+    listed = json.loads((action / "package_list").read_text("utf-8"))
+    package = json.loads((published.public_dir / "datapackage.json").read_text("utf-8"))
+    published_ids = {r["name"].replace("-", "_") for r in package["resources"]}
+    assert listed["success"] is True
+    assert set(listed["result"]) == published_ids and "vneid_activations" not in published_ids
+    for dataset in listed["result"]:
+        shown = json.loads((action / "package_show" / f"{dataset}.json").read_text("utf-8"))
+        assert shown["result"]["name"].replace("-", "_") == dataset  # CKAN names use hyphens

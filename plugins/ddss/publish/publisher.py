@@ -52,7 +52,7 @@ import pyarrow.parquet as pq
 from ddss.checksums import sha256_of
 from ddss.data_contracts import Contract, SourceContract, load_contracts
 from ddss.errors import Problem, PublicationBlocked
-from ddss.publish import metadata, portal
+from ddss.publish import catalog_ckan, metadata, portal
 from ddss.publish.privacy import Hit, scan_tree
 from ddss.settings import Settings, load_settings
 from ddss.warehouse import connect, first_row
@@ -66,6 +66,7 @@ TOP_LEVEL = (
     "catalog.jsonld",
     "quality.json",
     "manifest.json",
+    "api",
 )
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_PATTERN = "^[=+\\-@\t\r]"
@@ -753,6 +754,7 @@ def _render(planned: Plan, content: Content, target: Path) -> None:
     )
     metadata.write_datapackage(context, target)
     metadata.write_catalog(context, target)
+    catalog_ckan.write_ckan_api(context, target)  # CKAN-based portals harvest from it
     (target / "quality.json").write_text(
         json.dumps(
             {"datasets": content.quality, "departments": content.departments},

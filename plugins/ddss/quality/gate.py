@@ -474,7 +474,8 @@ def _gx_result(
         unexpected = counts.get(r.index, 0)
         if r.fail_sql:
             applies = denominators[r.index]
-            percent = 100.0 * unexpected / applies if applies else 0.0
+            # As GX: no value the rule applies to (all null) -> no percentage at all.
+            percent = 100.0 * unexpected / applies if applies else None
             mostly = r.mostly if r.mostly is not None else 1.0
             success = (unexpected / applies if applies else 0.0) <= (1.0 - mostly) + 1e-12
             if r.mostly is not None and not success:
