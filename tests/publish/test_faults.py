@@ -257,7 +257,7 @@ def test_recover_removes_what_a_dead_publisher_left_and_keeps_every_published_ve
     assert json.loads((public / "versions" / PUBLISHED_RECORD).read_text())["versions"] == published
     assert sorted(p.name for p in public.iterdir()) == sorted(
         ["current", "latest", "versions", "index.html", "datasets", "downloads"]
-        + ["datapackage.json", "catalog.jsonld", "quality.json", "manifest.json"]
+        + ["datapackage.json", "catalog.jsonld", "quality.json", "manifest.json", "api"]
     )
     index = (public / "versions" / "index.html").read_text("utf-8")
     assert "20260103T000000Z" not in index and "run-2" in index
