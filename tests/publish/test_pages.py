@@ -46,6 +46,9 @@ def test_on_a_phone_nothing_overflows_and_search_and_downloads_come_first(site, 
     assert browser.execute_script("return document.documentElement.scrollWidth") <= PHONE
     assert _top(browser, "#q") < 844, "the search box is on the first screen"
     assert _screenshot(browser, "phone-index.png").stat().st_size > 10_000
+    browser.get(f"{site}versions/index.html")  # the versions index: dates, not bare ids
+    assert browser.execute_script("return document.documentElement.scrollWidth") <= PHONE
+    assert "giờ Việt Nam" in browser.page_source
     for page in ("admin_procedure_dossiers", "dossier_indicators", "vneid_activations_by_ward"):
         browser.get(f"{site}datasets/{page}.html")
         width = browser.execute_script("return document.documentElement.scrollWidth")

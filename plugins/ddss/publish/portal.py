@@ -9,6 +9,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from ddss.checksums import sha256_of
+from ddss.publish import labels
 from ddss.publish.metadata import Context
 from ddss.quality.criteria import LABELS
 
@@ -22,9 +23,11 @@ PERIODS = {
 
 
 def _env() -> Environment:
-    return Environment(
+    env = Environment(
         loader=PackageLoader("ddss.publish", "templates"), autoescape=select_autoescape()
     )
+    labels.register(env)  # local time, readable version dates, topic and dataset names
+    return env
 
 
 def changelog(ctx: Context, dataset_id: str, previous_versions: list[dict]) -> list[dict]:
