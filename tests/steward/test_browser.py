@@ -239,3 +239,9 @@ def test_a_stewards_month(server, browser, workspace_copy, tmp_path):
     browser.get(f"{server}/quarantine?dataset=admin_procedure_dossiers")
     assert len(browser.find_elements(By.CSS_SELECTOR, "tr.qrow")) >= rows_after > 0
     _shot(browser, "7-quarantine")
+    # On a phone (390 px) the pages do not overflow: wide tables scroll inside their box.
+    for path in ("/", "/quarantine"):
+        browser.set_window_size(390, 844)
+        browser.get(f"{server}{path}")
+        width = browser.execute_script("return document.documentElement.scrollWidth")
+        assert width <= 390, (path, width)
