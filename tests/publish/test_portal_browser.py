@@ -3,28 +3,21 @@ chromium-driver, installed by `make test`): the index, a search, a dataset page,
 
 import functools
 import http.server
-import os
 import shutil
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
+from browser import chromium, require_chromium
 from conftest import REPO
 
-CHROMIUM = Path("/usr/bin/chromium")
-DRIVER = Path("/usr/bin/chromedriver")
 ARTIFACTS = REPO / "tests" / ".artifacts"
 
 
 @pytest.fixture
 def site(published):
-    if not (CHROMIUM.exists() and DRIVER.exists()):
-        message = "Debian chromium + chromium-driver are not installed (make test installs them)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    require_chromium()
     handler = functools.partial(
         http.server.SimpleHTTPRequestHandler, directory=str(published.public_dir)
     )
@@ -37,39 +30,7 @@ def site(published):
 
 @pytest.fixture
 def browser(tmp_path):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        f"--user-data-dir={tmp_path / 'profile'}",
-        "--window-size=1280,1600",
-    ):
-        options.add_argument(flag)
-    options.add_experimental_option(
-        "prefs",
-        {
-            "download.default_directory": str(tmp_path / "downloads"),
-            "download.prompt_for_download": False,
-        },
-    )
-    driver = webdriver.Chrome(service=Service(str(DRIVER)), options=options)
-    driver.execute_cdp_cmd(
-        "Page.setDownloadBehavior",
-        {"behavior": "allow", "downloadPath": str(tmp_path / "downloads")},
-    )
-    yield driver
-    driver.quit()
+    yield from chromium(tmp_path, height=1600)
 
 
 def test_a_person_finds_a_dataset_reads_it_and_downloads_it(site, browser, tmp_path):

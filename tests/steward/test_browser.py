@@ -6,7 +6,6 @@ score has risen. Screenshots under tests/.artifacts/steward-*.png."""
 
 from __future__ import annotations
 
-import os
 import re
 import socket
 import threading
@@ -16,10 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from browser import chromium, require_chromium
 from conftest import AS_OF, REPO, copy_workspace
 
-CHROMIUM = Path("/usr/bin/chromium")
-DRIVER = Path("/usr/bin/chromedriver")
 ARTIFACTS = REPO / "tests" / ".artifacts"
 PASSWORD = "correct horse battery staple"
 NAME = "ho_so_2022-07.csv"
@@ -46,11 +44,7 @@ def workspace_copy(published, tmp_path, monkeypatch):
 
 @pytest.fixture
 def server(workspace_copy):
-    if not (CHROMIUM.exists() and DRIVER.exists()):
-        message = "Debian chromium + chromium-driver are not installed (make test installs them)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    require_chromium()
     import uvicorn
 
     from ddss.steward.app import create_app
@@ -72,37 +66,9 @@ def server(workspace_copy):
 
 @pytest.fixture
 def browser(tmp_path):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        f"--user-data-dir={tmp_path / 'profile'}",
-        "--window-size=1280,1400",
-    ):
-        options.add_argument(flag)
-    downloads = tmp_path / "downloads"
-    options.add_experimental_option(
-        "prefs",
-        {"download.default_directory": str(downloads), "download.prompt_for_download": False},
-    )
-    driver = webdriver.Chrome(service=Service(str(DRIVER)), options=options)
-    driver.execute_cdp_cmd(
-        "Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)}
-    )
-    driver.implicitly_wait(2)
-    yield driver
-    driver.quit()
+    for driver in chromium(tmp_path, height=1400):
+        driver.implicitly_wait(2)
+        yield driver
 
 
 def _shot(browser, name: str) -> None:
