@@ -23,26 +23,21 @@ def test_check_finds_every_injected_defect_of_a_file_with_its_row(published):
         assert tuple(failure) == FAILURE_FIELDS
 
 
-def _cli(path: Path, published, *extra, dataset="admin_procedure_dossiers"):
-    env = {
-        **os.environ,
-        "DDSS_DATA_DIR": str(published.warehouse_path.parents[1]),
-        "DDSS_PUBLIC_DIR": str(published.public_dir),
-    }
+def _check(path: Path, data_dir: Path, public_dir: Path, dataset: str, *extra):
+    """`ddss check` as a steward runs it, against the given workspace."""
+    env = {**os.environ, "DDSS_DATA_DIR": str(data_dir), "DDSS_PUBLIC_DIR": str(public_dir)}
+    ddss = str(Path(sys.executable).with_name("ddss"))
     return subprocess.run(
-        [
-            str(Path(sys.executable).with_name("ddss")),
-            "check",
-            str(path),
-            "--dataset",
-            dataset,
-            *extra,
-        ],
+        [ddss, "check", str(path), "--dataset", dataset, *extra],
         env=env,
         capture_output=True,
         text=True,
         cwd=REPO,
     )
+
+
+def _cli(path: Path, published, *extra, dataset="admin_procedure_dossiers"):
+    return _check(path, published.warehouse_path.parents[1], published.public_dir, dataset, *extra)
 
 
 def test_a_corrected_file_passes_and_exits_zero(published, tmp_path):
@@ -304,25 +299,7 @@ def test_codes_excel_stripped_of_their_zeros_are_summarised_first(published, tmp
 
 
 def _refused(tmp_path, path: Path, dataset: str, *extra):
-    env = {
-        **os.environ,
-        "DDSS_DATA_DIR": str(tmp_path / "data"),
-        "DDSS_PUBLIC_DIR": str(tmp_path / "public"),
-    }
-    return subprocess.run(
-        [
-            str(Path(sys.executable).with_name("ddss")),
-            "check",
-            str(path),
-            "--dataset",
-            dataset,
-            *extra,
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-    )
+    return _check(path, tmp_path / "data", tmp_path / "public", dataset, *extra)
 
 
 def test_files_that_cannot_be_checked_exit_2_with_a_bilingual_message(tmp_path):
