@@ -69,23 +69,18 @@ def department_dags(
     start: tuple[int, int, int] = (2022, 1, 1),
 ) -> tuple[DAG, DAG]:
     """(extract DAG, transform DAG) for one department."""
-    start_date = pendulum.datetime(*start, tz="Asia/Ho_Chi_Minh")
-    doc = department_doc(department, datasets, doc_md, schedule)
-    tags = ["ddss", department]
-    # DuckDB allows one writing process per file: every task takes the one slot.
-    default_args: dict[str, Any] = {"pool": WRITER_POOL, "retries": 0}
+    common: dict[str, Any] = {
+        "start_date": pendulum.datetime(*start, tz="Asia/Ho_Chi_Minh"),
+        "catchup": False,
+        "max_active_runs": 1,
+        "doc_md": department_doc(department, datasets, doc_md, schedule),
+        "tags": ["ddss", department],
+        # DuckDB allows one writing process per file: every task takes the one slot.
+        "default_args": {"pool": WRITER_POOL, "retries": 0},
+    }
     assets = [raw_asset(d) for d in datasets]
 
-    @dag(
-        dag_id=f"{department}{EXTRACT_SUFFIX}",
-        schedule=schedule,
-        start_date=start_date,
-        catchup=False,
-        max_active_runs=1,
-        doc_md=doc,
-        tags=tags,
-        default_args=default_args,
-    )
+    @dag(dag_id=f"{department}{EXTRACT_SUFFIX}", schedule=schedule, **common)
     def extract_pipeline() -> None:
         @task(outlets=assets)
         def extract(run_id=None) -> dict:
@@ -98,16 +93,7 @@ def department_dags(
     # Any of the department's raw assets updated: Airflow's asset expression (OR).
     condition = AssetAny(*assets)
 
-    @dag(
-        dag_id=department,
-        schedule=condition,
-        start_date=start_date,
-        catchup=False,
-        max_active_runs=1,
-        doc_md=doc,
-        tags=tags,
-        default_args=default_args,
-    )
+    @dag(dag_id=department, schedule=condition, **common)
     def transform_pipeline() -> None:
         @task
         def stage() -> None:
