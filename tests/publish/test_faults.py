@@ -260,7 +260,9 @@ def test_recover_removes_what_a_dead_publisher_left_and_keeps_every_published_ve
         + ["datapackage.json", "catalog.jsonld", "quality.json", "manifest.json", "api"]
     )
     index = (public / "versions" / "index.html").read_text("utf-8")
-    assert "20260103T000000Z" not in index and "run-2" in index
+    # The page lists published versions (by date, with the id beside it), never the ghost.
+    assert "20260103T000000Z" not in index
+    assert "20260102T000000Z" in index and "20260101T000000Z" in index
     assert [v["run_id"] for v in list_versions(public)] == ["run-2", "run-1"]
     # Nothing left to repair: a second recovery changes nothing.
     from conftest import tree_state
