@@ -16,6 +16,8 @@ help:
 	@echo "make lint    - ruff (lint + format), mypy, sqlfluff on dbt_project/ (CI runs it first)"
 	@echo "make fast    - the tests not marked slow (the inner loop, about 15 s)"
 	@echo "make bench   - throughput of ingest, dbt, validation and publish; validation vs SQL floor"
+	@echo "make chaos   - the fault and attack campaign: cases tried / held / failed, rows lost (0)"
+	@echo "make demo-lake - the demo on DuckLake (PostgreSQL catalog, Parquet data) instead of the DuckDB file"
 	@echo "make airflow - airflow standalone on 127.0.0.1:8080 with the project's DAGs"
 	@echo "make serve   - serve public/ on http://127.0.0.1:8000"
 	@echo "make steward - the steward workspace on http://127.0.0.1:8001 (demo accounts printed)"
@@ -31,7 +33,7 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/ddss demo
 
-test: $(STAMP) browser
+test: $(STAMP) browser postgres
 	$(BIN)/python -m pytest tests
 
 fast: $(STAMP)
@@ -55,6 +57,23 @@ browser:
 	  || echo "could not install chromium: the browser test will be skipped (it fails under CI)"; \
 	fi
 
+# Debian's PostgreSQL 15 for the lake mode's catalog and Airflow's metadata in the tests.
+postgres:
+	@if ! command -v initdb >/dev/null && [ ! -x /usr/lib/postgresql/15/bin/initdb ]; then \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO="sudo"; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql-15 >/dev/null \
+	  || echo "could not install postgresql-15: the lake tests will be skipped (they fail under CI)"; \
+	fi
+
+# The demo on DuckLake: a local PostgreSQL (catalog) and Parquet files (data) under data/lake/.
+demo-lake: $(STAMP) postgres
+	DDSS_MODE=lake $(BIN)/ddss demo
+
+# The fault and attack campaign: cases tried / held / failed per group, then the totals.
+chaos: $(STAMP) browser
+	$(BIN)/python -m pytest tests/chaos -q -p no:cacheprovider -m "slow or not slow"
+
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
@@ -75,4 +94,4 @@ clean:
 	for d in data/landing data/raw data/warehouse data/reports public .airflow; do \
 	  [ -e "$$d" ] && chmod -R u+w "$$d"; rm -rf "$$d"; done; true
 
-.PHONY: help install demo test fast lint bench airflow serve steward clean browser
+.PHONY: help install demo demo-lake test fast lint bench chaos airflow serve steward clean browser postgres
