@@ -126,8 +126,14 @@ def load_file(
         con.unregister("incoming")
         if rejects:
             con.executemany("insert into raw.load_rejects values (?, ?, ?, ?, ?, ?, ?)", rejects)
+        # Delete, then insert: the same in a DuckDB file (a primary key) and in a DuckLake
+        # catalog (no keys, so no ``insert or replace``).
         con.execute(
-            "insert or replace into meta.loaded_files (dataset, file_name, sha256, rows, run_id, arrived_at) "
+            "delete from meta.loaded_files where dataset = ? and file_name = ?",
+            [contract.id, entry.file_name],
+        )
+        con.execute(
+            "insert into meta.loaded_files (dataset, file_name, sha256, rows, run_id, arrived_at) "
             "values (?, ?, ?, ?, ?, ?)",
             [
                 contract.id,
@@ -179,12 +185,17 @@ def load_control(con: Any, cfg: Settings, entry: ArchivedFile, contract: SourceC
             f"Tệp tổng kiểm soát có tổng của cột không được thỏa thuận: {', '.join(unknown)}.",
             f"The control-totals file sums column(s) not agreed in the contract: {', '.join(unknown)}.",
         )
+    data_file = data_file_for_control(entry.file_name, contract)
     con.execute(
-        "insert or replace into meta.control_totals (dataset, file_name, control_file, sha256,"
+        "delete from meta.control_totals where dataset = ? and file_name = ?",
+        [contract.id, data_file],
+    )
+    con.execute(
+        "insert into meta.control_totals (dataset, file_name, control_file, sha256,"
         " row_count, sums_json) values (?, ?, ?, ?, ?, ?)",
         [
             contract.id,
-            data_file_for_control(entry.file_name, contract),
+            data_file,
             entry.file_name,
             entry.sha256,
             row_count,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -114,10 +115,64 @@ def csv_layout(
 def _csv_records(
     path: Path, contract: SourceContract, display: str, notes: list[Problem] | None
 ) -> Records:
-    """(spreadsheet row number, cells) of a CSV file, header first."""
+    """(spreadsheet row number, cells) of a CSV file, header first. A cell longer than the
+    csv module's field limit (128 KiB; Excel itself stops at 32,767 characters) refuses the
+    file naming its row, column and the cell's start — it cannot come from a spreadsheet."""
     layout = csv_layout(path, contract, display, notes)
     with path.open("r", encoding=layout.encoding, newline="") as handle:
-        yield from enumerate(csv.reader(handle, delimiter=layout.delimiter), start=1)
+        reader = csv.reader(handle, delimiter=layout.delimiter)
+        number = 0
+        try:
+            for number, record in enumerate(reader, start=1):
+                yield number, record
+        except csv.Error as exc:
+            raise _unreadable_record(path, layout, display, number + 1, exc) from None
+
+
+def _unreadable_record(
+    path: Path, layout: CsvLayout, display: str, number: int, error: csv.Error
+) -> FileRejected:
+    """The record the csv module gave up on, named for the steward: its row, and — read
+    again without the field limit — its longest cell's column and first characters."""
+    header: list[str] = []
+    cells: list[str] = []
+    limit = csv.field_size_limit()
+    try:
+        # Process-wide, hence restored at once; only this diagnosis reads past the limit.
+        csv.field_size_limit((1 << 31) - 1)
+        with path.open("r", encoding=layout.encoding, newline="") as handle:
+            for index, record in enumerate(csv.reader(handle, delimiter=layout.delimiter), 1):
+                if index == 1:
+                    header = record
+                if index == number:
+                    cells = record
+                    break
+    except csv.Error:
+        pass
+    finally:
+        csv.field_size_limit(limit)
+    column = value = None
+    length = 0
+    if cells:
+        widest = max(range(len(cells)), key=lambda i: len(cells[i]))
+        length = len(cells[widest])
+        column = header[widest] if widest < len(header) else f"#{widest + 1}"
+        value = cells[widest][:VALUE_SHOWN] + "…"
+    return FileRejected(
+        Problem(
+            display,
+            number,
+            column,
+            value,
+            "cell_too_long",
+            f"Không đọc được dòng này ({error}): một ô dài {length or 'hơn ' + str(limit)} ký "
+            f"tự, vượt giới hạn {limit} ký tự (Excel chỉ cho phép 32.767 ký tự mỗi ô). Kiểm "
+            "tra dấu ngoặc kép không đóng hoặc dữ liệu bị dán nhầm vào ô.",
+            f"This row cannot be read ({error}): a cell of {length or 'over ' + str(limit)} "
+            f"characters exceeds the limit of {limit} (Excel allows 32,767 per cell). Look for "
+            "an unclosed quotation mark or data pasted into the cell by mistake.",
+        )
+    )
 
 
 def _json_cell(value: object) -> str:
@@ -189,6 +244,84 @@ def _refused(display: str, row: int | None, rule: str, vi: str, en: str) -> File
     return FileRejected(Problem(display, row, None, None, rule, vi, en))
 
 
+# How much of a long value a message shows.
+VALUE_SHOWN = 40
+# C0 control characters other than tab, line feed and carriage return (which quoted cells
+# may hold), and DEL: no spreadsheet cell or agreed text holds them; a NUL is the mark of a
+# binary file or a truncated write. PostgreSQL's COPY refuses them too.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _visible(match: re.Match) -> str:
+    code = ord(match.group())
+    return chr(0x2421) if code == 0x7F else chr(0x2400 + code)  # ␀ … ␟, ␡
+
+
+def _shown(value: str) -> str:
+    """A value with its control characters drawn (NUL as ␀), cut to VALUE_SHOWN."""
+    drawn = CONTROL.sub(_visible, value)
+    return drawn if len(drawn) <= VALUE_SHOWN else drawn[:VALUE_SHOWN] + "…"
+
+
+def _refuse_control(display: str, row: int, header: list[str], record: list[str]) -> FileRejected:
+    index = next(i for i, cell in enumerate(record) if CONTROL.search(cell))
+    cell = record[index]
+    column = header[index] if index < len(header) else f"#{index + 1}"
+    found = CONTROL.search(cell)
+    code = f"U+{ord(found.group()):04X}" if found else "?"
+    return FileRejected(
+        Problem(
+            display,
+            row,
+            column,
+            _shown(cell),
+            "control_character",
+            f"Ô chứa ký tự điều khiển vô hình ({code}) — thường do tệp bị hỏng hoặc xuất từ "
+            "phần mềm khác. Hãy xoá ký tự đó (gõ lại giá trị) rồi lưu lại tệp.",
+            f"The cell holds an invisible control character ({code}) — usually a damaged file "
+            "or an export from another program. Delete it (type the value again) and save.",
+        )
+    )
+
+
+def _duplicate_headers(header: list[str], contract: SourceContract) -> list[str]:
+    """Contract headers that appear more than once: which copy holds the data is unknowable."""
+    wanted = {normalise_header(header_of(c)) for c in contract.columns}
+    seen: set[str] = set()
+    twice = []
+    for cell in header:
+        name = normalise_header(cell)
+        if name in wanted and name in seen and cell not in twice:
+            twice.append(cell)
+        seen.add(name)
+    return twice
+
+
+def extra_columns(header: list[str], contract: SourceContract) -> list[str]:
+    """Named header cells the contract does not know: their values are not read."""
+    wanted = {normalise_header(header_of(c)) for c in contract.columns}
+    return [cell for cell in header if cell.strip() and normalise_header(cell) not in wanted]
+
+
+def _extra_columns_note(display: str, row: int, extra: list[str]) -> Problem:
+    names = ", ".join(f"'{_shown(cell)}'" for cell in extra[:SHOWN_COLUMNS])
+    more = f" (+{len(extra) - SHOWN_COLUMNS})" if len(extra) > SHOWN_COLUMNS else ""
+    return Problem(
+        display,
+        row,
+        _shown(extra[0]),
+        None,
+        "extra_column",
+        f"Tệp có cột không có trong mẫu: {names}{more}. Giá trị của các cột này KHÔNG được "
+        "đọc. Nếu đó là cột của mẫu bị đổi tên, hãy sửa lại tiêu đề; nếu không, hãy xoá cột.",
+        f"The file has column(s) the template does not: {names}{more}. Their values are NOT "
+        "read. If one is a template column renamed, restore its header; otherwise delete it.",
+    )
+
+
+SHOWN_COLUMNS = 5
+
+
 def column_positions(
     header: list[str], header_row: int, contract: SourceContract, display: str
 ) -> dict[str, int]:
@@ -216,6 +349,39 @@ def column_positions(
     return positions
 
 
+def _header_positions(
+    header: list[str],
+    header_row: int,
+    contract: SourceContract,
+    display: str,
+    notes: list[Problem] | None,
+) -> dict[str, int]:
+    """``column_positions``, after refusing a header with control characters or a contract
+    column twice; columns the contract does not know are noted for the steward."""
+    if CONTROL.search("".join(header)):
+        raise _refuse_control(display, header_row, header, header)
+    twice = _duplicate_headers(header, contract)
+    if twice:
+        raise FileRejected(
+            Problem(
+                display,
+                header_row,
+                twice[0],
+                None,
+                "duplicate_column",
+                f"Cột '{twice[0]}' xuất hiện nhiều lần trong dòng tiêu đề; không biết cột nào "
+                "là đúng. Hãy xoá cột thừa.",
+                f"Column '{twice[0]}' appears more than once in the header; which one holds "
+                "the data is unknown. Delete the extra column.",
+            )
+        )
+    positions = column_positions(header, header_row, contract, display)
+    extra = extra_columns(header, contract)
+    if extra and notes is not None:
+        notes.append(_extra_columns_note(display, header_row, extra))
+    return positions
+
+
 def read_rows(
     path: Path,
     contract: SourceContract,
@@ -239,12 +405,14 @@ def read_rows(
             display, 1, "empty_file", "Tệp không có dòng tiêu đề.", "The file has no header row."
         )
     header_row, header = first
-    positions = column_positions(header, header_row, contract, display)
+    positions = _header_positions(header, header_row, contract, display, notes)
     expected = len(header)
     rows = 0
     for index, record in records:
         if not record or all(not cell.strip() for cell in record):
             continue  # blank line
+        if CONTROL.search("".join(record)):
+            raise _refuse_control(display, index, header, record)
         rows += 1
         if len(record) != expected:
             yield index, None, record, expected

@@ -227,10 +227,14 @@ def _load(
     from ddss.warehouse import connect
 
     entry = _archived(path, scratch, contract, path.name)
+    read_notes: list[Problem] = []  # how the file was read: separator, sheet, extra columns
     with connect(scratch) as con:
         load_reference_tables(con)
         notes.extend(import_references(con, cfg, contract.id))
-        rows, _ = load_file(con, scratch, entry, contract, "check")
+        try:
+            rows, _ = load_file(con, scratch, entry, contract, "check", read_notes)
+        finally:  # a file refused after its header still shows what was noticed before
+            notes.extend(str(note) for note in read_notes)
         _load_control_totals(con, path, scratch, contract, notes)
         for other in source_contracts(scratch):  # empty tables for what staging may read
             ensure_raw_table(con, other)
