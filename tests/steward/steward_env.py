@@ -11,6 +11,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -78,7 +79,7 @@ def scores(value: float) -> dict:
 @dataclass
 class Env:
     cfg: Settings
-    app: object
+    app: Any
     tmp: Path
 
     def client(self, base_url: str = "http://testserver") -> TestClient:
