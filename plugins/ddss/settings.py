@@ -31,6 +31,17 @@ class Settings:
     max_file_bytes: int
     # Where departments' HTTP APIs are reached (the demo and tests start a local server).
     api_url: str | None = None
+    # Scale-out mode (DuckLake): the lake's catalog, a PostgreSQL connection string
+    # (libpq "key=value" or a postgresql:// URL), and the folder or object-store prefix of its
+    # Parquet files. With a catalog every connection opens the lake instead of
+    # ``warehouse_path``; ``DDSS_MODE=lake`` starts a local PostgreSQL (``ddss.lake``).
+    lake_catalog: str | None = None
+    lake_data_path: str | None = None
+    mode: str = "file"
+
+    @property
+    def lake(self) -> bool:
+        return bool(self.lake_catalog)
 
     @property
     def dbt_profiles_dir(self) -> Path:
@@ -58,6 +69,9 @@ def load_settings() -> Settings:
         contracts_dir=_path("DDSS_CONTRACTS_DIR", Path(__file__).resolve().parent / "contracts"),
         max_file_bytes=int(os.environ.get("DDSS_MAX_FILE_BYTES", str(2 * 1024**3))),
         api_url=os.environ.get("DDSS_API_URL") or None,
+        lake_catalog=os.environ.get("DDSS_LAKE_CATALOG") or None,
+        lake_data_path=os.environ.get("DDSS_LAKE_DATA_PATH") or None,
+        mode=os.environ.get("DDSS_MODE") or "file",
     )
 
 
