@@ -9,7 +9,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from ddss.checksums import sha256_of
-from ddss.publish import labels
+from ddss.publish import charts, labels
 from ddss.publish.metadata import Context
 from ddss.quality.criteria import LABELS
 
@@ -20,6 +20,9 @@ PERIODS = {
     "P3M": "Hằng quý / quarterly",
     "P1Y": "Hằng năm / yearly",
 }
+
+# The query API (``make serve`` serves it beside the portal, on the same origin).
+API = "/api/v1/"
 
 
 def _env() -> Environment:
@@ -101,6 +104,9 @@ def render(ctx: Context, target: Path, previous_versions: list[dict]) -> None:
     )
     pages = target / "datasets"
     pages.mkdir(exist_ok=True)
+    drawn = {dataset_id: charts.for_dataset(ctx, dataset_id) for dataset_id in ctx.datasets}
+    if any(drawn.values()):
+        charts.write_bundle(target)  # once per version: every page's charts use it
     for dataset_id, info in ctx.datasets.items():
         contract = ctx.contracts[dataset_id]
         (pages / f"{dataset_id}.html").write_text(
@@ -115,6 +121,9 @@ def render(ctx: Context, target: Path, previous_versions: list[dict]) -> None:
                 criteria=LABELS,
                 changelog=changelog(ctx, dataset_id, previous_versions),
                 chart=Markup(history_chart(ctx.quality.get(dataset_id, {}).get("history", []))),
+                figures=drawn[dataset_id],
+                bundle=charts.BUNDLE.as_posix(),
+                api=API,
             ),
             "utf-8",
         )
