@@ -54,12 +54,29 @@ def run(
         help="--no-publish: an experimental run that validates and writes the steward "
         "reports but publishes nothing, so nothing of it reaches public/ or its history.",
     ),
+    period: str = typer.Option(
+        None,
+        help="Load this period's files again (e.g. 2022-03) even when nothing changed: a "
+        "backfill of one month. Without it, a run with nothing new does nothing.",
+    ),
+    full: bool = typer.Option(
+        False,
+        "--full",
+        help="Run every step even when nothing is new (after a code change, say).",
+    ),
+    data_docs: bool = typer.Option(
+        None,
+        "--data-docs/--no-data-docs",
+        help="Build GX Data Docs beside the steward reports in the run (default: "
+        "DDSS_DATA_DOCS, off; `ddss docs RUN_ID` builds them afterwards).",
+    ),
     verbose: bool = typer.Option(
         False, "--verbose", "-v", help="Every step's log, dbt and GX too."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the run's summary as JSON."),
 ) -> None:
-    """The whole pipeline in this process, without Airflow (extract → publish)."""
+    """The whole pipeline in this process, without Airflow (extract → publish). A run with
+    nothing new (no new or changed file, same contracts and reference data) does nothing."""
     from ddss.errors import PublicationBlocked
     from ddss.orchestration.pipeline import run_all
     from ddss.orchestration.sources import local_sources
@@ -68,7 +85,15 @@ def run(
     as_of_date = (as_of or datetime.now(UTC)).date()
     try:
         with local_sources(load_settings()) as cfg:
-            summary = run_all(run_id or _run_id(), cfg, as_of=as_of_date, publish=publish)
+            summary = run_all(
+                run_id or _run_id(),
+                cfg,
+                as_of=as_of_date,
+                publish=publish,
+                period=period,
+                data_docs=data_docs,
+                full=full,
+            )
     except PublicationBlocked as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc
@@ -77,6 +102,21 @@ def run(
     else:
         for line in summary.lines():
             typer.echo(line)
+
+
+@app.command()
+def docs(run_id: str = typer.Argument(..., help="The run whose steward reports get them.")) -> None:
+    """Build the GX Data Docs of a run's validation and link them with its steward reports
+    (a run leaves them out: GX takes seconds per department)."""
+    from ddss.orchestration.pipeline import docs_step
+
+    logging.basicConfig(level=logging.WARNING)
+    built = docs_step(run_id, load_settings())
+    if not built:
+        typer.echo(f"Không có báo cáo nào của lượt {run_id} / no steward report of run {run_id}")
+        raise typer.Exit(1)
+    for department, index in sorted(built.items()):
+        typer.echo(f"GX Data Docs ({department}): {index}")
 
 
 @app.command(

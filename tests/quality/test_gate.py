@@ -325,3 +325,91 @@ def test_a_duplicate_names_the_earlier_row_it_repeats(cfg, tmp_path):
             "error It repeats row 2 of a.csv.",
         ),
     ]
+
+
+def _gx_reference_result(suite, rules, element_count, counts, denominators, samples) -> dict:
+    """What the gate returned before it stopped importing GX: GX's own result objects."""
+    from great_expectations.core import (
+        ExpectationSuiteValidationResult,
+        ExpectationValidationResult,
+    )
+
+    from ddss.quality import gate as quality
+
+    ours, _ = quality._gx_result(suite, rules, element_count, counts, denominators, samples)
+    results = [
+        ExpectationValidationResult(
+            success=mine["success"],
+            expectation_config=gx_exp.configuration,
+            result=mine["result"],
+        )
+        for mine, gx_exp in zip(ours["results"], suite.to_gx().expectations, strict=True)
+    ]
+    return ExpectationSuiteValidationResult(
+        success=ours["success"],
+        results=results,
+        suite_name=suite.name,
+        statistics=ours["statistics"],
+    ).to_json_dict()
+
+
+@pytest.mark.parametrize("dataset", ["admin_procedure_dossiers", "electronic_health_records"])
+def test_the_result_written_without_gx_is_what_gx_writes(cfg, dataset):
+    from ddss.quality import gate as quality
+
+    suite = load_suite(dataset, cfg)
+    rules = compile_suite(suite)
+    counts = {r.index: (r.index * 7) % 5 for r in rules}
+    denominators = {r.index: 1000 - r.index for r in rules if r.fail_sql}
+    samples = {r.index: [f"v{r.index}", "x"] for r in rules if r.fail_sql}
+    ours, _ = quality._gx_result(suite, rules, 1000, counts, denominators, samples)
+    expected = _gx_reference_result(suite, rules, 1000, counts, denominators, samples)
+    assert ours == expected
+
+
+def test_a_run_reads_suites_without_importing_gx_once_gx_has_checked_them(cfg):
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from ddss.quality.gate import load_suite\n"
+        "from ddss.settings import load_settings\n"
+        "load_suite('admin_procedure_dossiers', load_settings())\n"
+        "print('great_expectations' in sys.modules)\n"
+    )
+
+    def imported_gx() -> bool:
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        )
+        return done.stdout.strip() == "True"
+
+    assert imported_gx()  # the first reading of this version of the file: GX checks it
+    assert not imported_gx()  # then it is trusted by its sha256
+
+
+def test_a_suite_gx_refuses_is_refused_by_the_gate(cfg, tmp_path):
+    import dataclasses
+    import json
+
+    folder = tmp_path / "expectations"
+    folder.mkdir()
+    (folder / "admin_procedure_dossiers.json").write_text(
+        json.dumps(
+            {
+                "name": "admin_procedure_dossiers",
+                "expectations": [
+                    {
+                        # value_set is required: GX's own model refuses the configuration.
+                        "type": "expect_column_values_to_be_in_set",
+                        "kwargs": {"column": "channel"},
+                        "meta": {"criterion": "dung", "message_vi": "a", "message_en": "b"},
+                    }
+                ],
+            }
+        ),
+        "utf-8",
+    )
+    with pytest.raises(SuiteError, match="Great Expectations refuses"):
+        load_suite("admin_procedure_dossiers", dataclasses.replace(cfg, expectations_dir=folder))

@@ -3,10 +3,19 @@
 
 A file whose bytes were archived before is recognised by its sha256 and not copied again;
 a symlink leading out of the landing folder is refused.
+
+Landing files are not hashed again on every run: ``raw/landing_hashes.json`` keeps, for each
+landing file taken, its sha256 with the ``stat`` it had then (size, mtime_ns, ctime_ns,
+inode, device). The sha256 is trusted only while all five are unchanged. Writing new bytes
+changes ctime_ns, which no program can set back (``touch`` and ``os.utime`` restore the
+mtime, not the ctime), and replacing the file by another changes its inode: either way the
+file is read and hashed again. A file whose stat is unchanged was taken whole before, so it
+is neither settled (``still_changing``) nor checked for a cut end again.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -18,7 +27,13 @@ from ddss.checksums import sha256_of
 from ddss.data_contracts import SourceContract
 from ddss.errors import FileRejected, Problem
 from ddss.ingest.landing import cut_short, still_changing
-from ddss.ingest.manifest import TornLine, append_manifest, read_manifest, repair_manifest
+from ddss.ingest.manifest import (
+    TornLine,
+    append_manifest,
+    locked_archive,
+    read_manifest,
+    repair_manifest,
+)
 from ddss.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -52,6 +67,71 @@ class LandingScan:
     deferred: list[Problem] = field(default_factory=list)
     # What was repaired in the archive's own state (a torn manifest line).
     repairs: list[Problem] = field(default_factory=list)
+
+
+def _stat_signature(path: Path) -> list[int]:
+    stat = path.stat()
+    return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_dev]
+
+
+def hashes_path(cfg: Settings) -> Path:
+    return cfg.raw_dir / "landing_hashes.json"
+
+
+@dataclass
+class HashCache:
+    """{landing path: [size, mtime_ns, ctime_ns, inode, device, sha256]} of the files taken."""
+
+    entries: dict[str, list] = field(default_factory=dict)
+    changed: bool = False
+
+    @classmethod
+    def load(cls, cfg: Settings) -> HashCache:
+        try:
+            data = json.loads(hashes_path(cfg).read_text("utf-8"))
+        except (FileNotFoundError, ValueError):
+            return cls()
+        return cls(data if isinstance(data, dict) else {})
+
+    @staticmethod
+    def key(path: Path, cfg: Settings) -> str:
+        return str(path.relative_to(cfg.landing_dir)) if _inside(path, cfg.landing_dir) else ""
+
+    def known(self, path: Path, cfg: Settings) -> str | None:
+        """The file's sha256 if its stat is exactly the one recorded with it, else None."""
+        entry = self.entries.get(self.key(path, cfg))
+        try:
+            signature = _stat_signature(path)
+        except FileNotFoundError:
+            return None
+        if entry and len(entry) == 6 and entry[:5] == signature:
+            return str(entry[5])
+        return None
+
+    def sha256(self, path: Path, cfg: Settings) -> tuple[str, list[int]]:
+        """(sha256, stat signature taken before reading): from the record when trusted."""
+        signature = _stat_signature(path)
+        known = self.known(path, cfg)
+        return (known, signature) if known else (sha256_of(path), signature)
+
+    def remember(self, path: Path, cfg: Settings, signature: list[int], digest: str) -> None:
+        key = self.key(path, cfg)
+        if key and self.entries.get(key) != [*signature, digest]:
+            self.entries[key] = [*signature, digest]
+            self.changed = True
+
+    def save(self, cfg: Settings) -> None:
+        """Merge into the record on disk (another department's extract may have written it)."""
+        if not self.changed:
+            return
+        with locked_archive(cfg):
+            on_disk = HashCache.load(cfg).entries
+            on_disk.update(self.entries)
+            target = hashes_path(cfg)
+            partial = target.with_name(target.name + ".partial")
+            partial.write_text(json.dumps(on_disk, ensure_ascii=False, sort_keys=True), "utf-8")
+            os.replace(partial, target)
+        self.changed = False
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -124,11 +204,19 @@ def _refuse_unsafe(path: Path, cfg: Settings) -> int:
 
 
 def archive_file(
-    path: Path, contract: SourceContract, cfg: Settings, known: set[str]
+    path: Path,
+    contract: SourceContract,
+    cfg: Settings,
+    known: set[str],
+    hashes: HashCache | None = None,
 ) -> ArchivedFile:
-    """Copy one landing file into the raw archive (or recognise it as already there)."""
+    """Copy one landing file into the raw archive (or recognise it as already there). With
+    ``hashes``, a file unchanged since it was last taken is not read again."""
     size = _refuse_unsafe(path, cfg)
-    digest = sha256_of(path)
+    if hashes is None:
+        digest, signature = sha256_of(path), None
+    else:
+        digest, signature = hashes.sha256(path, cfg)
     target_dir = cfg.raw_dir / contract.department.id / contract.id
     target = target_dir / f"{digest}__{path.name}"
     entry = ArchivedFile(
@@ -145,6 +233,8 @@ def archive_file(
     )
     if digest in known:
         entry.status = "duplicate"
+        if hashes is not None and signature is not None:
+            hashes.remember(path, cfg, signature, digest)
         return entry
     target_dir.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
@@ -167,6 +257,8 @@ def archive_file(
     os.replace(partial, target)
     append_manifest(cfg, asdict(entry))
     known.add(digest)
+    if hashes is not None and signature is not None:
+        hashes.remember(path, cfg, signature, digest)
     return entry
 
 
@@ -190,6 +282,7 @@ def _archive_one(
     contracts: list[SourceContract],
     known: set[str],
     scan: LandingScan,
+    hashes: HashCache | None = None,
 ) -> None:
     contract = contract_for(path.name, folder, contracts)
     control = None if contract else control_for(path.name, folder, contracts)
@@ -199,13 +292,16 @@ def _archive_one(
         return
     # Read nothing outside the landing folder (archive_file refuses such a path).
     inside = _inside(path, cfg.landing_dir)
-    unfinished = cut_short(path, owner, control is not None) if inside else None
+    taken_before = hashes is not None and hashes.known(path, cfg) is not None
+    unfinished = (
+        cut_short(path, owner, control is not None) if inside and not taken_before else None
+    )
     if unfinished:
         scan.deferred.append(unfinished)
         log.warning("%s", unfinished)
         return
     try:
-        entry = archive_file(path, owner, cfg, known)
+        entry = archive_file(path, owner, cfg, known, hashes)
     except FileRejected as exc:
         scan.rejected.append(exc.problem)
         log.error("%s", exc)
@@ -349,11 +445,32 @@ def archive_landing(cfg: Settings, contracts: list[SourceContract]) -> LandingSc
     scan.repairs.extend(recover_archive(cfg, contracts))
     known = {e["sha256"] for e in read_manifest(cfg)}
     files = landing_files(cfg, contracts)
-    changing = still_changing([path for _, path in files], _fetched(files, contracts))
+    hashes = HashCache.load(cfg)
+    # Only files new or changed since they were taken need to settle.
+    unsettled = [path for _, path in files if hashes.known(path, cfg) is None]
+    changing = still_changing(unsettled, _fetched(files, contracts))
     for folder, path in files:
         if path in changing:
             scan.deferred.append(changing[path])
             log.warning("%s", changing[path])
             continue
-        _archive_one(folder, path, cfg, contracts, known, scan)
+        _archive_one(folder, path, cfg, contracts, known, scan, hashes)
+    hashes.save(cfg)
     return scan
+
+
+def landing_snapshot(cfg: Settings, contracts: list[SourceContract]) -> dict[str, str]:
+    """{landing path: sha256} of every landing file of ``contracts``, read only where the
+    record of taken files does not vouch for it. Nothing is archived or recorded."""
+    hashes = HashCache.load(cfg)
+    snapshot = {}
+    for _, path in landing_files(cfg, contracts):
+        if not _inside(path, cfg.landing_dir):
+            snapshot[path.name] = "outside the landing folder"  # never read
+            continue
+        try:
+            digest = hashes.known(path, cfg) or sha256_of(path)
+        except FileNotFoundError:
+            continue  # taken back while we looked
+        snapshot[str(path.relative_to(cfg.landing_dir))] = digest
+    return snapshot

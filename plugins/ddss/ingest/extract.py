@@ -102,7 +102,7 @@ class ExtractReport:
         }
 
 
-def _fetch_http_sources(contracts: list[SourceContract], cfg: Settings) -> list[Problem]:
+def fetch_http_sources(contracts: list[SourceContract], cfg: Settings) -> list[Problem]:
     """Fetch every HTTP source into its landing folder; what failed, as problems."""
     from ddss.ingest.http_source import fetch
 
@@ -195,14 +195,20 @@ def _record_duplicates(
 
 
 def extract(
-    run_id: str, cfg: Settings | None = None, datasets: list[str] | None = None
+    run_id: str,
+    cfg: Settings | None = None,
+    datasets: list[str] | None = None,
+    fetch: bool = True,
 ) -> ExtractReport:
-    """Archive new landing files and load them. Safe to re-run: nothing is loaded twice."""
+    """Archive new landing files and load them. Safe to re-run: nothing is loaded twice.
+    ``fetch=False``: the HTTP sources were fetched into landing just before (by the run's
+    look at its inputs); their failures were logged then."""
     cfg = cfg or load_settings()
     contracts = [c for c in source_contracts(cfg) if datasets is None or c.id in datasets]
     by_id = {c.id: c for c in contracts}
     report = ExtractReport(run_id=run_id)
-    report.rejected += _fetch_http_sources(contracts, cfg)
+    if fetch:
+        report.rejected += fetch_http_sources(contracts, cfg)
     report.take(archive_landing(cfg, contracts))
     with connect(cfg) as con:
         load_reference_tables(con)

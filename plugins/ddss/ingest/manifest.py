@@ -37,6 +37,13 @@ def manifest_path(cfg: Settings) -> Path:
 
 
 @contextmanager
+def locked_archive(cfg: Settings) -> Iterator[None]:
+    """The archive's own state (manifest, landing hashes) changed by one process at a time."""
+    with _locked(cfg):
+        yield
+
+
+@contextmanager
 def _locked(cfg: Settings) -> Iterator[None]:
     cfg.raw_dir.mkdir(parents=True, exist_ok=True)
     with (cfg.raw_dir / "manifest.lock").open("a") as lock:

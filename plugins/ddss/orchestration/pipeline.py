@@ -4,11 +4,20 @@ does its work and closes it; each is idempotent for a given run id."""
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import date
 
 from ddss.data_contracts import load_contracts, source_contracts
 from ddss.errors import Problem
+from ddss.orchestration.state import (
+    RunInputs,
+    fingerprint,
+    forget,
+    last_inputs,
+    record,
+    unchanged,
+)
 from ddss.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -20,11 +29,72 @@ def department_datasets(department: str | None, cfg: Settings) -> list[str]:
     ]
 
 
-def extract_step(run_id: str, department: str | None = None, cfg: Settings | None = None) -> dict:
+def scope_of(department: str | None) -> str:
+    return department or "all"
+
+
+def current_inputs(
+    cfg: Settings, as_of: date | None, publish: bool, department: str | None = None
+) -> RunInputs:
+    """What a run would start from now: the HTTP sources fetched into landing, the landing
+    files' sha256 (unchanged files not read again), the fingerprint of contracts, suites,
+    reference data, code and dbt project."""
+    from ddss.data_contracts import source_contracts
+    from ddss.ingest.archive import landing_snapshot
+    from ddss.ingest.extract import fetch_http_sources
+
+    datasets = set(department_datasets(department, cfg))
+    contracts = [c for c in source_contracts(cfg) if c.id in datasets]
+    fetch_http_sources(contracts, cfg)
+    return RunInputs(
+        fingerprint=fingerprint(cfg),
+        landing=landing_snapshot(cfg, contracts),
+        as_of=str(as_of or ""),
+        publish=publish,
+    )
+
+
+def reopen_period(cfg: Settings, period: str, department: str | None = None) -> list[str]:
+    """Forget that the landing files of ``period`` were loaded, so that extract reads them
+    again from the archive and replaces their rows: a backfill of one month. Returns the
+    files' names (none: the period has no file)."""
+    from ddss.data_contracts import source_contracts
+    from ddss.ingest.archive import landing_files
+    from ddss.warehouse import connect
+
+    datasets = set(department_datasets(department, cfg))
+    contracts = [c for c in source_contracts(cfg) if c.id in datasets]
+    reopened = []
+    for folder, path in landing_files(cfg, contracts):
+        for contract in contracts:
+            if (
+                contract.department.landing_folder == folder
+                and contract.source.matches(path.name)
+                and contract.source.period_of(path.name) == period
+            ):
+                reopened.append((contract.id, path.name))
+    if reopened:
+        with connect(cfg) as con:
+            con.executemany(
+                "delete from meta.loaded_files where dataset = ? and file_name = ?", reopened
+            )
+    return [name for _, name in reopened]
+
+
+def extract_step(
+    run_id: str,
+    department: str | None = None,
+    cfg: Settings | None = None,
+    period: str | None = None,
+    fetch: bool = True,
+) -> dict:
+    """Archive and load what is new. With ``period``, that period's files are loaded again
+    (from the archive) even when nothing changed: a backfill."""
     from ddss.ingest.extract import extract
 
     cfg = cfg or load_settings()
-    report = extract(run_id, cfg, department_datasets(department, cfg))
+    reopened = reopen_period(cfg, period, department) if period else []
+    report = extract(run_id, cfg, department_datasets(department, cfg), fetch=fetch)
     for problem in report.rejected:
         log.error("TỆP BỊ TỪ CHỐI / FILE REJECTED: %s", problem)
     log.info(
@@ -33,7 +103,13 @@ def extract_step(run_id: str, department: str | None = None, cfg: Settings | Non
         len(report.duplicates),
         report.loaded,
     )
-    return {"loaded": report.loaded, "rejected": len(report.rejected)}
+    return {
+        "loaded": report.loaded,
+        "rejected": len(report.rejected),
+        "archived": len(report.archived),
+        "deferred": len(report.deferred),
+        **({"period": period, "reopened": reopened} if period else {}),
+    }
 
 
 def stage_step(cfg: Settings | None = None, department: str | None = None) -> None:
@@ -62,13 +138,16 @@ def validate_step(
     department: str | None = None,
     cfg: Settings | None = None,
     as_of: date | None = None,
+    data_docs: bool | None = None,
 ) -> dict:
+    """Validate and write the steward reports. GX Data Docs only with ``data_docs`` (default:
+    ``DDSS_DATA_DOCS``); otherwise ``docs_step`` / ``ddss docs`` builds them afterwards."""
     from ddss.quality.gate import validate
     from ddss.quality.report import write_reports
 
     cfg = cfg or load_settings()
     outcomes = [validate(d, run_id, cfg, as_of) for d in department_datasets(department, cfg)]
-    reports = write_reports(run_id, outcomes, rejected_files(run_id, cfg), cfg)
+    reports = write_reports(run_id, outcomes, rejected_files(run_id, cfg), cfg, data_docs)
     for department_id, path in reports.items():
         log.info("Báo cáo chất lượng / quality report for %s: %s", department_id, path)
         docs = path.parent / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
@@ -104,6 +183,16 @@ def validate_step(
     }
 
 
+def docs_step(run_id: str, cfg: Settings | None = None) -> dict:
+    """The GX Data Docs of a run's steward reports, linked both ways (off the run's path)."""
+    from ddss.quality.report import add_data_docs
+
+    built = add_data_docs(run_id, cfg or load_settings())
+    for department_id, index in built.items():
+        log.info("GX Data Docs for %s: %s", department_id, index)
+    return {k: str(v) for k, v in built.items()}
+
+
 def marts_step(cfg: Settings | None = None, department: str | None = None) -> None:
     from ddss.transform.dbt_runner import build_marts
 
@@ -129,9 +218,22 @@ class RunSummary:
     extract: dict = field(default_factory=dict)
     validate: dict = field(default_factory=dict)
     publish: dict = field(default_factory=dict)
+    # No new or changed landing file, same contracts, reference data, code and as-of date
+    # as the last completed run (its id): nothing was loaded, validated or published.
+    nothing_new: str | None = None
+    seconds: dict[str, float] = field(default_factory=dict)  # per step
 
     def lines(self) -> list[str]:
         """What a person reads after a run: a few lines, Vietnamese first."""
+        if self.nothing_new is not None:
+            return [
+                f"Lượt chạy / run {self.run_id} (sống judged as of {self.as_of})",
+                "  Không có gì mới / nothing new: không có tệp mới hoặc thay đổi, hợp đồng dữ "
+                "liệu và danh mục không đổi kể từ lượt "
+                f"{self.nothing_new}; không nạp, không kiểm định, không công bố / no new or "
+                "changed file, contracts and reference data unchanged: nothing loaded, "
+                "validated or published.",
+            ]
         loaded = self.extract.get("loaded") or {}
         quarantined = self.validate.get("quarantined", {})
         blocking = self.validate.get("blocking", {})
@@ -157,18 +259,49 @@ class RunSummary:
 
 
 def run_all(
-    run_id: str, cfg: Settings | None = None, as_of: date | None = None, publish: bool = True
+    run_id: str,
+    cfg: Settings | None = None,
+    as_of: date | None = None,
+    publish: bool = True,
+    period: str | None = None,
+    data_docs: bool | None = None,
+    full: bool = False,
 ) -> RunSummary:
     """The whole pipeline in this process (the CLI's `ddss run`; the DAG runs the same steps).
-    ``publish=False``: an experimental run, validated and reported but not published."""
+    ``publish=False``: an experimental run, validated and reported but not published.
+
+    A run with nothing new (``state.unchanged``) does nothing but say so; ``full`` runs
+    anyway. ``period`` ("2022-03") loads that period's files again even when nothing changed
+    (a backfill)."""
     cfg = cfg or load_settings()
     summary = RunSummary(run_id, as_of=str(as_of or ""))
-    summary.extract = extract_step(run_id, None, cfg)
-    stage_step(cfg)
-    summary.validate = validate_step(run_id, None, cfg, as_of)
-    marts_step(cfg)
+    started = time.perf_counter()
+    inputs = current_inputs(cfg, as_of, publish)
+    last = last_inputs(cfg, scope_of(None))
+    summary.seconds["inputs"] = round(time.perf_counter() - started, 3)
+    if period is None and not full and unchanged(inputs, last, cfg):
+        summary.nothing_new = last.run_id if last else ""
+        log.info("nothing new since run %s", summary.nothing_new)
+        return summary
+    # A run that stops half-way must not leave the previous record vouching for its state.
+    forget(cfg, scope_of(None))
+
+    def timed(name: str, step, *args, **kwargs):
+        moment = time.perf_counter()
+        result = step(*args, **kwargs)
+        summary.seconds[name] = round(time.perf_counter() - moment, 3)
+        return result
+
+    summary.extract = timed("extract", extract_step, run_id, None, cfg, period)
+    timed("stage", stage_step, cfg)
+    summary.validate = timed("validate", validate_step, run_id, None, cfg, as_of, data_docs)
+    timed("marts", marts_step, cfg)
     if publish:
-        summary.publish = publish_step(run_id, cfg)
+        summary.publish = timed("publish", publish_step, run_id, cfg)
+    if not summary.extract.get("deferred"):  # a file still being written: look again next run
+        inputs.run_id = run_id
+        inputs.version = summary.publish.get("version") if publish else None
+        record(cfg, scope_of(None), inputs)
     return summary
 
 

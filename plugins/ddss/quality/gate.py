@@ -5,13 +5,16 @@ Why not GX's own SQL execution engine? On DuckDB it fails as shipped (IndexError
 unexpected rows it returns at 200, and it runs one query per metric. Stewards need *every*
 failing row with its file and spreadsheet row number, so the gate:
 
-1. loads each suite from ``expectations/<dataset>.json`` with GX's own ``ExpectationSuite``
-   (GX validates the configuration: types, kwargs);
+1. loads each suite from ``expectations/<dataset>.json`` into plain objects shaped as GX's
+   (``Suite``); GX's own ``ExpectationSuite`` validates the configuration (types, kwargs) once
+   per version of the file, not on every run: importing GX takes seconds, and a run's fixed
+   cost must not (``verify_suite``, remembered by the file's sha256);
 2. compiles every supported expectation into a SQL predicate with GX's semantics (nulls
    ignored by set and pair rules, ``mostly`` on the non-null count, ...);
 3. evaluates all of them in a single pass over the candidate model, writing each failing
    (row, rule) to ``quality.quarantine`` — no cap — with the criterion and both messages;
-4. returns a GX ``ExpectationSuiteValidationResult`` built from those counts.
+4. returns the JSON of a GX ``ExpectationSuiteValidationResult`` built from those counts
+   (the same dict GX's ``to_json_dict`` gives; ``tests/quality/test_gate.py`` compares them).
 
 ``tests/unit/test_gx_conformance.py`` runs the real GX engine (``ddss.quality.gx_duckdb``) on the
 same tables and asserts that both agree expectation by expectation.
@@ -114,25 +117,107 @@ def suite_path(dataset: str, cfg: Settings) -> Path:
     return cfg.expectations_dir / f"{dataset}.json"
 
 
-def load_suite(dataset: str, cfg: Settings | None = None):
-    """The dataset's suite as GX objects; every expectation must say its criterion."""
+@dataclass(frozen=True)
+class ExpectationConfiguration:
+    """What the gate reads of a GX ``ExpectationConfiguration``: type, kwargs, meta."""
+
+    type: str
+    kwargs: dict
+    meta: dict
+    severity: str = "critical"  # GX 1.x's default, shown in its results
+
+    def to_json_dict(self) -> dict:
+        return {
+            "type": self.type,
+            "kwargs": self.kwargs,
+            "meta": self.meta,
+            "severity": self.severity,
+        }
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """One expectation as the gate uses it (GX's ``Expectation`` has the same attributes)."""
+
+    configuration: ExpectationConfiguration
+
+    @property
+    def expectation_type(self) -> str:
+        return self.configuration.type
+
+    @property
+    def meta(self) -> dict:
+        return self.configuration.meta
+
+
+@dataclass(frozen=True)
+class Suite:
+    """A suite file read without importing GX (``to_gx`` gives GX's object)."""
+
+    name: str
+    expectations: list[Expectation]
+    meta: dict
+
+    def to_gx(self):
+        from great_expectations.core import ExpectationSuite
+
+        return ExpectationSuite(
+            name=self.name,
+            expectations=[e.configuration.to_json_dict() for e in self.expectations],
+            meta=self.meta,
+        )
+
+
+def _suite_checked_path(cfg: Settings) -> Path:
+    return cfg.warehouse_path.parent / "suites_checked_by_gx.json"
+
+
+def verify_suite(path: Path, data: dict, cfg: Settings) -> None:
+    """GX's own validation of the suite's configuration (types, kwargs), once per version of
+    the file: the sha256 of every suite GX accepted is kept beside the warehouse."""
+    from ddss.checksums import sha256_of
+
+    digest = sha256_of(path)
+    record = _suite_checked_path(cfg)
+    try:
+        checked = set(json.loads(record.read_text("utf-8")))
+    except (FileNotFoundError, ValueError):
+        checked = set()
+    if digest in checked:
+        return
     from great_expectations.core import ExpectationSuite
 
+    try:
+        ExpectationSuite(
+            name=data["name"], expectations=data["expectations"], meta=data.get("meta") or {}
+        )
+    except Exception as exc:  # GX raises its own and pydantic's errors
+        raise SuiteError(f"{path.name}: Great Expectations refuses the suite: {exc}") from exc
+    checked.add(digest)
+    record.parent.mkdir(parents=True, exist_ok=True)
+    partial = record.with_name(record.name + ".partial")
+    partial.write_text(json.dumps(sorted(checked)), "utf-8")
+    partial.replace(record)
+
+
+def load_suite(dataset: str, cfg: Settings | None = None) -> Suite:
+    """The dataset's suite; every expectation must say its criterion and both messages."""
     cfg = cfg or load_settings()
     path = suite_path(dataset, cfg)
     data = json.loads(path.read_text("utf-8"))
-    suite = ExpectationSuite(
-        name=data["name"], expectations=data["expectations"], meta=data.get("meta") or {}
-    )
-    for i, exp in enumerate(suite.expectations):
-        meta = exp.meta or {}
+    verify_suite(path, data, cfg)
+    expectations = []
+    for i, exp in enumerate(data["expectations"]):
+        meta = exp.get("meta") or {}
         if meta.get("criterion") not in CRITERIA:
             raise SuiteError(
                 f"{path.name}: expectation {i} lacks meta.criterion in {list(CRITERIA)}"
             )
         if not meta.get("message_vi") or not meta.get("message_en"):
             raise SuiteError(f"{path.name}: expectation {i} lacks meta.message_vi / message_en")
-    return suite
+        configuration = ExpectationConfiguration(exp["type"], dict(exp.get("kwargs") or {}), meta)
+        expectations.append(Expectation(configuration))
+    return Suite(name=data["name"], expectations=expectations, meta=data.get("meta") or {})
 
 
 @dataclass(frozen=True)
@@ -463,11 +548,8 @@ def _gx_result(
     denominators: dict[int, int],
     samples: dict[int, list],
 ) -> tuple[dict, list[Rule]]:
-    from great_expectations.core import (
-        ExpectationSuiteValidationResult,
-        ExpectationValidationResult,
-    )
-
+    """The JSON of GX's ``ExpectationSuiteValidationResult`` for these counts, as its
+    ``to_json_dict`` writes it, built without importing GX."""
     results = []
     over_threshold = []
     for r in rules:
@@ -492,26 +574,35 @@ def _gx_result(
             success = unexpected == 0
             result = {"observed_value": element_count}
         results.append(
-            ExpectationValidationResult(
-                success=success,
-                expectation_config=r.expectation.configuration,
-                result=result,
-            )
+            {
+                "success": success,
+                "expectation_config": r.expectation.configuration.to_json_dict(),
+                "result": result,
+                "meta": {},
+                "exception_info": {
+                    "raised_exception": False,
+                    "exception_traceback": None,
+                    "exception_message": None,
+                },
+            }
         )
     evaluated = len(results)
-    successful = sum(1 for x in results if x.success)
-    suite_result = ExpectationSuiteValidationResult(
-        success=successful == evaluated,
-        results=results,
-        suite_name=suite.name,
-        statistics={
+    successful = sum(1 for x in results if x["success"])
+    suite_result = {
+        "success": successful == evaluated,
+        "results": results,
+        "suite_name": suite.name,
+        "suite_parameters": {},
+        "statistics": {
             "evaluated_expectations": evaluated,
             "successful_expectations": successful,
             "unsuccessful_expectations": evaluated - successful,
             "success_percent": 100.0 * successful / evaluated if evaluated else 100.0,
         },
-    )
-    return suite_result.to_json_dict(), over_threshold
+        "meta": {},
+        "id": None,
+    }
+    return suite_result, over_threshold
 
 
 def _scores(

@@ -9,6 +9,7 @@ import logging
 import os
 import re
 from datetime import UTC, datetime
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -136,11 +137,74 @@ def _data_docs(run_id: str, outcomes: list[Outcome], folder: Path) -> dict:
     return {"index": index, "pages": data_docs.pages(index)} if index else {}
 
 
-def write_reports(
-    run_id: str, outcomes: list[Outcome], rejected: list[Problem], cfg: Settings | None = None
-) -> dict[str, Path]:
-    """Write one report per department; return {department: path of index.html}."""
+def data_docs_wanted() -> bool:
+    """GX Data Docs with every run only when ``DDSS_DATA_DOCS=1``: importing GX and rendering
+    its site takes seconds per department, so by default they are built on demand
+    (``ddss docs RUN_ID``, ``add_data_docs``) or by the DAG's own task, off the run's path."""
+    return os.environ.get("DDSS_DATA_DOCS", "").strip().lower() in {"1", "true", "yes"}
+
+
+def _docs_links(folder: Path, docs: dict, datasets: list[str]) -> str:
+    """The report's links to its Data Docs (the same text the template writes)."""
+    html = ""
+    if docs.get("index"):
+        href = os.path.relpath(docs["index"], folder)
+        html += (
+            f'<br><a href="{escape(href)}">Kết quả kiểm định dạng Great Expectations Data Docs</a>'
+            " / the same validation in Great Expectations Data Docs"
+        )
+    for dataset in datasets:
+        page = docs.get("pages", {}).get(dataset)
+        if page:
+            href = os.path.relpath(page, folder)
+            html += (
+                f'<br><a href="{escape(href)}" class="data-docs">Data Docs: {escape(dataset)}</a>'
+            )
+    return html
+
+
+def add_data_docs(run_id: str, cfg: Settings | None = None) -> dict[str, Path]:
+    """Build the GX Data Docs of a run's steward reports afterwards (``ddss docs``) and link
+    them from each report; returns {department: Data Docs index}. Idempotent."""
+    from types import SimpleNamespace
+
     cfg = cfg or load_settings()
+    built = {}
+    for report in sorted((cfg.reports_dir / report_folder_name(run_id)).glob("*/index.html")):
+        folder = report.parent
+        outcomes = [
+            SimpleNamespace(
+                dataset=path.name.removesuffix("_validation_result.json"),
+                result=json.loads(path.read_text("utf-8")),
+            )
+            for path in sorted(folder.glob("*_validation_result.json"))
+        ]
+        docs = _data_docs(run_id, outcomes, folder)  # type: ignore[arg-type]
+        if not docs:
+            continue
+        built[folder.name] = docs["index"]
+        html = report.read_text("utf-8")
+        if 'class="data-docs"' in html or "Great Expectations Data Docs</a>" in html:
+            continue
+        links = _docs_links(folder, docs, [o.dataset for o in outcomes])
+        head, sep, tail = html.rpartition("</p>")
+        if sep:
+            report.write_text(head + links + sep + tail, "utf-8")
+    return built
+
+
+def write_reports(
+    run_id: str,
+    outcomes: list[Outcome],
+    rejected: list[Problem],
+    cfg: Settings | None = None,
+    data_docs: bool | None = None,
+) -> dict[str, Path]:
+    """Write one report per department; return {department: path of index.html}. With
+    ``data_docs`` (default: ``DDSS_DATA_DOCS``) the GX Data Docs are built beside each."""
+    cfg = cfg or load_settings()
+    if data_docs is None:
+        data_docs = data_docs_wanted()
     contracts = load_contracts(cfg)
     env = Environment(
         loader=PackageLoader("ddss.quality", "templates"), autoescape=select_autoescape()
@@ -172,7 +236,7 @@ def write_reports(
                     }
                 )
             department = datasets[0]["contract"].department
-            docs = _data_docs(run_id, items, folder)
+            docs = _data_docs(run_id, items, folder) if data_docs else {}
             for d in datasets:
                 page = docs.get("pages", {}).get(d["outcome"].dataset)
                 d["data_docs"] = os.path.relpath(page, folder) if page else None
