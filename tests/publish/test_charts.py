@@ -296,7 +296,8 @@ def test_an_indicators_page_has_each_chart_with_its_spec_table_and_text(site):
                 assert f'<td class="num">{cell}</td>' in table
         # the SVG drawn here is there before any script runs
         assert '<svg aria-hidden="true"' in html.split(f'id="chart-{number}"')[1]
-    assert '<script src="../assets/vega-bundle.js" defer></script>' in html
+    version = "20261124T185102Z"  # through the version's `versions` link, from any address
+    assert f'<script src="../versions/{version}/assets/vega-bundle.js" defer>' in html
     # a dataset that is not an indicators dataset has no charts and loads no script
     other = (site / "datasets" / "admin_procedure_dossiers.html").read_text("utf-8")
     assert "data-spec" not in other and "vega-bundle" not in other
@@ -418,3 +419,43 @@ def test_chart_colours_are_visible_on_white_and_their_text_is_readable():
 def test_contrast_ratio_matches_the_wcag_examples():
     assert round(contrast("#000", "#fff"), 1) == 21.0
     assert round(contrast("#777777", "#ffffff"), 2) == 4.48  # the classic near miss
+
+
+# ------------------------------------------------------------- the published version
+
+
+def test_a_published_version_lists_its_chart_bundle_and_charts_every_indicators_set(published):
+    import csv
+    import hashlib
+
+    version = published.public_dir / "current"
+    manifest = json.loads((version / "manifest.json").read_text("utf-8"))
+    entries = {e["path"]: e for e in manifest["files"]}
+    bundle = version / "assets" / "vega-bundle.js"
+    assert (
+        entries["assets/vega-bundle.js"]["sha256"]
+        == hashlib.sha256(bundle.read_bytes()).hexdigest()
+    )
+    indicators = [p for p in (version / "datasets").glob("*_indicators.html")]
+    assert len(indicators) >= 8
+    for path in [version / "index.html", *sorted((version / "datasets").glob("*.html"))]:
+        page = Page(path.read_text("utf-8"))
+        assert _unmarked_english(page) == [], path.name
+        drawn = [a for t, a in page.elements if t == "div" and "data-spec" in a]
+        assert bool(drawn) == (path in indicators), path.name
+    # the dossiers chart counts what the dossiers download holds, month by month
+    with (version / "downloads" / "admin_procedure_dossiers.csv").open(encoding="utf-8-sig") as f:
+        counted: dict[tuple[str, str], int] = {}
+        for row in csv.DictReader(f):
+            key = (f"{row['received_date'][5:7]}/{row['received_date'][:4]}", row["channel"])
+            counted[key] = counted.get(key, 0) + 1
+    html = (version / "datasets" / "dossier_indicators.html").read_text("utf-8")
+    specs = re.findall(r'<script type="application/json" id="chart-\d+-spec">(.*?)</script>', html)
+    by_month = next(json.loads(s) for s in specs if '"month"' in s)
+    names = {"trực tiếp": "direct", "trực tuyến": "online", "bưu chính công ích": "postal"}
+    shown = {
+        (v["month"], names[v["series"]]): v["figure"]
+        for v in by_month["data"]["values"]
+        if v["figure"]
+    }
+    assert shown == counted

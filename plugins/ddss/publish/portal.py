@@ -122,7 +122,9 @@ def render(ctx: Context, target: Path, previous_versions: list[dict]) -> None:
                 changelog=changelog(ctx, dataset_id, previous_versions),
                 chart=Markup(history_chart(ctx.quality.get(dataset_id, {}).get("history", []))),
                 figures=drawn[dataset_id],
-                bundle=charts.BUNDLE.as_posix(),
+                # through the version's own `versions` link (as the changelog's links): the
+                # same path works from /datasets/ (through `current`) and /versions/<v>/datasets/
+                bundle=f"versions/{ctx.version}/{charts.BUNDLE.as_posix()}",
                 api=API,
             ),
             "utf-8",
