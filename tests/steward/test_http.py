@@ -195,6 +195,7 @@ def test_report_files_of_the_own_department_are_served_sandboxed(env):
 def test_the_last_submission_says_what_became_of_it(env):
     import json
 
+    from ddss.steward.file_events import events_path
     from ddss.steward.settings import load_steward_settings
     from ddss.steward.submit import append_receipt
 
@@ -230,14 +231,28 @@ def test_the_last_submission_says_what_became_of_it(env):
     with (env.cfg.raw_dir / "manifest.jsonl").open("a") as handle:
         handle.write(json.dumps(entry) + "\n")
     assert outcome() == "archived"
-    folder = env.cfg.reports_dir / "scheduled__2022-09-02" / "tuyen_quang_pasc"
-    write_report(
-        env.cfg, "scheduled__2022-09-02", "tuyen_quang_pasc", "admin_procedure_dossiers", []
-    )
-    (folder / "index.html").write_text(
-        "<h2>Tệp bị từ chối</h2><ul><li><strong>ho_so_2022-08.csv</strong>: x</li></ul>"
-    )
+    # The pipeline's word on the file, from the copy of the warehouse's file events.
+    event = {
+        "run_id": "scheduled__2022-09-02",
+        "dataset": "admin_procedure_dossiers",
+        "department": "tuyen_quang_pasc",
+        "file_name": "ho_so_2022-08.csv",
+        "sha256": "a" * 64,
+        "status": "rejected",
+        "message_vi": "Thiếu cột 'Mã hồ sơ'.",
+        "message_en": "Column 'Mã hồ sơ' is missing.",
+        "recorded_at": "2022-09-02 00:00:00",
+    }
+    events = events_path(load_steward_settings(env.cfg))
+    events.write_text(json.dumps({"events": [event]}), "utf-8")
     assert outcome() == "rejected"
+    # Another department's event about a file of the same name changes nothing here.
+    events.write_text(
+        json.dumps({"events": [{**event, "department": "hanoi_health", "status": "withdrawn"}]})
+    )
+    assert outcome() == "archived"
+    events.write_text(json.dumps({"events": [event, {**event, "status": "withdrawn"}]}))
+    assert outcome() == "withdrawn"
 
 
 def test_a_period_without_rows_stays_choosable(env):

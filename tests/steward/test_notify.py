@@ -3,6 +3,7 @@
 status once, never again; bilingual, with a link, without a value from any row."""
 
 import email
+import json
 import socket
 from datetime import date
 from email.policy import default
@@ -11,6 +12,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from steward_env import HEALTH_SECRET, SCRIPT, env, report_row, write_report  # noqa: F401
 
+from ddss.steward.file_events import events_path
 from ddss.steward.notify import notify
 from ddss.steward.settings import load_steward_settings
 
@@ -49,8 +51,9 @@ def _send(env, day):
     return notify(env.cfg, load_steward_settings(env.cfg), day)
 
 
-def _subjects(messages, to):
-    return sorted(str(m["Subject"]) for rcpt, m in messages if to in rcpt)
+def _texts(messages, to):
+    """Subject and body of each mail to ``to`` (a mail may carry several notices)."""
+    return [f"{m['Subject']}\n{m.get_content()}" for rcpt, m in messages if to in rcpt]
 
 
 def test_each_status_is_mailed_once(env, inbox):
@@ -62,9 +65,12 @@ def test_each_status_is_mailed_once(env, inbox):
     assert ("admin_procedure_dossiers", "missed") not in kinds
     assert ("electronic_health_records", "missed") in kinds
     first = inbox.take()
-    pasc = _subjects(first, "pasc@example.org")
-    assert any("3 dòng mới cần sửa" in s and "3 new rows to fix" in s for s in pasc)
-    assert not any("Sở Y tế" in s or "health" in s.lower() for s in pasc)
+    # One mail per steward, holding every new notice of their department.
+    (pasc,) = _texts(first, "pasc@example.org")
+    (health,) = _texts(first, "health@example.org")
+    assert "3 dòng mới cần sửa" in pasc and "3 new rows to fix" in pasc
+    assert "Sở Y tế" not in pasc and "health" not in pasc.lower()
+    assert "admin_procedure_dossiers" not in health and "Tuyên Quang" not in health
     # The same statuses again: nothing.
     assert _send(env, date(2022, 8, 11)) == [] and inbox.take() == []
 
@@ -93,36 +99,55 @@ def test_deadline_in_three_days_then_missed(env, inbox):
     _send(env, date(2022, 8, 11))
     inbox.take()
     _send(env, date(2022, 9, 7))  # August is due on 10 September: 3 days left
-    soon = _subjects(inbox.take(), "pasc@example.org")
-    assert any(
-        "Còn 3 ngày để nộp kỳ 2022-08" in s and "3 days left to send 2022-08" in s for s in soon
-    )
+    (soon,) = _texts(inbox.take(), "pasc@example.org")
+    assert "Còn 3 ngày để nộp kỳ 2022-08" in soon and "3 days left to send 2022-08" in soon
     assert _send(env, date(2022, 9, 8)) == []  # 2 days left: the same status
     _send(env, date(2022, 9, 11))
-    missed = _subjects(inbox.take(), "pasc@example.org")
-    assert any("Quá hạn nộp kỳ 2022-08" in s and "Deadline missed for 2022-08" in s for s in missed)
+    (missed,) = _texts(inbox.take(), "pasc@example.org")
+    assert "Quá hạn nộp kỳ 2022-08" in missed and "Deadline missed for 2022-08" in missed
     assert _send(env, date(2022, 9, 20)) == []
 
 
-REJECTED_PAGE = """<div class="bad"><h2>Tệp bị từ chối <span class="en">/ Rejected files</span></h2>
-<p>Các tệp sau không nạp được. <span class="en">These files could not be loaded.</span></p>
-<ul><li><strong>ho_so_2022-08.csv</strong>: Thiếu cột. <span class="en">Missing columns.</span></li></ul></div>"""
-
-
-def rejected_report(env, run="scheduled__2022-09-11"):
-    """A newer report whose page lists a rejected file, as the steward report renders it."""
-    rows = [report_row("ho_so_2022-07.csv", 41, "channel", "Fax", "dung")]
-    path = write_report(env.cfg, run, "tuyen_quang_pasc", "admin_procedure_dossiers", rows)
-    (path.parent / "index.html").write_text(f"<html><body>{REJECTED_PAGE}</body></html>")
+def rejected_event(env, file_name="ho_so_2022-08.csv", sha256="b" * 64, run="run-2"):
+    """The loader's rejection as the copy of the warehouse's file events holds it."""
+    steward = load_steward_settings(env.cfg)
+    path = events_path(steward)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    events = json.loads(path.read_text("utf-8"))["events"] if path.exists() else []
+    events.append(
+        {
+            "run_id": run,
+            "dataset": "admin_procedure_dossiers",
+            "department": "tuyen_quang_pasc",
+            "file_name": file_name,
+            "sha256": sha256,
+            "rows": None,
+            "status": "rejected",
+            "message_vi": f"Thiếu cột. Giá trị {HEALTH_SECRET}",
+            "message_en": f"Missing columns. Value {HEALTH_SECRET}",
+            "recorded_at": "2022-09-11 00:00:00",
+        }
+    )
+    path.write_text(json.dumps({"events": events}), "utf-8")
 
 
 def test_a_rejected_file_is_mailed_once(env, inbox):
-    rejected_report(env)
+    rejected_event(env)
     _send(env, date(2022, 8, 11))
-    subjects = _subjects(inbox.take(), "pasc@example.org")
-    assert "[ddss] Tệp bị từ chối: ho_so_2022-08.csv / File rejected: ho_so_2022-08.csv" in subjects
+    (mail,) = _texts(inbox.take(), "pasc@example.org")
+    assert (
+        "Tệp bị từ chối: ho_so_2022-08.csv" in mail and "File rejected: ho_so_2022-08.csv" in mail
+    )
+    assert HEALTH_SECRET not in mail  # the loader's message can quote a cell: never mailed
+    assert "https://steward.example.gov.vn/submissions" in mail
+    # A later run rejecting the same bytes again is not a new status; other bytes are.
+    rejected_event(env, run="run-3")
     _send(env, date(2022, 8, 11))
-    assert not [m for rcpt, m in inbox.take() if "Tệp bị từ chối" in str(m["Subject"])]
+    assert inbox.take() == []
+    rejected_event(env, sha256="c" * 64, run="run-4")
+    _send(env, date(2022, 8, 11))
+    (again,) = _texts(inbox.take(), "pasc@example.org")
+    assert "Tệp bị từ chối: ho_so_2022-08.csv" in again
 
 
 def test_mails_are_bilingual_link_to_the_page_and_hold_no_row_values(env, inbox):

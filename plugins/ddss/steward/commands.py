@@ -172,11 +172,10 @@ def _notify_periodically(seconds: int) -> None:
 def notify(
     as_of: str = typer.Option(None, help="Judge deadlines as of YYYY-MM-DD (default today)."),
 ) -> None:
-    """E-mail stewards what is new: rejected files, new quarantined rows, deadlines."""
-    from ddss.steward.notify import notify as send_notifications
+    """E-mail stewards what is new: rejected files, new quarantined rows, deadlines (run it
+    after `ddss run`; under Airflow the steward_notify DAG does it after each publication)."""
+    from ddss.steward.notify import after_run
 
     cfg = load_settings()
-    sent = send_notifications(
-        cfg, load_steward_settings(cfg), date.fromisoformat(as_of) if as_of else None
-    )
+    sent = after_run(cfg, load_steward_settings(cfg), date.fromisoformat(as_of) if as_of else None)
     typer.echo(f"Đã gửi / sent: {len(sent)} thông báo / notices")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from ddss.data_contracts import SourceContract
 from ddss.steward import pipeline_files as files
+from ddss.steward.file_events import file_events
 
 if TYPE_CHECKING:
     from ddss.steward.app import Steward, Workspace
@@ -50,7 +51,7 @@ def dashboard_rows(ws: Workspace, steward: Steward) -> list[DatasetRow]:
         if r.get("department") == steward.department.id
     ]
     rows = files.quarantined_rows(ws.cfg, steward.department.id)
-    rejected = files.rejected_files(ws.cfg, steward.department.id)
+    events = file_events(ws.steward, steward.department.id)
     today = ws.today()
     out = []
     for contract in steward.contracts:
@@ -67,7 +68,7 @@ def dashboard_rows(ws: Workspace, steward: Steward) -> list[DatasetRow]:
                 deadline=files.next_deadline(contract, received, today),
                 missed=files.missed_periods(contract, received, today),
                 last_submission=last,
-                submission_outcome=files.submission_outcome(last, entries, rejected)
+                submission_outcome=files.submission_outcome(last, entries, events)
                 if last
                 else None,
                 last_file=_latest(

@@ -9,6 +9,7 @@ never a value from a row (no personal data), in Vietnamese then English.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -22,6 +23,7 @@ from email.message import EmailMessage
 from ddss.settings import Settings
 from ddss.steward import pipeline_files as files
 from ddss.steward.accounts import AccountStore
+from ddss.steward.file_events import rejected as rejected_events
 from ddss.steward.settings import StewardSettings
 from ddss.steward.uploads import Upload
 
@@ -68,15 +70,37 @@ def _record(steward: StewardSettings, notice: Notice, recipients: int) -> None:
         os.close(descriptor)
 
 
-def _message(steward: StewardSettings, notice: Notice, to: str) -> EmailMessage:
-    link = steward.base_url + notice.path.lstrip("/")
+def _message(steward: StewardSettings, notices: list[Notice], to: str) -> EmailMessage:
+    """One mail with every new notice of the round: a clerk gets one mail after a run, not
+    one per dataset and status. Vietnamese first (all of it), then English."""
+
+    def link(notice: Notice) -> str:
+        return steward.base_url + notice.path.lstrip("/")
+
     message = EmailMessage()
     message["From"] = steward.smtp_sender
     message["To"] = to
-    message["Subject"] = f"[ddss] {notice.subject_vi} / {notice.subject_en}"
+    if len(notices) == 1:
+        (only,) = notices
+        message["Subject"] = f"[ddss] {only.subject_vi} / {only.subject_en}"
+        vi = f"{only.body_vi}\n\nXem chi tiết: {link(only)}"
+        en = f"{only.body_en}\n\nDetails: {link(only)}"
+    else:
+        count = len(notices)
+        message["Subject"] = (
+            f"[ddss] {count} thông báo mới về dữ liệu của đơn vị / "
+            f"{count} new notices about your department's data"
+        )
+        vi = "\n\n".join(
+            f"{i}. {n.subject_vi}\n{n.body_vi}\nXem chi tiết: {link(n)}"
+            for i, n in enumerate(notices, 1)
+        )
+        en = "\n\n".join(
+            f"{i}. {n.subject_en}\n{n.body_en}\nDetails: {link(n)}"
+            for i, n in enumerate(notices, 1)
+        )
     message.set_content(
-        f"{notice.body_vi}\n\nXem chi tiết: {link}\n\n— — —\n\n"
-        f"{notice.body_en}\n\nDetails: {link}\n\n"
+        f"{vi}\n\n— — —\n\n{en}\n\n"
         "Thư tự động từ hệ thống ddss, không trả lời thư này. / "
         "An automatic message from ddss; do not reply.\n"
     )
@@ -99,28 +123,35 @@ def _smtp(steward: StewardSettings) -> smtplib.SMTP:
 
 
 def send(steward: StewardSettings, notices: list[Notice]) -> list[Notice]:
-    """Mail each notice not sent before to its department's active stewards; return those
-    sent. Without an SMTP host nothing is sent (and nothing recorded, so a later
-    configuration still sends what is current)."""
+    """Mail the notices not sent before to their department's active stewards, one mail
+    per steward with all of their department's new notices; return the notices sent.
+    Without an SMTP host nothing is sent (and nothing recorded, so a later configuration
+    still sends what is current)."""
     if not steward.smtp_host or not notices:
         return []
     accounts = AccountStore(steward.accounts_db)
-    sent = []
+    sent: list[Notice] = []
     with _LOCK:
         done = sent_keys(steward)
-        fresh = [n for n in notices if n.key not in done]
+        fresh: dict[str, Notice] = {}
+        for notice in notices:
+            if notice.key not in done:
+                fresh.setdefault(notice.key, notice)
         if not fresh:
             return []
+        by_department: dict[str, list[Notice]] = {}
+        for notice in fresh.values():
+            by_department.setdefault(notice.department, []).append(notice)
         with _smtp(steward) as client:
-            for notice in fresh:
-                recipients = [
-                    a.email for a in accounts.list(notice.department) if a.active and a.email
-                ]
+            for department, items in by_department.items():
+                recipients = [a.email for a in accounts.list(department) if a.active and a.email]
                 for to in recipients:
-                    client.send_message(_message(steward, notice, str(to)))
-                _record(steward, notice, len(recipients))
-                done.add(notice.key)
-                sent.append(notice)
+                    client.send_message(_message(steward, items, str(to)))
+                # Recorded once its mails are handed over: a failure half-way sends the
+                # rest (and only the rest) next time.
+                for notice in items:
+                    _record(steward, notice, len(recipients))
+                    sent.append(notice)
     log.info("steward notifications sent: %s", ", ".join(n.kind for n in sent))
     return sent
 
@@ -149,25 +180,36 @@ def notify_rejected_upload(cfg: Settings, steward: StewardSettings, upload: Uplo
         log.warning("steward notification not sent: %s", type(exc).__name__)
 
 
-def _rejected_files(cfg: Settings, department: str) -> list[Notice]:
-    out = []
-    for run_id, name in files.rejected_files(cfg, department):
-        out.append(
-            Notice(
-                key=f"rejected:{department}:{run_id}:{name}",
-                kind="rejected",
-                department=department,
-                dataset="",
-                subject_vi=f"Tệp bị từ chối: {name}",
-                subject_en=f"File rejected: {name}",
-                body_vi=f"Lượt chạy {run_id} của đường ống đã từ chối tệp {name}. Hãy xem báo "
-                "cáo và gửi lại tệp đã sửa.",
-                body_en=f"The pipeline's run {run_id} rejected the file {name}. Read the report "
-                "and send the corrected file.",
-                path="/reports/latest",
-            )
+def _rejected_key(event: dict, department: str) -> str:
+    """A rejection is one status per file content: the same bytes rejected again by a later
+    run (or already refused in the workspace, where the key is the same) are not news."""
+    if event.get("sha256") and event.get("dataset"):
+        return f"rejected:{event['dataset']}:{event['sha256']}"
+    digest = hashlib.sha256(str(event.get("message_en") or "").encode("utf-8")).hexdigest()
+    return f"rejected:{department}:{event.get('file_name')}:{digest[:16]}"
+
+
+def _rejected_files(steward: StewardSettings, department: str) -> list[Notice]:
+    """A notice per file the pipeline's loader rejected (from the file events' copy). The
+    loader's message can quote a cell, so the mail names the file only."""
+    out: dict[str, Notice] = {}
+    for event in rejected_events(steward, department):
+        name = str(event.get("file_name") or "").replace("\\", "/").rsplit("/", 1)[-1]
+        key = _rejected_key(event, department)
+        out[key] = Notice(
+            key=key,
+            kind="rejected",
+            department=department,
+            dataset=str(event.get("dataset") or ""),
+            subject_vi=f"Tệp bị từ chối: {name}",
+            subject_en=f"File rejected: {name}",
+            body_vi=f"Đường ống không nạp được tệp {name}. Trang các tệp đã nộp cho biết lý do; "
+            "hãy sửa và gửi lại tệp.",
+            body_en=f"The pipeline could not load the file {name}. The page of submitted files "
+            "says why; fix the file and send it again.",
+            path="/submissions",
         )
-    return out
+    return list(out.values())
 
 
 def _row_ids(rows: list[dict]) -> set[tuple[str, str, str]]:
@@ -264,7 +306,7 @@ def current_notices(cfg: Settings, steward: StewardSettings, today: date) -> lis
     notices = []
     for department in files.departments(cfg):
         entries = files.manifest_entries(cfg, department)
-        notices += _rejected_files(cfg, department)
+        notices += _rejected_files(steward, department)
         notices += _new_quarantine(cfg, department)
         notices += _deadlines(cfg, department, entries, today)
     return notices
@@ -273,3 +315,16 @@ def current_notices(cfg: Settings, steward: StewardSettings, today: date) -> lis
 def notify(cfg: Settings, steward: StewardSettings, today: date | None = None) -> list[Notice]:
     today = today or steward.as_of or datetime.now(UTC).date()
     return send(steward, current_notices(cfg, steward, today))
+
+
+def after_run(cfg: Settings, steward: StewardSettings, today: date | None = None) -> list[Notice]:
+    """What runs after a pipeline run (the ``steward_notify`` DAG, ``ddss steward-notify``):
+    copy the warehouse's file events for the workspace, then mail what is new. A warehouse
+    held by a writer keeps the previous copy; the mails are sent all the same."""
+    from ddss.steward.file_events import WarehouseBusy, export
+
+    try:
+        export(cfg, steward)
+    except WarehouseBusy as exc:
+        log.warning("file events not copied (the warehouse is busy): %s", exc)
+    return notify(cfg, steward, today)

@@ -3,7 +3,8 @@
 The workspace never opens the warehouse: DuckDB gives one process the file, and a reader
 can make a running pipeline's next write fail. Everything here comes from the steward
 reports (``data/reports/<run_id>/<department>/``: index.html and one CSV of rows to fix per
-dataset), the portal's ``quality.json`` and the archive's ``raw/manifest.jsonl``.
+dataset), the portal's ``quality.json``, the archive's ``raw/manifest.jsonl`` and the copy of
+the warehouse's file events made after each run (``ddss.steward.file_events``).
 
 The report CSV's headers may be plain machine codes (``source_row``) or Vietnamese labels
 that keep the code (``Dòng (source_row)``): columns are found by the code they contain.
@@ -225,39 +226,42 @@ def missed_periods(contract: SourceContract, received: set[str], today: date) ->
     return out
 
 
-# The report page lists rejected files in a section of its own (the CSVs hold rows only):
-# ``<h2>Tệp bị từ chối …</h2> … <li><strong>FILE</strong>: …</li>``.
-_REJECTED_SECTION = re.compile(r"Tệp bị từ chối.*?</ul>", re.S)
-_REJECTED_FILE = re.compile(r"<li><strong>(.*?)</strong>", re.S)
+def _last_event(events: list[dict], receipt: dict) -> dict | None:
+    """The pipeline's latest word on a submitted file: its own events (by sha256), else a
+    rejection of its name recorded after it was submitted (a file refused before it was
+    archived has no sha256 in the event)."""
+    own = [e for e in events if e.get("sha256") and e.get("sha256") == receipt.get("sha256")]
+    if own:
+        return own[-1]
+    since = str(receipt.get("submitted_at") or "")[:19].replace("T", " ")
+    unnamed = [
+        e
+        for e in events
+        if not e.get("sha256")
+        and e.get("status") == "rejected"
+        and str(e.get("file_name") or "").replace("\\", "/").rsplit("/", 1)[-1]
+        == receipt.get("file")
+        and str(e.get("recorded_at") or "")[:19] >= since
+    ]
+    return unnamed[-1] if unnamed else None
 
 
-def rejected_files(cfg: Settings, department: str) -> list[tuple[str, str]]:
-    """(run id, file name) of the files the latest report of the department says the
-    loader rejected."""
-    import html
-
-    reports = [latest_report(cfg, c) for c in department_contracts(cfg, department)]
-    found = sorted((r for r in reports if r), key=lambda r: r.modified)
-    if not found:
-        return []
-    page = found[-1].folder / "index.html"
-    try:
-        text = page.read_text("utf-8")
-    except OSError:
-        return []
-    section = _REJECTED_SECTION.search(text)
-    if not section:
-        return []
-    names = _REJECTED_FILE.findall(section.group(0))
-    return [(found[-1].run_id, html.unescape(name).strip()) for name in names]
-
-
-def submission_outcome(receipt: dict, entries: list[dict], rejected: list[tuple[str, str]]) -> str:
+def submission_outcome(receipt: dict, entries: list[dict], events: list[dict]) -> str:
     """What became of a submitted file: ``waiting`` for a run, ``archived`` by the pipeline
-    (its rows validated), or ``rejected`` by the loader."""
+    (its rows validated), ``rejected`` by the loader, or ``withdrawn`` since. ``events``: the
+    department's file events (``ddss.steward.file_events``), oldest first."""
+    last = _last_event(events, receipt)
+    if last is not None and last.get("status") in ("rejected", "withdrawn"):
+        return str(last["status"])
+    if last is not None and last.get("status") == "loaded":
+        return "archived"
     archived = [e for e in entries if e.get("sha256") == receipt.get("sha256")]
-    if not archived:
-        return "waiting"
-    if any(name == receipt.get("file") for _, name in rejected):
-        return "rejected"
-    return "archived"
+    return "archived" if archived else "waiting"
+
+
+def pipeline_message(receipt: dict, events: list[dict]) -> tuple[str, str] | None:
+    """(Vietnamese, English) of the pipeline's rejection of a submitted file, if any."""
+    last = _last_event(events, receipt)
+    if last is None or last.get("status") != "rejected":
+        return None
+    return str(last.get("message_vi") or ""), str(last.get("message_en") or "")

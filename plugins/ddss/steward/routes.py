@@ -41,6 +41,14 @@ from ddss.steward.uploads import (
     sniff,
     spreadsheet_safe,
 )
+from ddss.steward.withdrawals import (
+    LANDING_LOCK,
+    NotWithdrawable,
+    WarehouseBusy,
+    find,
+    submissions,
+    withdraw_submission,
+)
 from ddss.steward.workbook import highlighted, template
 
 MULTIPART_OVERHEAD = 64 * 1024
@@ -69,6 +77,7 @@ def register(app: FastAPI, ws: Workspace) -> None:
     _register_pages(app, ws)
     _register_uploads(app, ws)
     _register_reports(app, ws)
+    _register_submissions(app, ws)
 
 
 def _register_sign_in(app: FastAPI, ws: Workspace) -> None:
@@ -390,15 +399,16 @@ def _register_uploads(app: FastAPI, ws: Workspace) -> None:  # noqa: C901 - one 
 
 
 def _submit(ws: Workspace, item: Upload, contract):
-    control = ws.uploads.control(item)
-    if control is not None and item.control_name:
-        # The totals first: a scan between the two renames finds them waiting for their data.
-        land(control, contract, item.control_name, ws.cfg)
-    target = land(ws.uploads.file(item), contract, item.landing_name, ws.cfg)
-    receipt = receipt_for(item, target, ws.cfg)
-    append_receipt(ws.steward, receipt)
-    item.submitted = receipt
-    ws.uploads.save(item)
+    with LANDING_LOCK:
+        control = ws.uploads.control(item)
+        if control is not None and item.control_name:
+            # The totals first: a scan between the two renames finds them waiting for their data.
+            land(control, contract, item.control_name, ws.cfg)
+        target = land(ws.uploads.file(item), contract, item.landing_name, ws.cfg)
+        receipt = receipt_for(item, target, ws.cfg)
+        append_receipt(ws.steward, receipt)
+        item.submitted = receipt
+        ws.uploads.save(item)
     return receipt, trigger_extract(ws.steward, contract.department.id, receipt)
 
 
@@ -451,3 +461,76 @@ def _register_reports(app: FastAPI, ws: Workspace) -> None:
             # Data Docs' scripts run, but in an opaque origin: no cookies, no workspace pages.
             response.headers["Content-Security-Policy"] = "sandbox allow-scripts allow-popups"
         return response
+
+
+def _submission_of(ws: Workspace, steward: Steward, receipt_id: str):
+    try:
+        return find(ws.cfg, ws.steward, steward.department.id, receipt_id)
+    except KeyError:
+        raise NotFound(receipt_id) from None
+
+
+def _register_submissions(app: FastAPI, ws: Workspace) -> None:
+    @app.get("/submissions", response_class=HTMLResponse)
+    def submission_list(request: Request):
+        steward = ws.signed_in(request)
+        listed = submissions(ws.cfg, ws.steward, steward.department.id)
+        titles = {c.id: (c.title_vi, c.title_en) for c in steward.contracts}
+        return _page(
+            ws,
+            request,
+            "submissions.html",
+            {"steward": steward, "submissions": listed, "titles": titles},
+        )
+
+    @app.get("/submissions/{receipt_id}/withdraw", response_class=HTMLResponse)
+    def withdraw_form(request: Request, receipt_id: str):
+        steward = ws.signed_in(request)
+        item = _submission_of(ws, steward, receipt_id)
+        contract = steward.contract(str(item.receipt.get("dataset")))
+        context = {"steward": steward, "item": item, "contract": contract, "error": None}
+        return _page(ws, request, "withdraw.html", context)
+
+    @app.post("/submissions/{receipt_id}/withdraw", response_class=HTMLResponse)
+    async def withdraw(request: Request, receipt_id: str):
+        steward = ws.signed_in(request)
+        form = await _form(request, steward, max_files=0, max_fields=3)
+        item = _submission_of(ws, steward, receipt_id)
+        contract = steward.contract(str(item.receipt.get("dataset")))
+        reason = str(form.get("reason") or "")
+        try:
+            done = await run_in_threadpool(
+                withdraw_submission,
+                ws.cfg,
+                ws.steward,
+                steward.department.id,
+                receipt_id,
+                steward.account.username,
+                reason,
+            )
+        except (NotWithdrawable, WarehouseBusy) as exc:
+            busy = isinstance(exc, WarehouseBusy)
+            error = (
+                "Đường ống đang chạy và giữ kho dữ liệu; chưa có gì thay đổi. Hãy thử lại sau "
+                "vài phút. / The pipeline is running and holds the warehouse; nothing was "
+                "changed. Try again in a few minutes."
+                if busy
+                else str(exc)
+            )
+            context = {"steward": steward, "item": item, "contract": contract, "error": error}
+            return _page(ws, request, "withdraw.html", context, status=503 if busy else 409)
+        trigger = await run_in_threadpool(
+            trigger_extract,
+            ws.steward,
+            steward.department.id,
+            {"receipt": receipt_id, "dataset": contract.id},
+            "steward withdrawal",
+        )
+        context = {
+            "steward": steward,
+            "item": item,
+            "contract": contract,
+            "done": done,
+            "trigger": trigger,
+        }
+        return _page(ws, request, "withdrawn.html", context)

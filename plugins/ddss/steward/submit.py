@@ -99,9 +99,12 @@ class Trigger:
     error: str | None = None
 
 
-def trigger_extract(steward: StewardSettings, department: str, receipt: dict) -> Trigger:
+def trigger_extract(
+    steward: StewardSettings, department: str, receipt: dict, why: str = "steward submission"
+) -> Trigger:
     """A run of ``<department>__extract`` through Airflow 3's REST API (JWT from
-    ``/auth/token``). Never raises: a failure is reported on the page, the file is landed."""
+    ``/auth/token``); its raw assets then start the department's validation and publication.
+    Never raises: a failure is reported on the page, the file is landed."""
     dag_id = f"{department}__extract"
     if not steward.airflow_configured:
         return Trigger(False, dag_id)
@@ -119,7 +122,7 @@ def trigger_extract(steward: StewardSettings, department: str, receipt: dict) ->
                 headers={"Authorization": f"Bearer {jwt}"},
                 json={
                     "logical_date": None,
-                    "note": f"steward submission {receipt['receipt']}",
+                    "note": f"{why} {receipt['receipt']}",
                     "conf": {"receipt": receipt["receipt"], "dataset": receipt["dataset"]},
                 },
             )
