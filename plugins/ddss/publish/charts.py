@@ -78,6 +78,7 @@ class Chart:
     rows: list[list[str]]  # formatted cells; the first column is text, the others numbers
     svg: str = ""
     codes: set[str] = field(default_factory=set)  # the indicators it shows
+    source: str | None = None  # the dataset it counts, when not the page's own
 
     @property
     def spec_json(self) -> str:
@@ -432,8 +433,9 @@ def by_month(source: Any, parquet: Path) -> Chart | None:
     ]
     return Chart(
         key=f"by-month-{source.id}",
-        title_vi=f"{source.title_vi}: theo tháng{by_vi}",
-        title_en=f"{source.title_en}: by month{by_en}",
+        title_vi=f"{what_vi.capitalize()} theo tháng{by_vi}",
+        title_en=f"{what_en.capitalize()} by month{by_en}",
+        source=source.id,
         summary_vi=summary_vi,
         summary_en=summary_en,
         spec=spec,
