@@ -87,12 +87,24 @@ def extract_step(
     cfg: Settings | None = None,
     period: str | None = None,
     fetch: bool = True,
+    skip_unchanged: bool = False,
 ) -> dict:
     """Archive and load what is new. With ``period``, that period's files are loaded again
-    (from the archive) even when nothing changed: a backfill."""
+    (from the archive) even when nothing changed: a backfill. With ``skip_unchanged`` (the
+    extract DAG), nothing is done when the department's landing files, contracts and
+    reference data are those of its last extract: ``{"nothing_new": <that run id>}``."""
     from ddss.ingest.extract import extract
 
     cfg = cfg or load_settings()
+    scope = "extract:" + scope_of(department)
+    inputs = None
+    if skip_unchanged:
+        inputs = current_inputs(cfg, None, False, department)
+        last = last_inputs(cfg, scope)
+        if period is None and unchanged(inputs, last, cfg):
+            log.info("nothing new since run %s", last.run_id if last else "")
+            return {"nothing_new": last.run_id if last else ""}
+        forget(cfg, scope)
     reopened = reopen_period(cfg, period, department) if period else []
     report = extract(run_id, cfg, department_datasets(department, cfg), fetch=fetch)
     for problem in report.rejected:
@@ -103,6 +115,9 @@ def extract_step(
         len(report.duplicates),
         report.loaded,
     )
+    if inputs is not None and not report.deferred:
+        inputs.run_id = run_id
+        record(cfg, scope, inputs)
     return {
         "loaded": report.loaded,
         "rejected": len(report.rejected),
@@ -222,6 +237,7 @@ class RunSummary:
     # as the last completed run (its id): nothing was loaded, validated or published.
     nothing_new: str | None = None
     seconds: dict[str, float] = field(default_factory=dict)  # per step
+    peak_rss_mb: dict[str, float] = field(default_factory=dict)  # per step (Linux)
 
     def lines(self) -> list[str]:
         """What a person reads after a run: a few lines, Vietnamese first."""
@@ -258,6 +274,27 @@ class RunSummary:
         return lines
 
 
+def _reset_peak_rss() -> None:
+    """Linux: start the process's peak resident size (VmHWM) again from its current size, so
+    that each step's own peak is measured (``proc(5)``, ``clear_refs``)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as handle:
+            handle.write("5")
+    except OSError:
+        pass
+
+
+def _peak_rss_mb() -> float | None:
+    try:
+        with open("/proc/self/status") as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
+
+
 def run_all(
     run_id: str,
     cfg: Settings | None = None,
@@ -287,9 +324,13 @@ def run_all(
     forget(cfg, scope_of(None))
 
     def timed(name: str, step, *args, **kwargs):
+        _reset_peak_rss()
         moment = time.perf_counter()
         result = step(*args, **kwargs)
         summary.seconds[name] = round(time.perf_counter() - moment, 3)
+        peak = _peak_rss_mb()
+        if peak is not None:
+            summary.peak_rss_mb[name] = peak
         return result
 
     summary.extract = timed("extract", extract_step, run_id, None, cfg, period)

@@ -64,8 +64,11 @@ def fingerprint(cfg: Settings) -> str:
 
     package = Path(ddss.__file__).resolve().parent
     digest = hashlib.sha256()
-    # The API's address is not an input (the demo's local server takes a new port each run).
-    settings = sorted((k, str(v)) for k, v in asdict(cfg).items() if k != "api_url")
+    # Where things are is not an input (a workspace may move; the demo's local API server
+    # takes a new port each run); limits such as the largest file accepted are.
+    settings = sorted(
+        (k, str(v)) for k, v in asdict(cfg).items() if k != "api_url" and not isinstance(v, Path)
+    )
     digest.update(repr(settings).encode())
     for distribution in DISTRIBUTIONS:
         try:

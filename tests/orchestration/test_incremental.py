@@ -1,0 +1,182 @@
+"""Incremental runs: a run with nothing new does nothing; landing files are hashed once and
+hashed again whenever anything about them changed; a backfill of one period publishes what
+a full rebuild publishes."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import AS_OF, copy_workspace
+from ddss.data_contracts import source_contracts
+from ddss.ingest import archive
+from ddss.orchestration import state
+
+
+@pytest.fixture
+def pasc(cfg, feeds, monkeypatch):
+    """A workspace with one department's files; files settle at once."""
+    monkeypatch.setenv("DDSS_LANDING_SETTLE_SECONDS", "0")
+    shutil.copytree(feeds / "tuyen_quang_pasc", cfg.landing_dir / "tuyen_quang_pasc")
+    return cfg
+
+
+def _contracts(cfg):
+    return [c for c in source_contracts(cfg) if c.department.id == "tuyen_quang_pasc"]
+
+
+def _count_hashes(monkeypatch) -> list[Path]:
+    """The landing files archive reads to hash (the real sha256, counted)."""
+    read: list[Path] = []
+    real = archive.sha256_of
+
+    def counting(path: Path) -> str:
+        if "landing" in Path(path).parts:
+            read.append(Path(path))
+        return real(path)
+
+    monkeypatch.setattr(archive, "sha256_of", counting)
+    return read
+
+
+def test_a_landing_file_unchanged_since_it_was_taken_is_not_read_again(pasc, monkeypatch):
+    first = archive.archive_landing(pasc, _contracts(pasc))
+    assert first.archived and not first.rejected
+    read = _count_hashes(monkeypatch)
+    again = archive.archive_landing(pasc, _contracts(pasc))
+    assert read == []  # every file vouched for by its recorded stat
+    assert {e.sha256 for e in again.duplicates} == {e.sha256 for e in first.archived}
+    assert not again.archived
+
+
+def test_new_bytes_of_the_same_size_with_the_mtime_set_back_are_hashed_again(pasc, monkeypatch):
+    """What is trusted: size, mtime_ns, ctime_ns, inode and device together. Writing changes
+    the ctime, which no program can set back, so restoring size and mtime is not enough."""
+    archive.archive_landing(pasc, _contracts(pasc))
+    path = sorted((pasc.landing_dir / "tuyen_quang_pasc").glob("ho_so_*.csv"))[0]
+    before = path.stat()
+    data = bytearray(path.read_bytes())
+    at = data.rindex(b"online") if b"online" in data else len(data) // 2
+    data[at] = ord("O") if data[at] != ord("O") else ord("o")  # one byte, same size
+    path.write_bytes(bytes(data))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size
+    assert path.stat().st_mtime_ns == before.st_mtime_ns
+    read = _count_hashes(monkeypatch)
+    scan = archive.archive_landing(pasc, _contracts(pasc))
+    assert read == [path]
+    assert [e.file_name for e in scan.archived] == [path.name]
+
+
+def test_the_snapshot_of_inputs_sees_a_replaced_file(pasc):
+    archive.archive_landing(pasc, _contracts(pasc))
+    before = archive.landing_snapshot(pasc, _contracts(pasc))
+    path = sorted((pasc.landing_dir / "tuyen_quang_pasc").glob("ho_so_*.csv"))[-1]
+    replacement = path.with_name(".incoming")
+    replacement.write_bytes(path.read_bytes().replace(b"\n", b"\r\n", 1))
+    replacement.replace(path)  # a new inode under the same name
+    after = archive.landing_snapshot(pasc, _contracts(pasc))
+    changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
+    assert changed == {str(path.relative_to(pasc.landing_dir))}
+
+
+def test_a_changed_suite_contract_or_reference_list_forces_a_full_run(cfg, tmp_path):
+    repo = Path(__file__).resolve().parents[2]
+    copies = {}
+    for name, source in (
+        ("expectations_dir", cfg.expectations_dir),
+        ("contracts_dir", cfg.contracts_dir),
+        ("dbt_project_dir", cfg.dbt_project_dir),
+    ):
+        copies[name] = tmp_path / name
+        shutil.copytree(
+            source, copies[name], ignore=shutil.ignore_patterns("target", "logs", "*.duckdb")
+        )
+    local = dataclasses.replace(cfg, **copies)
+    base = state.fingerprint(local)
+    assert state.fingerprint(local) == base  # stable
+    moved = dataclasses.replace(local, landing_dir=tmp_path / "elsewhere")
+    assert state.fingerprint(moved) == base  # where the workspace is does not matter
+    for changed in (
+        copies["expectations_dir"] / "admin_procedure_dossiers.json",
+        copies["contracts_dir"] / "departments.yml",
+        copies["dbt_project_dir"] / "dbt_project.yml",
+    ):
+        original = changed.read_bytes()
+        changed.write_bytes(original + b"\n")
+        assert state.fingerprint(local) != base, changed
+        changed.write_bytes(original)
+    assert state.fingerprint(local) == base
+    assert (repo / "plugins" / "ddss" / "reference" / "legacy_wards.csv").exists()
+
+
+def test_nothing_new_needs_the_same_inputs_and_the_publication_still_current(published):
+    last = state.last_inputs(published, "all")
+    assert last is not None and last.run_id == "run-1" and last.version
+    same = dataclasses.replace(last, run_id="", version=None)
+    assert state.unchanged(same, last, published)
+    assert not state.unchanged(dataclasses.replace(same, as_of="2022-09-30"), last, published)
+    assert not state.unchanged(dataclasses.replace(same, publish=False), last, published)
+    assert not state.unchanged(dataclasses.replace(same, fingerprint="x"), last, published)
+    landing = dict(same.landing)
+    landing[next(iter(landing))] = "0" * 64
+    assert not state.unchanged(dataclasses.replace(same, landing=landing), last, published)
+    assert not state.unchanged(same, None, published)
+
+
+def _events(cfg, run_id: str) -> int:
+    con = duckdb.connect(str(cfg.warehouse_path), read_only=True)
+    try:
+        return con.execute(
+            "select (select count(*) from meta.file_events where run_id = ?)"
+            " + (select count(*) from quality.validation_runs where run_id = ?)",
+            [run_id, run_id],
+        ).fetchall()[0][0]
+    finally:
+        con.close()
+
+
+@pytest.mark.slow
+def test_a_run_with_nothing_new_loads_validates_and_publishes_nothing(published, tmp_path):
+    from ddss.orchestration.pipeline import run_all
+    from ddss.publish.publisher import current_version
+
+    cfg = copy_workspace(published, tmp_path / "ws")
+    version = current_version(cfg)
+    versions = sorted(p.name for p in (cfg.public_dir / "versions").iterdir())
+    summary = run_all("run-2", cfg, as_of=AS_OF)
+    assert summary.nothing_new == "run-1"
+    assert not summary.extract and not summary.validate and not summary.publish
+    assert any("nothing new" in line for line in summary.lines())
+    assert _events(cfg, "run-2") == 0  # no file event, no validation recorded
+    assert current_version(cfg) == version
+    assert sorted(p.name for p in (cfg.public_dir / "versions").iterdir()) == versions
+    assert not (cfg.reports_dir / "run-2").exists()
+    # Another reference date is not "nothing new": sống is judged as of it.
+    assert run_all("run-3", cfg, as_of=AS_OF, publish=False).nothing_new is None
+    assert _events(cfg, "run-3") > 0
+
+
+def _downloads(cfg) -> dict[str, bytes]:
+    folder = cfg.public_dir / "current" / "downloads"
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+@pytest.mark.slow
+def test_a_backfill_of_one_period_publishes_what_a_full_rebuild_publishes(published, tmp_path):
+    from ddss.orchestration.pipeline import run_all
+
+    cfg = copy_workspace(published, tmp_path / "ws")
+    summary = run_all("backfill-2022-03", cfg, as_of=AS_OF, period="2022-03")
+    assert summary.nothing_new is None
+    reopened = summary.extract["reopened"]
+    assert reopened and all("2022-03" in name for name in reopened)
+    assert set(summary.extract["loaded"]) == set(reopened)  # that period's files, only them
+    full = _downloads(published)  # the fixture's run: a full build from empty
+    assert full
+    assert _downloads(cfg) == full
