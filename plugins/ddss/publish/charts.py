@@ -313,6 +313,23 @@ def _month_column(contract: Any) -> tuple[str, str] | None:
     return None
 
 
+def _which_month(contract: Any, name: str) -> tuple[str, str]:
+    """What "by month" counts from, in words: "theo tháng tiếp nhận hồ sơ" / "by the month
+    the dossier was received" for "Ngày tiếp nhận hồ sơ" / "Date the dossier was received"
+    (a team counted by the month it was founded is not a team that month)."""
+    column = next(c for c in contract.publish_columns if c.name == name)
+    vi, en = column.description_vi or "", column.description_en or ""
+    words_vi = vi.split("(")[0].split()
+    if column.type != "date" or len(words_vi) < 2 or words_vi[0].lower() != "ngày":
+        return "theo tháng", "by month"
+    rest_en = en.split("(")[0].strip()
+    rest_en = rest_en[5:] if rest_en.lower().startswith("date ") else ""
+    return (
+        "theo tháng " + " ".join(words_vi[1:]),
+        f"by the month {rest_en}" if rest_en else "by month",
+    )
+
+
 def by_month(source: Any, parquet: Path) -> Chart | None:
     """A source dataset by month: rows per month and coded value, or its first count summed."""
     import duckdb
@@ -368,17 +385,18 @@ def by_month(source: Any, parquet: Path) -> Chart | None:
     totals = {m: sum(table.get((m, s), 0) for s in keys) for m in months}
     high = max(months, key=lambda m: totals[m])
     low = min(months, key=lambda m: totals[m])
+    month_vi, month_en = _which_month(source, dated[0])
     by_vi = f" và {labels.column_label(coded).lower()}" if coded else ""
-    by_en = f" and {coded.description_en.split(':')[0].lower()}" if coded else ""
+    by_en = f" and by {coded.description_en.split(':')[0].lower()}" if coded else ""
     kind_vi = "Biểu đồ cột chồng" if coded else "Biểu đồ cột"
     kind_en = "Stacked bar chart" if coded else "Bar chart"
     summary_vi = (
-        f"{kind_vi}: {what_vi} của «{source.title_vi}» theo tháng{by_vi}, "
+        f"{kind_vi}: {what_vi} của «{source.title_vi}» {month_vi}{by_vi}, "
         f"từ {shown(months[0])} đến {shown(months[-1])}; cao nhất {shown(high)} "
         f"({number(totals[high])}), thấp nhất {shown(low)} ({number(totals[low])})."
     )
     summary_en = (
-        f"{kind_en}: {what_en} of “{source.title_en}” by month{by_en}, from "
+        f"{kind_en}: {what_en} of “{source.title_en}” {month_en}{by_en}, from "
         f"{shown(months[0])} to {shown(months[-1])}; highest {shown(high)} "
         f"({number_en(totals[high])}), lowest {shown(low)} ({number_en(totals[low])})."
     )
@@ -433,8 +451,9 @@ def by_month(source: Any, parquet: Path) -> Chart | None:
     ]
     return Chart(
         key=f"by-month-{source.id}",
-        title_vi=f"{what_vi.capitalize()} theo tháng{by_vi}",
-        title_en=f"{what_en.capitalize()} by month{by_en}",
+        title_vi=f"{what_vi.capitalize()} {month_vi}{by_vi}",
+        title_en=f"{what_en.capitalize()} {by_en.removeprefix(' and ') + ' and ' if coded else ''}"
+        f"{month_en}",
         source=source.id,
         summary_vi=summary_vi,
         summary_en=summary_en,
