@@ -9,6 +9,8 @@ from __future__ import annotations
 import csv
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -179,3 +181,45 @@ def dossiers_csv(rows: list[list[str]]) -> bytes:
     )
     out = [header] + [",".join(r) for r in rows]
     return ("\n".join(out) + "\n").encode("utf-8")
+
+
+class Inbox:
+    """What a real SMTP server (aiosmtpd) received: (recipients, message) pairs."""
+
+    def __init__(self):
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        import email
+        from email.policy import default
+
+        message = email.message_from_bytes(envelope.content, policy=default)
+        self.messages.append((list(envelope.rcpt_tos), message))
+        return "250 OK"
+
+    def take(self):
+        taken, self.messages = self.messages, []
+        return taken
+
+
+@contextmanager
+def smtp_inbox(monkeypatch) -> Iterator[Inbox]:
+    """aiosmtpd on 127.0.0.1 and the DDSS_SMTP_* settings that point at it."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    handler = Inbox()
+    with socket.socket() as probe:  # a free port (aiosmtpd connects to itself on start)
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setenv("DDSS_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("DDSS_SMTP_PORT", str(port))
+    monkeypatch.setenv("DDSS_SMTP_SENDER", "ddss@so-ttt.example")
+    monkeypatch.setenv("DDSS_STEWARD_URL", "https://steward.example.gov.vn")
+    try:
+        yield handler
+    finally:
+        controller.stop()

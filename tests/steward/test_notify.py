@@ -2,49 +2,28 @@
 """E-mail notifications through a real SMTP server (aiosmtpd on 127.0.0.1): each new
 status once, never again; bilingual, with a link, without a value from any row."""
 
-import email
 import json
-import socket
 from datetime import date
-from email.policy import default
 
 import pytest
-from aiosmtpd.controller import Controller
-from steward_env import HEALTH_SECRET, SCRIPT, env, report_row, write_report  # noqa: F401
+from steward_env import (  # noqa: F401 - env is a fixture
+    HEALTH_SECRET,
+    SCRIPT,
+    env,
+    report_row,
+    smtp_inbox,
+    write_report,
+)
 
 from ddss.steward.file_events import events_path
 from ddss.steward.notify import notify
 from ddss.steward.settings import load_steward_settings
 
 
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-        message = email.message_from_bytes(envelope.content, policy=default)
-        self.messages.append((list(envelope.rcpt_tos), message))
-        return "250 OK"
-
-    def take(self):
-        taken, self.messages = self.messages, []
-        return taken
-
-
 @pytest.fixture
 def inbox(env, monkeypatch):
-    handler = Inbox()
-    with socket.socket() as probe:  # a free port (aiosmtpd connects to itself on start)
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setenv("DDSS_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("DDSS_SMTP_PORT", str(port))
-    monkeypatch.setenv("DDSS_SMTP_SENDER", "ddss@so-ttt.example")
-    monkeypatch.setenv("DDSS_STEWARD_URL", "https://steward.example.gov.vn")
-    yield handler
-    controller.stop()
+    with smtp_inbox(monkeypatch) as handler:
+        yield handler
 
 
 def _send(env, day):
