@@ -165,6 +165,20 @@ def test_a_source_dataset_is_counted_by_month_and_channel(tmp_path):
     assert figures[("03/2022", "trực tiếp")] == 2
 
 
+def test_a_monthly_chart_says_which_date_it_counts_by():
+    from ddss.data_contracts import load_contracts
+
+    contracts = load_contracts()
+    teams = contracts["community_digital_teams"]
+    # members of the teams founded that month, not the members a month had
+    assert charts._which_month(teams, "established_date") == (
+        "theo tháng thành lập tổ",
+        "by the month the team was founded",
+    )
+    health = contracts["electronic_health_records"]
+    assert charts._which_month(health, "period") == ("theo tháng", "by month")
+
+
 def test_an_unreadable_parquet_gives_a_page_without_charts_not_a_failure(tmp_path, caplog):
     ctx = _context(tmp_path)
     ctx.datasets["dossier_indicators"]["files"]["parquet"].write_text("not parquet", "utf-8")
