@@ -46,8 +46,13 @@ class CsvLayout:
 
 
 def _first_record(path: Path, encoding: str, delimiter: str) -> list[str]:
+    """The header as split by ``delimiter``; empty when it cannot be (a wide header read
+    with another file's separator is one cell over the csv field limit)."""
     with path.open("r", encoding=encoding, newline="") as handle:
-        return next(csv.reader(handle, delimiter=delimiter), [])
+        try:
+            return next(csv.reader(handle, delimiter=delimiter), [])
+        except csv.Error:
+            return []
 
 
 def _matched(header: list[str], wanted: set[str]) -> int:
@@ -115,12 +120,14 @@ def csv_layout(
 def _csv_records(
     path: Path, contract: SourceContract, display: str, notes: list[Problem] | None
 ) -> Records:
-    """(spreadsheet row number, cells) of a CSV file, header first. A cell longer than the
-    csv module's field limit (128 KiB; Excel itself stops at 32,767 characters) refuses the
-    file naming its row, column and the cell's start — it cannot come from a spreadsheet."""
+    """(spreadsheet row number, cells) of a CSV file, header first, read strictly (RFC 4180):
+    a quotation mark never closed would otherwise swallow every later row into one cell
+    without a word, and ``"a"b`` is not CSV. Such a row, or a cell longer than the csv
+    module's field limit (128 KiB; Excel itself stops at 32,767 characters), refuses the
+    file naming its row, column and the cell's start."""
     layout = csv_layout(path, contract, display, notes)
     with path.open("r", encoding=layout.encoding, newline="") as handle:
-        reader = csv.reader(handle, delimiter=layout.delimiter)
+        reader = csv.reader(handle, delimiter=layout.delimiter, strict=True)
         number = 0
         try:
             for number, record in enumerate(reader, start=1):
@@ -157,7 +164,23 @@ def _unreadable_record(
         widest = max(range(len(cells)), key=lambda i: len(cells[i]))
         length = len(cells[widest])
         column = header[widest] if widest < len(header) else f"#{widest + 1}"
-        value = cells[widest][:VALUE_SHOWN] + "…"
+        value = _shown(cells[widest])
+    if "field larger than field limit" not in str(error):
+        return FileRejected(
+            Problem(
+                display,
+                number,
+                column,
+                value,
+                "csv_quote",
+                f'Dòng này không đúng định dạng CSV ({error}): một dấu ngoặc kép (") không '
+                "được đóng hoặc đặt sai chỗ, nên các dòng sau có thể bị gộp vào một ô. Hãy "
+                "kiểm tra dấu ngoặc kép trong ô này rồi xuất lại tệp từ Excel.",
+                f'This row is not valid CSV ({error}): a quotation mark (") is never closed or '
+                "is misplaced, so later rows may be merged into one cell. Check the quotation "
+                "marks in this cell and export the file from Excel again.",
+            )
+        )
     return FileRejected(
         Problem(
             display,
@@ -185,13 +208,46 @@ def _json_cell(value: object) -> str:
     return str(value)
 
 
+def _not_a_json_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
+    """An object: a key given twice (which value the API meant is unknown) is refused."""
+    document: dict = {}
+    for key, value in pairs:
+        if key in document:
+            raise ValueError(f"key {key!r} appears twice in one object")
+        document[key] = value
+    return document
+
+
 def _json_document(path: Path, display: str) -> list:
+    """The records of a fetched file. Strict JSON (RFC 8259): NaN and Infinity, which
+    Python's json module would accept, and an object with a key twice are refused; so is a
+    nesting too deep to read (Python's recursion limit)."""
     encoding = file_encoding(path, "utf-8", display)
     try:
-        document = json.loads(path.read_text(encoding))
+        document = json.loads(
+            path.read_text(encoding),
+            parse_constant=_not_a_json_constant,
+            object_pairs_hook=_unique_keys,
+        )
         records = document["records"] if isinstance(document, dict) else document
         if not isinstance(records, list):
             raise TypeError("records is not a list")
+    except RecursionError as exc:
+        raise FileRejected(
+            Problem(
+                display,
+                None,
+                None,
+                None,
+                "not_json",
+                "Tệp JSON lồng nhau quá sâu, không đọc được theo mẫu.",
+                "The JSON is nested too deep to be read in the expected shape.",
+            )
+        ) from exc
     except (ValueError, KeyError, TypeError) as exc:
         raise FileRejected(
             Problem(
@@ -320,6 +376,36 @@ def _extra_columns_note(display: str, row: int, extra: list[str]) -> Problem:
 
 
 SHOWN_COLUMNS = 5
+# Excel's own limit (column XFD): a wider header cannot come from a spreadsheet.
+MAX_COLUMNS = 16_384
+
+
+def _bare(cells: list[str]) -> list[str]:
+    return [cell.replace("\ufeff", "").strip() for cell in cells]
+
+
+def _repeats_header(record: list[str], header: list[str]) -> bool:
+    """The header again, mid-file (two exports glued together, the second one's
+    byte-order mark and all). The first cell carries the BOM: compare from the last."""
+    if len(record) != len(header) or record[-1].strip() != header[-1].strip():
+        return False
+    return _bare(record) == _bare(header)
+
+
+def _refuse_repeated_header(display: str, row: int, record: list[str]) -> FileRejected:
+    return FileRejected(
+        Problem(
+            display,
+            row,
+            None,
+            _shown(record[0]),
+            "repeated_header",
+            f"Dòng {row} lặp lại dòng tiêu đề: có vẻ hai tệp đã bị ghép nối vào nhau. Hãy "
+            "gửi từng tệp riêng, hoặc xoá dòng tiêu đề thừa (và ký tự BOM đi kèm).",
+            f"Row {row} repeats the header: two files seem to have been joined together. Send "
+            "each file on its own, or delete the extra header row (and the BOM before it).",
+        )
+    )
 
 
 def column_positions(
@@ -358,6 +444,20 @@ def _header_positions(
 ) -> dict[str, int]:
     """``column_positions``, after refusing a header with control characters or a contract
     column twice; columns the contract does not know are noted for the steward."""
+    if len(header) > MAX_COLUMNS:
+        raise FileRejected(
+            Problem(
+                display,
+                header_row,
+                None,
+                str(len(header)),
+                "too_many_columns",
+                f"Dòng tiêu đề có {len(header)} cột, quá giới hạn {MAX_COLUMNS} cột của Excel "
+                f"(mẫu có {len(contract.columns)} cột). Hãy dùng đúng mẫu của bộ dữ liệu.",
+                f"The header has {len(header)} columns, beyond Excel's limit of {MAX_COLUMNS} "
+                f"(the template has {len(contract.columns)}). Use the dataset's template.",
+            )
+        )
     if CONTROL.search("".join(header)):
         raise _refuse_control(display, header_row, header, header)
     twice = _duplicate_headers(header, contract)
@@ -413,6 +513,8 @@ def read_rows(
             continue  # blank line
         if CONTROL.search("".join(record)):
             raise _refuse_control(display, index, header, record)
+        if _repeats_header(record, header):
+            raise _refuse_repeated_header(display, index, record)
         rows += 1
         if len(record) != expected:
             yield index, None, record, expected

@@ -149,8 +149,29 @@ def _sheets(archive: zipfile.ZipFile, display: str) -> list[Sheet]:
     return sheets
 
 
+def _is_encrypted(path: Path) -> bool:
+    """A password-protected .xlsx is not a zip but an OLE2 container with the streams
+    EncryptionInfo and EncryptedPackage (MS-OFFCRYPTO); their names sit in its directory."""
+    name = "EncryptedPackage".encode("utf-16-le")
+    with path.open("rb") as handle:
+        if name in handle.read(1 << 16):
+            return True
+        handle.seek(max(path.stat().st_size - (1 << 16), 0))  # the directory may come last
+        return name in handle.read()
+
+
 def _refuse_kind(path: Path, display: str) -> None:
     kind = spreadsheet_kind(path)
+    if kind == "xls" and _is_encrypted(path):
+        raise _refused(
+            display,
+            "not_xlsx",
+            "Bảng tính được đặt mật khẩu nên không đọc được. Hãy mở bằng Excel, bỏ mật khẩu "
+            "(File > Info > Protect Workbook > Encrypt with Password, xoá mật khẩu) rồi lưu lại.",
+            "The workbook is password-protected, so it cannot be read. Open it in Excel, remove "
+            "the password (File > Info > Protect Workbook > Encrypt with Password, clear it) "
+            "and save it again.",
+        )
     if kind == "xls":
         raise _refused(
             display,

@@ -198,6 +198,18 @@ def _load_control_totals(
         load_control(con, scratch, _archived(beside, scratch, contract, control_name), contract)
 
 
+def _too_large(path: Path, size: int, limit: int) -> Problem:
+    return Problem(
+        path.name,
+        None,
+        None,
+        str(size),
+        "file_too_large",
+        f"Tệp quá lớn ({size} byte, tối đa {limit}). Hãy chia tệp theo tháng.",
+        f"File too large ({size} bytes, limit {limit}). Split it by month.",
+    )
+
+
 def _rejected(path: Path, dataset: str, problem: Problem, notes: list[str]) -> CheckResult:
     failure = {
         "source_row": problem.row,
@@ -293,6 +305,9 @@ def check_file(path: Path, dataset: str, cfg: Settings | None = None) -> CheckRe
     path = path.resolve()
     _refuse_wrong_kind(path, contract)
     notes: list[str] = []
+    size = path.stat().st_size
+    if size > cfg.max_file_bytes:  # as the archive refuses it, before reading a byte
+        return _rejected(path, dataset, _too_large(path, size, cfg.max_file_bytes), notes)
     with tempfile.TemporaryDirectory(prefix="ddss-check-") as tmp:
         scratch = _scratch(cfg, Path(tmp))
         scratch.raw_dir.mkdir(parents=True)
