@@ -1,8 +1,47 @@
-{#- A ward code as people type it: Excel drops the leading zeros ("70" for "00070"); invisible
-    and full-width characters are normalised as in every identifier (identifier_text). -#}
+{#- A code of fixed width as people type it: Excel drops the leading zeros ("70" for ward
+    "00070"), so a code of digits shorter than its width is padded with zeros to it; invisible
+    and full-width characters are normalised as in every identifier (identifier_text). The
+    width is the column's code_width in the dataset's contract (contract_code_widths, generated
+    from the contracts), or `width` when given. -#}
+{% macro code_text(column, width=none) -%}
+    {%- set width = width or code_width(column) -%}
+    {%- if width > 1 -%}
+    case when regexp_full_match({{ identifier_text(column) }}, '\d{1,{{ width - 1 }}}')
+        then lpad({{ identifier_text(column) }}, {{ width }}, '0') else {{ identifier_text(column) }} end
+    {%- else -%}
+    {{ identifier_text(column) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Whether code_text padded the code (digits only, shorter than the width): the row is kept
+    and the steward is warned; null when the cell is empty. -#}
+{% macro code_padded(column, width=none) -%}
+    {%- set width = width or code_width(column) -%}
+    case when {{ identifier_text(column) }} is not null then
+        {%- if width > 1 %} regexp_full_match({{ identifier_text(column) }}, '\d{1,{{ width - 1 }}}')
+        {%- else %} false{% endif %} end
+{%- endmacro %}
+
+{#- The code_width the contract of this model's dataset (stg_<department>__<dataset>) gives
+    `column` (a unit test of the model compiles it for the model it tests); a compile error when
+    it gives none. -#}
+{% macro code_width(column) -%}
+    {%- set node_id = model.tested_node_unique_id or model.unique_id -%}
+    {%- set dataset = node_id.split('.')[-1].split('__')[-1] -%}
+    {%- set widths = contract_code_widths().get(dataset, {}) -%}
+    {%- if column not in widths -%}
+        {{ exceptions.raise_compiler_error(
+            "The contract of '" ~ dataset ~ "' gives column '" ~ column ~ "' no code_width: "
+            ~ "add it in plugins/ddss/contracts/" ~ dataset ~ ".yml, then run "
+            ~ ".venv/bin/python -m ddss.transform.dbt_sources"
+        ) }}
+    {%- endif -%}
+    {{ return(widths[column]) }}
+{%- endmacro %}
+
+{#- A ward code: code_text with the contract's width (00070). -#}
 {% macro ward_code_text(column) -%}
-    case when regexp_full_match({{ identifier_text(column) }}, '\d{1,5}')
-        then lpad({{ identifier_text(column) }}, 5, '0') else {{ identifier_text(column) }} end
+    {{ code_text(column) }}
 {%- endmacro %}
 
 {#- Every code a row may carry for a ward of the province: current ones, and pre-2025 ones

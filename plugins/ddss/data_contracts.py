@@ -43,6 +43,9 @@ class Column:
     enum: tuple[str, ...] | None = None
     # How an integer or number cell is written: plain (2920000) or vi (2.920.000, 2920000).
     number_format: str = "plain"
+    # A code of fixed width whose leading zeros are part of it (ward 00070): staging pads a
+    # shorter all-digit code (what Excel leaves of it) to this width and warns how many.
+    code_width: int | None = None
 
 
 @dataclass(frozen=True)
@@ -191,6 +194,8 @@ def _validate(node: Any, schema: str, where: str) -> None:
 def _column(node: dict[str, Any], where: str) -> Column:
     if node.get("personal") and node.get("publishable"):
         raise ContractError(f"{where}: a personal column cannot be publishable")
+    if node.get("code_width") and node["type"] != "string":
+        raise ContractError(f"{where}: code_width is for codes read as text (type string)")
     vi, en = _text(node["description"])
     enum = node.get("enum")
     return Column(
@@ -205,6 +210,7 @@ def _column(node: dict[str, Any], where: str) -> Column:
         format=node.get("format"),
         enum=tuple(str(v) for v in enum) if enum else None,
         number_format=node.get("number_format", "plain"),
+        code_width=node.get("code_width"),
     )
 
 

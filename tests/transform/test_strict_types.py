@@ -12,6 +12,7 @@ import duckdb
 import pytest
 
 from ddss.data_contracts import source_contracts
+from ddss.transform.dbt_runner import compile_inline
 
 INTEGERS = [
     # (cell, number_format, value, problem)
@@ -66,28 +67,7 @@ def _literal(value) -> str:
 
 def _compiled(cfg, sql: str) -> str:
     """The SQL dbt makes of ``sql`` with the project's macros."""
-    from dbt.cli.main import dbtRunner
-
-    target = cfg.warehouse_path.parent / "dbt_target"
-    cfg.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-    result = dbtRunner().invoke(
-        [
-            "compile",
-            "--inline",
-            sql,
-            "--project-dir",
-            str(cfg.dbt_project_dir),
-            "--profiles-dir",
-            str(cfg.dbt_profiles_dir),
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(target / "logs"),
-            "--quiet",
-        ]
-    )
-    assert result.success, result.exception
-    return result.result.results[0].node.compiled_code
+    return compile_inline(sql, cfg)
 
 
 @pytest.fixture(scope="module")

@@ -42,11 +42,10 @@ def _release_warehouse() -> None:
             DuckDBConnectionManager._ENV = None
 
 
-def run_dbt(args: list[str], cfg: Settings | None = None) -> list[dict]:
-    """Run one dbt command; raise DbtFailed naming every failed node."""
+def _invoke(args: list[str], cfg: Settings):
+    """One in-process dbt command on the workspace's warehouse: dbt's own result."""
     from dbt.cli.main import dbtRunner  # heavy import: only when a task needs dbt
 
-    cfg = cfg or load_settings()
     cfg.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     target = cfg.warehouse_path.parent / "dbt_target"
     full = [
@@ -59,6 +58,10 @@ def run_dbt(args: list[str], cfg: Settings | None = None) -> list[dict]:
         str(target),
         "--log-path",
         str(target / "logs"),
+        # The parsed project is saved in the target path (partial_parse.msgpack) and reused
+        # while the project files, dbt_project.yml and the profile's connection (the
+        # warehouse path) are unchanged: 0.3 s instead of 3 s per invocation.
+        "--partial-parse",
         # Plain text in logs and files: no terminal colour codes.
         "--no-use-colors",
         "--no-use-colors-file",
@@ -67,13 +70,28 @@ def run_dbt(args: list[str], cfg: Settings | None = None) -> list[dict]:
         full.append("--quiet")  # `ddss run` without -v: dbt says only what failed
     with _dbt_environment(cfg):
         try:
-            result = dbtRunner().invoke(full)
+            return dbtRunner().invoke(full)
         finally:
             _release_warehouse()
+
+
+def run_dbt(args: list[str], cfg: Settings | None = None) -> list[dict]:
+    """Run one dbt command; raise DbtFailed naming every failed node."""
+    result = _invoke(args, cfg or load_settings())
     nodes = []
     if result.result is not None and hasattr(result.result, "results"):
         for r in result.result.results:
-            nodes.append({"node": r.node.name, "status": str(r.status), "message": r.message})
+            nodes.append(
+                {
+                    "node": r.node.name,
+                    "status": str(r.status),
+                    "message": r.message,
+                    "failures": getattr(r, "failures", None),
+                }
+            )
+    for node in nodes:
+        if node["status"] == "warn" and node["node"].startswith("no_code_padded_"):
+            log.warning(padding_warning(node))
     if not result.success:
         failed = [n for n in nodes if n["status"] not in ("success", "pass", "skipped")]
         detail = "; ".join(f"{n['node']}: {n['status']} {n['message'] or ''}" for n in failed)
@@ -82,18 +100,49 @@ def run_dbt(args: list[str], cfg: Settings | None = None) -> list[dict]:
     return nodes
 
 
+def padding_warning(node: dict) -> str:
+    """What the padding test (no_code_padded, a dbt warning) tells the data engineer, in
+    both languages: how many codes of which model and column were padded."""
+    where = node["node"].removeprefix("no_code_padded_").removesuffix("_padded")
+    count = node.get("failures")
+    return (
+        f"CẢNH BÁO / WARNING {where}: {count} mã gửi thiếu số 0 ở đầu đã được thêm cho đủ "
+        f"độ dài (dòng vẫn dùng) / {count} codes sent without their leading zeros were "
+        "padded to their width (rows kept)"
+    )
+
+
 def _selector(layer: str, department: str | None) -> str:
     # A department's run rebuilds only its own models: another department's marts change
     # only after that department's own validation.
     return f"path:models/{layer}/{department}" if department else layer
 
 
+def staging_selection(department: str | None = None) -> list[str]:
+    """The nodes of the stage step: staging models and their tests (unit tests too)."""
+    return [_selector("staging", department)]
+
+
+def marts_selection(department: str | None = None) -> list[str]:
+    """The nodes of the build_marts step: the marts and their tests, then the snapshots
+    downstream of these marts (history of the validated rows), in one dbt build: dbt runs
+    a snapshot after its marts and their tests, and skips it when one of them fails."""
+    selector = _selector("marts", department)
+    return [selector, f"resource_type:snapshot,{selector}+"]
+
+
 def build_staging(cfg: Settings | None = None, department: str | None = None) -> list[dict]:
-    return run_dbt(["build", "--select", _selector("staging", department)], cfg)
+    return run_dbt(["build", "--select", *staging_selection(department)], cfg)
 
 
 def build_marts(cfg: Settings | None = None, department: str | None = None) -> list[dict]:
-    selector = _selector("marts", department)
-    nodes = run_dbt(["build", "--select", selector], cfg)
-    # The snapshots downstream of these marts (history of the validated rows).
-    return nodes + run_dbt(["snapshot", "--select", f"{selector}+"], cfg)
+    return run_dbt(["build", "--select", *marts_selection(department)], cfg)
+
+
+def compile_inline(sql: str, cfg: Settings | None = None) -> str:
+    """The SQL dbt compiles from ``sql`` (Jinja with the project's macros): what a macro
+    such as ``phone_e164('value')`` becomes, to run it outside a model."""
+    result = _invoke(["compile", "--quiet", "--inline", sql], cfg or load_settings())
+    if not result.success:
+        raise DbtFailed(f"dbt compile failed: {result.exception}")
+    return result.result.results[0].node.compiled_code

@@ -1,5 +1,6 @@
 """dbt sources generated from the data contracts: one ``_<department>__sources.yml`` per
-department, in that department's staging folder, declaring the raw tables it sends.
+department, in that department's staging folder, declaring the raw tables it sends; and
+``macros/contract_code_widths.sql``, the width of every code column (``code_width``).
 
 The contract is the one declaration of a dataset; the sources follow from it (columns,
 descriptions in both languages, personal columns tagged ``pii``). The files are committed so
@@ -59,6 +60,8 @@ def _column(column: Column) -> dict[str, Any]:
     if column.personal:
         # Personal data stops in the raw zone; the tag lets `dbt ls --select tag:pii` find it.
         node["config"] = {"tags": ["pii"], "meta": {"personal": True}}
+    if column.code_width:
+        node.setdefault("config", {}).setdefault("meta", {})["code_width"] = column.code_width
     return node
 
 
@@ -93,17 +96,46 @@ def render_sources(department: Department, contracts: list[SourceContract]) -> s
     return HEADER + "\n" + text.replace("version: 2\n", "version: 2\n\n", 1)
 
 
+CODE_WIDTHS_PATH = Path("macros") / "contract_code_widths.sql"
+
+
+def render_code_widths(contracts: list[SourceContract]) -> str:
+    """The macro giving each dataset's code columns their width (``code_width`` in the
+    contract), which ``code_text`` reads: the width is declared once, in the contract."""
+    widths = {
+        c.id: {column.name: column.code_width for column in c.columns if column.code_width}
+        for c in sorted(contracts, key=lambda c: c.id)
+    }
+    widths = {dataset: columns for dataset, columns in widths.items() if columns}
+    lines = [
+        "{#- Generated from plugins/ddss/contracts by ddss.transform.dbt_sources: do not edit.",
+        "    After changing a contract: .venv/bin/python -m ddss.transform.dbt_sources",
+        "    Dataset -> code column -> width (code_width in the contract). -#}",
+        "{% macro contract_code_widths() -%}",
+        "    {{- return({",
+    ]
+    for dataset, columns in widths.items():
+        inner = ", ".join(f"'{name}': {width}" for name, width in columns.items())
+        lines.append(f"        '{dataset}': {{{inner}}},")
+    lines += ["    }) -}}", "{%- endmacro %}", ""]
+    return "\n".join(lines)
+
+
 def generated_sources(cfg: Settings | None = None) -> dict[Path, str]:
-    """Every department's sources file (path relative to the dbt project -> text)."""
+    """Every department's sources file and the code widths macro (path relative to the dbt
+    project -> text)."""
     by_department: dict[str, list[SourceContract]] = defaultdict(list)
     departments: dict[str, Department] = {}
-    for contract in source_contracts(cfg):
+    contracts = source_contracts(cfg)
+    for contract in contracts:
         by_department[contract.department.id].append(contract)
         departments[contract.department.id] = contract.department
-    return {
-        sources_path(departments[d]): render_sources(departments[d], contracts)
-        for d, contracts in sorted(by_department.items())
+    files = {
+        sources_path(departments[d]): render_sources(departments[d], department_contracts)
+        for d, department_contracts in sorted(by_department.items())
     }
+    files[CODE_WIDTHS_PATH] = render_code_widths(contracts)
+    return files
 
 
 def write_sources(cfg: Settings | None = None) -> list[Path]:

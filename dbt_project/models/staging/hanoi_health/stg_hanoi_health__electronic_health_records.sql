@@ -18,6 +18,7 @@ renamed as (
 
     select
         {{ ward_code_text('ward_code') }} as ward_code_sent,
+        {{ code_padded('ward_code') }} as ward_code_padded,
         {{ visible_text('ward_code') }} as ward_code_as_typed,
         {{ identifier_normalised('ward_code') }} as ward_code_normalised,
         {{ clean_text('period') }} as period_text,

@@ -22,6 +22,7 @@ renamed as (
         {{ visible_text('dossier_id') }} as dossier_id_as_typed,
         {{ identifier_normalised('dossier_id') }} as dossier_id_normalised,
         {{ ward_code_text('ward_code') }} as ward_code_sent,
+        {{ code_padded('ward_code') }} as ward_code_padded,
         {{ visible_text('ward_code') }} as ward_code_as_typed,
         {{ identifier_normalised('ward_code') }} as ward_code_normalised,
         {{ clean_text('received_date') }} as received_date_text,

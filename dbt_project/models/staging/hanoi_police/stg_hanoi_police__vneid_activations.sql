@@ -25,6 +25,7 @@ renamed as (
         {{ clean_text('sex') }} as sex,
         {{ clean_text('phone') }} as phone_text,
         {{ ward_code_text('ward_code') }} as ward_code_sent,
+        {{ code_padded('ward_code') }} as ward_code_padded,
         {{ visible_text('ward_code') }} as ward_code_as_typed,
         {{ identifier_normalised('ward_code') }} as ward_code_normalised,
         {{ clean_text('activated_on') }} as activated_on_text,
@@ -41,12 +42,12 @@ checked as (
 
     select
         renamed.*,
-        vn_citizen_id_problem(
-            renamed.citizen_id,
-            renamed.birth_date,
-            case renamed.sex when 'Nữ' then true when 'Nam' then false end
-        ) as citizen_id_problem,
-        vn_phone_e164(renamed.phone_text) as phone_e164
+        {{ citizen_id_problem(
+            'renamed.citizen_id',
+            'renamed.birth_date',
+            "case renamed.sex when 'Nữ' then true when 'Nam' then false end"
+        ) }} as citizen_id_problem,
+        {{ phone_e164('renamed.phone_text') }} as phone_e164
     from renamed
 
 )

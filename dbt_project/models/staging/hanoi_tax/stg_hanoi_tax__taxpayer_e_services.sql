@@ -1,5 +1,5 @@
--- Typed taxpayers from the tax department's API. Tax codes are checked with python-stdnum
--- (vn_tax_code_valid); representatives' names and phones stop at the raw zone.
+-- Typed taxpayers from the tax department's API. Tax codes are checked as python-stdnum
+-- checks them (tax_code_valid, in SQL); representatives' names and phones stop at the raw zone.
 with
 
 source as (
@@ -22,6 +22,7 @@ renamed as (
         {{ identifier_normalised('tax_code') }} as tax_code_normalised,
         {{ clean_text('taxpayer_type') }} as taxpayer_type,
         {{ ward_code_text('ward_code') }} as ward_code_sent,
+        {{ code_padded('ward_code') }} as ward_code_padded,
         {{ visible_text('ward_code') }} as ward_code_as_typed,
         {{ identifier_normalised('ward_code') }} as ward_code_normalised,
         {{ clean_text('status') }} as status,
@@ -45,7 +46,7 @@ final as (
         wards.ward_name,
         wards.ward_candidates,
         {{ ward_status('renamed.ward_code_sent', 'wards.ward_code_status') }} as ward_code_status,
-        vn_tax_code_valid(renamed.tax_code) as tax_code_valid,
+        {{ tax_code_valid('renamed.tax_code') }} as tax_code_valid,
         -- The API sends JSON booleans: anything else is a wrong type.
         case renamed.e_filing_text when 'true' then true when 'false' then false end as e_filing,
         case renamed.e_payment_text when 'true' then true when 'false' then false end as e_payment,

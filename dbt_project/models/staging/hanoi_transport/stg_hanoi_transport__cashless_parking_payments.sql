@@ -21,6 +21,7 @@ renamed as (
         {{ identifier_normalised('lot_id') }} as lot_id_normalised,
         {{ clean_text('lot_name') }} as lot_name,
         {{ ward_code_text('ward_code') }} as ward_code_sent,
+        {{ code_padded('ward_code') }} as ward_code_padded,
         {{ visible_text('ward_code') }} as ward_code_as_typed,
         {{ identifier_normalised('ward_code') }} as ward_code_normalised,
         {{ clean_text('day') }} as day_text,

@@ -43,7 +43,8 @@ renamed as (
             when 'bưu chính công ích' then 'postal'
             else lower({{ clean_text('channel') }})
         end as channel,
-        {{ clean_text('commune_code') }} as commune_code,
+        {{ code_text('commune_code') }} as commune_code,
+        {{ code_padded('commune_code') }} as commune_code_padded,
         {{ clean_text('received_date') }} as received_date_text,
         {{ parse_date_strict('received_date', ['%d/%m/%Y']) }} as received_date,
         {{ clean_text('due_date') }} as due_date_text,
