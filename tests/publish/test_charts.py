@@ -312,6 +312,10 @@ def test_an_indicators_page_has_each_chart_with_its_spec_table_and_text(site):
         assert '<svg aria-hidden="true"' in html.split(f'id="chart-{number}"')[1]
     version = "20261124T185102Z"  # through the version's `versions` link, from any address
     assert f'<script src="../versions/{version}/assets/vega-bundle.js" defer>' in html
+    # the index leads to them
+    index = (site / "index.html").read_text("utf-8")
+    assert 'href="datasets/dossier_indicators.html#charts"' in index
+    assert 'href="datasets/admin_procedure_dossiers.html#charts"' not in index
     # a dataset that is not an indicators dataset has no charts and loads no script
     other = (site / "datasets" / "admin_procedure_dossiers.html").read_text("utf-8")
     assert "data-spec" not in other and "vega-bundle" not in other

@@ -337,7 +337,7 @@ def by_month(source: Any, parquet: Path) -> Chart | None:
     dated = _month_column(source)
     coded = next((c for c in source.publish_columns if c.enum), None)
     counted = next(
-        (c for c in source.publish_columns if c.type == "integer" and c.name != "service_level"),
+        (c for c in source.publish_columns if c.type == "integer"),
         None,
     )
     if dated is None or (coded is None and counted is None):

@@ -96,17 +96,22 @@ def render(ctx: Context, target: Path, previous_versions: list[dict]) -> None:
     env = _env()
     departments = {c.department.id: c.department for c in ctx.contracts.values()}
     topics = sorted({c.topic for c in ctx.contracts.values() if c.topic})
+    drawn = {dataset_id: charts.for_dataset(ctx, dataset_id) for dataset_id in ctx.datasets}
+    if any(drawn.values()):
+        charts.write_bundle(target)  # once per version: every page's charts use it
     (target / "index.html").write_text(
         env.get_template("index.html").render(
-            ctx=ctx, root="", departments=departments.values(), topics=topics, versions_link=True
+            ctx=ctx,
+            root="",
+            departments=departments.values(),
+            topics=topics,
+            versions_link=True,
+            charted={dataset_id for dataset_id, shown in drawn.items() if shown},
         ),
         "utf-8",
     )
     pages = target / "datasets"
     pages.mkdir(exist_ok=True)
-    drawn = {dataset_id: charts.for_dataset(ctx, dataset_id) for dataset_id in ctx.datasets}
-    if any(drawn.values()):
-        charts.write_bundle(target)  # once per version: every page's charts use it
     for dataset_id, info in ctx.datasets.items():
         contract = ctx.contracts[dataset_id]
         (pages / f"{dataset_id}.html").write_text(
