@@ -17,12 +17,14 @@ retried with exponential backoff (tenacity), see ``LakeConnection``.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import ParamSpec, TypeVar
 
 import duckdb
 from tenacity import (
@@ -80,6 +82,8 @@ alter table meta.loaded_files add column if not exists arrived_at varchar;  -- I
 
 
 log = logging.getLogger(__name__)
+P = ParamSpec("P")
+R = TypeVar("R")
 # DuckDB's message when another process holds the file.
 LOCK_ERROR = "Could not set lock on file"
 DEFAULT_LOCK_WAIT_SECONDS = 120.0
@@ -267,6 +271,19 @@ def retrying() -> Retrying:
         before_sleep=_log_retry,
         reraise=True,
     )
+
+
+def retry_on_conflict(step: Callable[P, R]) -> Callable[P, R]:
+    """Run an idempotent step again, from the start, when its transaction lost a DuckLake
+    conflict that ``LakeConnection`` may not replay (it read before writing): the step reads
+    again what the other transaction committed. For a step that opens its own connection,
+    e.g. ``ddss.quality.gate.validate``."""
+
+    @functools.wraps(step)
+    def again(*args: P.args, **kwargs: P.kwargs) -> R:
+        return retrying()(step, *args, **kwargs)
+
+    return again
 
 
 def _open_lake(cfg: Settings, read_only: bool) -> duckdb.DuckDBPyConnection:

@@ -9,7 +9,13 @@ import threading
 import duckdb
 import pytest
 
-from ddss.warehouse import LakeConnection, connect, environment, snapshot_id
+from ddss.warehouse import (
+    LakeConnection,
+    connect,
+    environment,
+    retry_on_conflict,
+    snapshot_id,
+)
 
 
 @pytest.fixture
@@ -96,3 +102,34 @@ def test_a_transaction_that_read_is_not_replayed(lake_cfg):
         second.execute("commit")
         with pytest.raises(duckdb.Error, match="(?i)conflict"):
             first.execute("commit")
+
+
+def test_a_step_that_read_then_lost_a_conflict_runs_again_from_the_start(lake_cfg):
+    """The gate's shape: read, then replace the dataset's rows, in one transaction."""
+    with connect(lake_cfg) as con:
+        con.execute(
+            "insert into meta.control_totals (dataset, row_count) values ('a', 1), ('b', 1), ('c', 1)"
+        )
+    attempts: list[int] = []
+
+    @retry_on_conflict
+    def recount() -> int:
+        with connect(lake_cfg) as con, connect(lake_cfg) as other:
+            con.execute("begin transaction")
+            (total,) = con.execute("select count(*) from meta.control_totals").fetchall()[0]
+            con.execute("delete from meta.control_totals where dataset = 'b'")
+            con.execute(
+                "insert into meta.control_totals (dataset, row_count) values ('b', ?)", [total]
+            )
+            if not attempts:  # another department changes the table first, the first time only
+                other.execute("delete from meta.control_totals where dataset = 'c'")
+            attempts.append(total)
+            con.execute("commit")
+            return total
+
+    assert recount() == 2  # counted again after the other commit: 'a' and 'b'
+    assert attempts == [3, 2]
+    with connect(lake_cfg, read_only=True) as con:
+        assert con.execute(
+            "select dataset, row_count from meta.control_totals order by all"
+        ).fetchall() == [("a", 1), ("b", 2)]
