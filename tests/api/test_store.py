@@ -35,6 +35,9 @@ def test_search_ignores_case_and_diacritics_and_folds_d(small_client):
     # đ is a letter of its own: "dong" finds Đống Đa, Đông Anh and Hà Đông alike.
     assert names["dong da"] == names["đống đa"] == {"Phường Đống Đa"}
     assert names["Đông"] == {"Phường Đống Đa", "Xã Đông Anh", "Phường Hà Đông"}
+    # A phrase lies inside one column: p1's id and name side by side are not one text.
+    assert _rows(small_client, "/api/v1/datasets/places/rows?_q=p1 thanh") == []
+    assert len(_rows(small_client, "/api/v1/datasets/places/rows?_q=p1")) == 1
 
 
 def test_a_file_that_does_not_match_its_checksum_is_refused(small_public, small_client):

@@ -194,6 +194,8 @@ def _next_url(request: Request, cursor: str) -> str:
 def _run(version: Version, asked: rows_query.RowQuery) -> tuple[list[tuple], bool, int | None]:
     """The page (one row more than asked shows whether there is a next page) and the total
     when asked for; interrupted after QUERY_SECONDS."""
+    if asked.search:
+        version.make_searchable(version.dataset(asked.dataset))
     cursor = version.cursor()
     timer = threading.Timer(QUERY_SECONDS, cursor.interrupt)
     timer.start()

@@ -27,11 +27,12 @@ from typing import Any
 # The API is never imported where Airflow parses DAGs (only by `ddss serve` and tests), so
 # DuckDB and pyarrow may be imported at module level here.
 import duckdb  # noqa: TID253
+import numpy
 import pyarrow as pa  # noqa: TID253
 import pyarrow.parquet as pq  # noqa: TID253
 
 from ddss.api.errors import ApiError, not_found
-from ddss.api.text import SEARCH_SEPARATOR, fold_sql
+from ddss.api.text import search_sql
 from ddss.publish.publisher import current_version_of, published_versions
 
 # Version ids are the publisher's UTC times (20261124T230459Z); anything with a dot or a
@@ -79,6 +80,7 @@ class Dataset:
     rows: int | None
     columns: dict[str, str] = field(default_factory=dict)  # name -> kind, once loaded
     loaded: bool = False
+    searchable: bool = False  # its folded text table exists
 
 
 class Version:
@@ -169,35 +171,38 @@ class Version:
                     f"cột '{name[:60]}' của {dataset.id} có tên không hợp lệ",
                     f"column '{name[:60]}' of {dataset.id} has an invalid name",
                 )
-        table = table.append_column(ROW_KEY, pa.array(range(table.num_rows), pa.int64()))
-        texts = [
-            name
-            for name, kind in zip(table.column_names, table.schema.types, strict=True)
-            if pa.types.is_string(kind) or pa.types.is_large_string(kind)
-        ]
-        search = (
-            f"concat_ws(chr({ord(SEARCH_SEPARATOR)}), "
-            + ", ".join(fold_sql(f'"{name}"') for name in texts)
-            + ")"
-            if texts
-            else "''"
-        )
+        positions = pa.array(numpy.arange(table.num_rows, dtype=numpy.int64))
+        table = table.append_column(ROW_KEY, positions)
         loader = self.database.cursor()
         try:
             loader.register("incoming", table)
-            loader.execute(
-                f'create table "{dataset.id}" as select *, {search} as {SEARCH} from incoming'
-            )
+            loader.execute(f'create table "{dataset.id}" as select * from incoming')
             loader.unregister("incoming")
             described = loader.execute(f'describe "{dataset.id}"').fetchall()
         finally:
             loader.close()
         dataset.columns = {
-            name: kind_of(str(kind)) or "other"
-            for name, kind, *_ in described
-            if name not in (ROW_KEY, SEARCH)
+            name: kind_of(str(kind)) or "other" for name, kind, *_ in described if name != ROW_KEY
         }
         dataset.loaded = True
+
+    def make_searchable(self, dataset: Dataset) -> None:
+        """Add the dataset's folded text (column SEARCH) on its first search: folding costs
+        more than loading (seconds at 4 M rows) and most requests do not search. The table
+        is replaced in one statement; queries already running finish on the old one."""
+        with self._lock:
+            if dataset.searchable:
+                return
+            texts = [f'"{c}"' for c, kind in dataset.columns.items() if kind == "string"]
+            maker = self.database.cursor()
+            try:
+                maker.execute(
+                    f'create or replace table "{dataset.id}" as '
+                    f'select *, {search_sql(texts)} as {SEARCH} from "{dataset.id}"'
+                )
+            finally:
+                maker.close()
+            dataset.searchable = True
 
     def cursor(self) -> Any:
         return self.database.cursor()
