@@ -56,11 +56,20 @@ def parsed(tmp_path_factory):
     return json.loads(line[4:]), root
 
 
+# DAGs of no department: one publication for all of them, the stewards' mail after it.
+SHARED_DAGS = {"publish", "steward_notify"}
+
+
+def _departments(result) -> set[str]:
+    return {d.removesuffix("__extract") for d in result["dags"]} - SHARED_DAGS
+
+
 def test_every_dag_file_imports_without_errors(parsed):
     result, _ = parsed
     assert result["errors"] == {}
     files = {p.stem for p in (REPO / "dags").glob("*.py") if not p.name.startswith("_")}
-    assert set(result["dags"]) == files | {f"{f}__extract" for f in files}
+    departments = files - SHARED_DAGS
+    assert set(result["dags"]) == files | {f"{f}__extract" for f in departments}
 
 
 def test_dag_id_is_the_file_name_and_the_dag_documents_itself(parsed):
@@ -79,17 +88,18 @@ def test_parsing_does_no_work(parsed):
 def test_writing_tasks_share_the_one_slot_pool(parsed):
     result, _ = parsed
     info = result["dags"]["tuyen_quang_pasc"]
-    assert info["tasks"] == ["build_marts", "publish", "stage", "validate"]
-    assert info["pools"] == ["duckdb_writer"]
+    assert info["tasks"] == ["build_marts", "data_docs", "stage", "validate"]
+    # Data Docs read the reports' JSON, not the warehouse: they need not wait for the slot.
+    assert info["pools"] == ["default_pool", "duckdb_writer"]
     assert result["dags"]["tuyen_quang_pasc__extract"]["pools"] == ["duckdb_writer"]
+    assert result["dags"]["publish"]["pools"] == ["duckdb_writer"]
 
 
 def test_transform_is_scheduled_on_the_assets_extract_updates(parsed):
     from ddss.data_contracts import source_contracts
 
     result, _ = parsed
-    departments = {d.removesuffix("__extract") for d in result["dags"]}
-    for department in departments:
+    for department in _departments(result):
         extract, transform = result["dags"][f"{department}__extract"], result["dags"][department]
         assert extract["tasks"] == ["extract"]
         assert extract["timetable"] == "CronTriggerTimetable"
@@ -100,6 +110,24 @@ def test_transform_is_scheduled_on_the_assets_extract_updates(parsed):
             == extract["outlets"]
             == sorted(f"ddss://raw/{d}" for d in datasets)
         )
+        assert transform["outlets"] == [f"ddss://validated/{department}"]
+
+
+def test_one_publish_dag_runs_after_any_department_and_updates_the_portal(parsed):
+    """Each department's DAG used to publish the whole portal (nine publications for one
+    demo); now departments hand over to one publish DAG on their validated assets."""
+    from ddss.orchestration.pipeline import known_departments
+
+    result, _ = parsed
+    publish = result["dags"]["publish"]
+    assert set(known_departments()) == _departments(result)
+    assert publish["timetable"] == "AssetTriggeredTimetable"
+    assert publish["on_assets"] == sorted(f"ddss://validated/{d}" for d in _departments(result))
+    assert publish["tasks"] == ["publish"] and publish["outlets"] == ["ddss://public/portal"]
+    publishing = [
+        d for d, info in result["dags"].items() if "ddss://public/portal" in info["outlets"]
+    ]
+    assert publishing == ["publish"]
 
 
 def test_airflow_loads_no_module_of_the_package_as_a_plugin():

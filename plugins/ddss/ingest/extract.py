@@ -36,6 +36,7 @@ from ddss.ingest.archive import (
     control_for,
     data_file_for_control,
 )
+from ddss.ingest.landing import fetch_http_sources
 from ddss.ingest.load import ensure_raw_table, load_control, load_file, record_event
 from ddss.ingest.manifest import read_manifest
 from ddss.ingest.readers import read_rows
@@ -100,22 +101,6 @@ class ExtractReport:
             "deferred": [p.as_dict() for p in self.deferred],
             "notes": [p.as_dict() for p in self.notes],
         }
-
-
-def fetch_http_sources(contracts: list[SourceContract], cfg: Settings) -> list[Problem]:
-    """Fetch every HTTP source into its landing folder; what failed, as problems."""
-    from ddss.ingest.http_source import fetch
-
-    problems = []
-    for contract in contracts:
-        if contract.source.kind != "http":
-            continue
-        try:
-            fetch(contract, cfg)
-        except FileRejected as exc:
-            problems.append(exc.problem)
-            log.error("%s", exc)
-    return problems
 
 
 def _load_controls(
@@ -198,17 +183,16 @@ def extract(
     run_id: str,
     cfg: Settings | None = None,
     datasets: list[str] | None = None,
-    fetch: bool = True,
+    fetched: list[Problem] | None = None,
 ) -> ExtractReport:
     """Archive new landing files and load them. Safe to re-run: nothing is loaded twice.
-    ``fetch=False``: the HTTP sources were fetched into landing just before (by the run's
-    look at its inputs); their failures were logged then."""
+    ``fetched``: the HTTP sources were fetched into landing just before (by the run's look at
+    its inputs) with these failures; they are not fetched again."""
     cfg = cfg or load_settings()
     contracts = [c for c in source_contracts(cfg) if datasets is None or c.id in datasets]
     by_id = {c.id: c for c in contracts}
     report = ExtractReport(run_id=run_id)
-    if fetch:
-        report.rejected += fetch_http_sources(contracts, cfg)
+    report.rejected += fetch_http_sources(contracts, cfg) if fetched is None else fetched
     report.take(archive_landing(cfg, contracts))
     with connect(cfg) as con:
         load_reference_tables(con)

@@ -27,9 +27,26 @@ from ddss.data_contracts import SourceContract
 from ddss.errors import FileRejected, Problem
 from ddss.ingest.limits import env_number
 from ddss.ingest.readers import csv_layout
+from ddss.settings import Settings
 
 log = logging.getLogger(__name__)
 TAIL_BYTES = 1 << 16
+
+
+def fetch_http_sources(contracts: list[SourceContract], cfg: Settings) -> list[Problem]:
+    """Fetch every HTTP source into its landing folder; what failed, as problems."""
+    from ddss.ingest.http_source import fetch
+
+    problems = []
+    for contract in contracts:
+        if contract.source.kind != "http":
+            continue
+        try:
+            fetch(contract, cfg)
+        except FileRejected as exc:
+            problems.append(exc.problem)
+            log.error("%s", exc)
+    return problems
 
 
 def settle_seconds() -> float:

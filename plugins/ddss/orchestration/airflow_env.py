@@ -138,35 +138,63 @@ def init(env: dict[str, str]) -> None:
     )
 
 
-def dag_test(dag_id: str, logical_date: str, env: dict[str, str]) -> tuple[str, str]:
-    """`airflow dags test`, then read the run's final state from the metadata database."""
-    process = airflow(["dags", "test", dag_id, logical_date], env, check=False, capture_output=True)
-    listing = airflow(
-        ["dags", "list-runs", dag_id, "-o", "json"], env, check=False, capture_output=True
+def dags_test(
+    dag_ids: list[str], logical_date: str, env: dict[str, str]
+) -> tuple[dict[str, str], str]:
+    """`airflow dags test` of each DAG in turn, in ONE process (``ddss.orchestration.dag_runs``,
+    Airflow's own command function), until one does not succeed: ({dag id: final state read
+    from the metadata database}, the output)."""
+    from ddss.orchestration.dag_runs import STATE_MARK
+
+    process = subprocess.run(
+        [sys.executable, "-m", "ddss.orchestration.dag_runs", logical_date, *dag_ids],
+        env=env,
+        check=False,
+        capture_output=True,
+        text=True,
     )
-    state = "unknown"
-    # Airflow prints warnings on stdout too: the JSON is the line that starts with '['.
-    for line in (listing.stdout or "").splitlines():
-        if line.startswith("["):
-            runs = json.loads(line)
-            if runs:
-                state = max(runs, key=lambda r: r.get("start_date") or "").get("state", "unknown")
-    return state, (process.stdout or "") + (process.stderr or "")
+    states = {}
+    for line in (process.stdout or "").splitlines():
+        if line.startswith(STATE_MARK):
+            found = json.loads(line.removeprefix(STATE_MARK))
+            states[found["dag_id"]] = found["state"]
+    return states, (process.stdout or "") + (process.stderr or "")
+
+
+def dag_test(dag_id: str, logical_date: str, env: dict[str, str]) -> tuple[str, str]:
+    """`airflow dags test` of one DAG: (its run's final state, the output)."""
+    states, output = dags_test([dag_id], logical_date, env)
+    return states.get(dag_id, "unknown"), output
+
+
+def department_dag_ids(departments: list[str]) -> list[str]:
+    """The DAGs as the scheduler chains them: each department's ``<department>__extract``
+    then ``<department>`` (which its raw assets trigger), and one ``publish`` at the end
+    (which the departments' validated assets trigger)."""
+    from ddss.orchestration.dag_factory import EXTRACT_SUFFIX, PUBLISH_DAG
+
+    chain = [d for department in departments for d in (f"{department}{EXTRACT_SUFFIX}", department)]
+    return [*chain, PUBLISH_DAG]
+
+
+def departments_test(
+    departments: list[str], logical_date: str, env: dict[str, str]
+) -> tuple[str, str]:
+    """The departments' DAGs and one publication, as the scheduler would chain them. `dags
+    test` runs without a scheduler, so the asset-triggered runs are started here, with the
+    same logical date. ("success", output), or ("<dag id>: <state>", output)."""
+    dag_ids = department_dag_ids(departments)
+    states, output = dags_test(dag_ids, logical_date, env)
+    for dag_id in dag_ids:
+        state = states.get(dag_id, "not run")
+        if state != "success":
+            return f"{dag_id}: {state}", output
+    return "success", output
 
 
 def department_test(department: str, logical_date: str, env: dict[str, str]) -> tuple[str, str]:
-    """A department's two DAGs as the scheduler would chain them: ``<department>__extract``,
-    then ``<department>`` (which the raw assets trigger). `dags test` runs without a
-    scheduler, so the asset-triggered run is started here, with the same logical date."""
-    from ddss.orchestration.dag_factory import EXTRACT_SUFFIX
-
-    outputs = []
-    for dag_id in (f"{department}{EXTRACT_SUFFIX}", department):
-        state, output = dag_test(dag_id, logical_date, env)
-        outputs.append(output)
-        if state != "success":
-            return f"{dag_id}: {state}", "\n".join(outputs)
-    return "success", "\n".join(outputs)
+    """One department's two DAGs, then the publication."""
+    return departments_test([department], logical_date, env)
 
 
 # `airflow standalone` would also start each component's log server, which listens on every

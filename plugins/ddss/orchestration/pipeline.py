@@ -41,17 +41,19 @@ def current_inputs(
     reference data, code and dbt project."""
     from ddss.data_contracts import source_contracts
     from ddss.ingest.archive import landing_snapshot
-    from ddss.ingest.extract import fetch_http_sources
+    from ddss.ingest.landing import fetch_http_sources
 
     datasets = set(department_datasets(department, cfg))
     contracts = [c for c in source_contracts(cfg) if c.id in datasets]
-    fetch_http_sources(contracts, cfg)
-    return RunInputs(
+    inputs = RunInputs(
         fingerprint=fingerprint(cfg),
-        landing=landing_snapshot(cfg, contracts),
+        landing={},
         as_of=str(as_of or ""),
         publish=publish,
     )
+    inputs.fetch_problems = fetch_http_sources(contracts, cfg)
+    inputs.landing = landing_snapshot(cfg, contracts)
+    return inputs
 
 
 def reopen_period(cfg: Settings, period: str, department: str | None = None) -> list[str]:
@@ -86,18 +88,19 @@ def extract_step(
     department: str | None = None,
     cfg: Settings | None = None,
     period: str | None = None,
-    fetch: bool = True,
     skip_unchanged: bool = False,
+    inputs: RunInputs | None = None,
 ) -> dict:
     """Archive and load what is new. With ``period``, that period's files are loaded again
     (from the archive) even when nothing changed: a backfill. With ``skip_unchanged`` (the
     extract DAG), nothing is done when the department's landing files, contracts and
-    reference data are those of its last extract: ``{"nothing_new": <that run id>}``."""
+    reference data are those of its last extract: ``{"nothing_new": <that run id>}``.
+    ``inputs``: what the caller just looked at (the HTTP sources are not fetched again)."""
     from ddss.ingest.extract import extract
 
     cfg = cfg or load_settings()
     scope = "extract:" + scope_of(department)
-    inputs = None
+    fetched = inputs.fetch_problems if inputs is not None else None
     if skip_unchanged:
         inputs = current_inputs(cfg, None, False, department)
         last = last_inputs(cfg, scope)
@@ -105,8 +108,9 @@ def extract_step(
             log.info("nothing new since run %s", last.run_id if last else "")
             return {"nothing_new": last.run_id if last else ""}
         forget(cfg, scope)
+        fetched = inputs.fetch_problems
     reopened = reopen_period(cfg, period, department) if period else []
-    report = extract(run_id, cfg, department_datasets(department, cfg), fetch=fetch)
+    report = extract(run_id, cfg, department_datasets(department, cfg), fetched=fetched)
     for problem in report.rejected:
         log.error("TỆP BỊ TỪ CHỐI / FILE REJECTED: %s", problem)
     log.info(
@@ -115,7 +119,7 @@ def extract_step(
         len(report.duplicates),
         report.loaded,
     )
-    if inputs is not None and not report.deferred:
+    if skip_unchanged and inputs is not None and not report.deferred:
         inputs.run_id = run_id
         record(cfg, scope, inputs)
     return {
@@ -333,7 +337,7 @@ def run_all(
             summary.peak_rss_mb[name] = peak
         return result
 
-    summary.extract = timed("extract", extract_step, run_id, None, cfg, period)
+    summary.extract = timed("extract", extract_step, run_id, None, cfg, period, inputs=inputs)
     timed("stage", stage_step, cfg)
     summary.validate = timed("validate", validate_step, run_id, None, cfg, as_of, data_docs)
     timed("marts", marts_step, cfg)

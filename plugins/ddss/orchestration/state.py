@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ddss.settings import Settings
@@ -43,6 +43,8 @@ class RunInputs:
     publish: bool
     run_id: str = ""
     version: str | None = None  # the publication the run made current (publish runs)
+    # What fetching the HTTP sources failed with (not recorded: the next run fetches again).
+    fetch_problems: list = field(default_factory=list, repr=False)
 
 
 def _files(root: Path, skip: set[str] | frozenset[str] = frozenset()) -> list[Path]:
@@ -112,7 +114,7 @@ def last_inputs(cfg: Settings, scope: str) -> RunInputs | None:
 def record(cfg: Settings, scope: str, inputs: RunInputs) -> None:
     """Remember a completed run's inputs (atomically: a kill leaves the previous record)."""
     data = _read(cfg)
-    data[scope] = asdict(inputs)
+    data[scope] = {k: v for k, v in asdict(inputs).items() if k != "fetch_problems"}
     path = state_path(cfg)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
