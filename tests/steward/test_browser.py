@@ -205,8 +205,33 @@ def test_a_stewards_month(server, browser, workspace_copy, tmp_path):
     browser.get(f"{server}/quarantine?dataset=admin_procedure_dossiers")
     assert len(browser.find_elements(By.CSS_SELECTOR, "tr.qrow")) >= rows_after > 0
     _shot(browser, "7-quarantine")
+
+    # What the steward_notify DAG does after the run: the file events, copied for the
+    # workspace. The submitted file was taken; the steward then withdraws it.
+    from ddss.steward.notify import after_run
+    from ddss.steward.settings import load_steward_settings
+
+    after_run(workspace_copy, load_steward_settings(workspace_copy))
+    browser.get(f"{server}/submissions")
+    row = browser.find_element(By.CSS_SELECTOR, "tr.submission")
+    assert NAME in row.text and "đường ống đã nhận và kiểm định" in row.text
+    _shot(browser, "8-submissions")
+    row.find_element(By.CSS_SELECTOR, "a.withdraw").click()
+    _wait_url(browser, "/withdraw")
+    assert "Điều gì sẽ xảy ra" in browser.find_element(By.ID, "what-happens").text
+    browser.find_element(By.ID, "reason").send_keys("Gửi nhầm tệp")
+    _shot(browser, "9-withdraw")
+    browser.find_element(By.ID, "confirm-withdraw").click()
+    done = browser.find_element(By.ID, "withdrawn").text
+    removed = re.search(r"([\d,]+) dòng bỏ khỏi dữ liệu", done)
+    assert "đã được rút lại" in done and removed and int(removed.group(1).replace(",", "")) > 0
+    _shot(browser, "10-withdrawn")
+    assert not (workspace_copy.landing_dir / "tuyen_quang_pasc" / NAME).exists()
+    browser.get(f"{server}/submissions")
+    assert "đã rút lại" in browser.find_element(By.CSS_SELECTOR, "tr.submission").text
+
     # On a phone (390 px) the pages do not overflow: wide tables scroll inside their box.
-    for path in ("/", "/quarantine"):
+    for path in ("/", "/quarantine", "/submissions"):
         browser.set_window_size(390, 844)
         browser.get(f"{server}{path}")
         width = browser.execute_script("return document.documentElement.scrollWidth")

@@ -268,3 +268,39 @@ def test_errors_are_pages_in_both_languages(env):
     assert missing.text.index("Không tìm thấy") < missing.text.index("Not found")
     wrong_method = client.get("/logout")
     assert wrong_method.status_code == 405 and "không nhận kiểu yêu cầu" in wrong_method.text
+
+
+def test_a_file_the_pipeline_has_not_loaded_cannot_be_withdrawn(env):
+    import hashlib
+
+    from ddss.steward.settings import load_steward_settings
+    from ddss.steward.submit import append_receipt
+
+    landed = env.cfg.landing_dir / "tuyen_quang_pasc" / "ho_so_2022-08.csv"
+    landed.parent.mkdir(parents=True)
+    landed.write_bytes(b"waiting for the next run\n")
+    receipt_id = "00000000000000aa"
+    append_receipt(
+        load_steward_settings(env.cfg),
+        {
+            "receipt": receipt_id,
+            "dataset": "admin_procedure_dossiers",
+            "department": "tuyen_quang_pasc",
+            "file": landed.name,
+            "landing_path": f"tuyen_quang_pasc/{landed.name}",
+            "sha256": hashlib.sha256(landed.read_bytes()).hexdigest(),
+            "bytes": landed.stat().st_size,
+            "rows": 1,
+            "submitted_by": "pasc",
+            "submitted_at": "2022-09-01T08:00:00+00:00",
+        },
+    )
+    client, csrf = env.sign_in("pasc")
+    listing = client.get("/submissions").text
+    assert 'class="outcome outcome-waiting"' in listing
+    assert f"/submissions/{receipt_id}/withdraw" not in listing
+    form = client.get(f"/submissions/{receipt_id}/withdraw").text
+    assert "chưa nạp tệp này" in form and 'id="confirm-withdraw"' not in form
+    refused = client.post(f"/submissions/{receipt_id}/withdraw", data={"csrf_token": csrf})
+    assert refused.status_code == 409 and "not loaded this file yet" in refused.text
+    assert landed.is_file() and not (landed.parent / ".withdrawn").exists()

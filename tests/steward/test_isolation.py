@@ -31,6 +31,7 @@ def health_receipt(env):
     """A submission of the health department, still in its landing folder (so its own
     steward could withdraw it)."""
     import hashlib
+    import json
 
     from ddss.steward.settings import load_steward_settings
     from ddss.steward.submit import append_receipt
@@ -52,6 +53,16 @@ def health_receipt(env):
         "submitted_at": "2022-08-01T08:00:00+00:00",
     }
     append_receipt(load_steward_settings(env.cfg), receipt)
+    archived = {
+        "dataset": OTHER_DATASET,
+        "department": "hanoi_health",
+        "file_name": HEALTH_FILE,
+        "sha256": receipt["sha256"],
+        "status": "archived",
+        "archived_at": "2022-08-01T09:00:00+00:00",
+    }
+    with (env.cfg.raw_dir / "manifest.jsonl").open("a") as handle:
+        handle.write(json.dumps(archived) + "\n")
     return landed
 
 

@@ -74,9 +74,21 @@ def receipts(steward: StewardSettings, department: str) -> list[dict]:
     ]
 
 
-def _why_not(cfg: Settings, receipt: dict, newer: bool, withdrawn: bool) -> str:
+def _why_not(cfg: Settings, receipt: dict, outcome: str, newer: bool, withdrawn: bool) -> str:
     if withdrawn:
         return "Tệp này đã được rút lại. / This file was withdrawn already."
+    if outcome == "waiting":
+        return (
+            "Đường ống chưa nạp tệp này nên chưa thể rút lại. Nếu gửi nhầm, hãy nộp tệp đúng "
+            "cho cùng kỳ: tệp mới sẽ thay tệp này. / The pipeline has not loaded this file yet, "
+            "so it cannot be withdrawn. If it was sent by mistake, submit the right file for "
+            "the same period: it replaces this one."
+        )
+    if outcome == "rejected":
+        return (
+            "Đường ống đã từ chối tệp này, không có dòng nào để rút lại. / The pipeline "
+            "rejected this file: it has no rows to withdraw."
+        )
     if newer:
         return (
             "Đã có lần nộp mới hơn cho tệp này; chỉ rút lại được lần nộp mới nhất. / "
@@ -113,7 +125,7 @@ def submissions(cfg: Settings, steward: StewardSettings, department: str) -> lis
         outcome = files.submission_outcome(receipt, entries, events)
         withdrawn = receipt.get("receipt") in taken_back or outcome == "withdrawn"
         newer = latest[(receipt.get("dataset"), receipt.get("file"))] != receipt.get("receipt")
-        why = _why_not(cfg, receipt, newer, withdrawn)
+        why = _why_not(cfg, receipt, outcome, newer, withdrawn)
         out.append(
             Submission(
                 receipt=receipt,
