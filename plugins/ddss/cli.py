@@ -231,15 +231,13 @@ def airflow_ui(port: int = 8080) -> None:
 
 
 @app.command()
-def serve(port: int = 8000) -> None:
-    """Serve public/ on http://127.0.0.1:PORT."""
-    import functools
-    import http.server
+def serve(port: int = typer.Option(8000, help="Port on 127.0.0.1.")) -> None:
+    """The portal (public/, current version) at http://127.0.0.1:PORT/ and the read-only query
+    API over the published versions at /api/v1/ (help page there, OpenAPI at
+    /api/v1/openapi.json). Listens on 127.0.0.1 only."""
+    from ddss.api.app import serve as serve_portal_and_api
 
-    cfg = load_settings()
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(cfg.public_dir))
-    typer.echo(f"http://127.0.0.1:{port}/  (Ctrl-C to stop)")
-    http.server.ThreadingHTTPServer(("127.0.0.1", port), handler).serve_forever()
+    serve_portal_and_api(load_settings().public_dir, port, typer.echo)
 
 
 def _add_steward_commands() -> None:
