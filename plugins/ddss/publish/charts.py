@@ -59,6 +59,12 @@ CONFIG = {
     "bar": {"color": PALETTE[0]},
     "text": {"color": INK, "fontSize": 12},
 }
+# Axis labels a phone has room for: 8 tỷ, 2,5 triệu, 12.000 (the table keeps every digit).
+SHORT_NUMBERS = (
+    "abs(datum.value) >= 1e9 ? format(datum.value / 1e9, ',.3~f') + ' tỷ'"
+    " : abs(datum.value) >= 1e6 ? format(datum.value / 1e6, ',.3~f') + ' triệu'"
+    " : format(datum.value, ',d')"
+)
 SERVER_WIDTH = 640  # the SVG's drawing width; CSS scales it down on a phone
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 _MONTH = re.compile(r"\d{4}-\d{2}")
@@ -217,7 +223,7 @@ def breakdowns(rows: list[dict]) -> list[Chart]:
                 "field": "value",
                 "type": "quantitative",
                 "title": f"{total['label_vi']} / {total.get('label_en') or ''}".strip(" /"),
-                "axis": {"tickCount": 4, "format": ",d"},
+                "axis": {"tickCount": 4, "labelExpr": SHORT_NUMBERS},
             },
             [
                 {"field": "label", "title": "Chỉ tiêu"},
@@ -425,9 +431,9 @@ def by_month(source: Any, parquet: Path) -> Chart | None:
             "y": {
                 "field": "figure",
                 "type": "quantitative",
-                "title": f"{what_vi.capitalize()} / {what_en}",
+                "title": None,  # the heading above says what is counted
                 "stack": "zero",
-                "axis": {"format": ",d"},
+                "axis": {"labelExpr": SHORT_NUMBERS, "tickCount": 5},
             },
             "color": colour,
             "order": {"field": "series_order", "type": "quantitative"},
