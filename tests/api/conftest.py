@@ -29,6 +29,7 @@ PLACES = pa.table(
             "Thủ đô HÀ NỘI",
         ],
         "population": [8_000_000, 400_000, None, 50_000, 300_000, 1],
+        "density": [2.5, float("nan"), float("inf"), None, 0.25, -1.0],
         "founded": pa.array(
             [None, "1888-10-01", "1961-04-20", None, "1904-01-01", "1010-07-01"]
         ).cast(pa.date32()),

@@ -40,6 +40,17 @@ def test_search_ignores_case_and_diacritics_and_folds_d(small_client):
     assert len(_rows(small_client, "/api/v1/datasets/places/rows?_q=p1")) == 1
 
 
+def test_json_has_no_nan_and_filters_read_numbers_and_dates(small_client):
+    response = small_client.get("/api/v1/datasets/places/rows?_sort=place_id")
+    assert "NaN" not in response.text and "Infinity" not in response.text
+    assert [r["density"] for r in response.json()["rows"]] == [2.5, None, None, None, 0.25, -1.0]
+    assert _rows(small_client, "/api/v1/datasets/places/rows?density=0.25")[0]["place_id"] == "p5"
+    founded = _rows(small_client, "/api/v1/datasets/places/rows?founded=1010-07-01")
+    assert [r["place_id"] for r in founded] == ["p6"] and founded[0]["founded"] == "1010-07-01"
+    empty = _rows(small_client, "/api/v1/datasets/places/rows?population=&_sort=place_id")
+    assert [r["place_id"] for r in empty] == ["p3"]
+
+
 def test_a_file_that_does_not_match_its_checksum_is_refused(small_public, small_client):
     parquet = small_public / "versions" / VERSION / "downloads" / "places.parquet"
     data = bytearray(parquet.read_bytes())

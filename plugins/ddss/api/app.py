@@ -20,6 +20,7 @@ import csv
 import io
 import json
 import logging
+import math
 import threading
 from collections.abc import Callable
 from datetime import date, datetime
@@ -60,6 +61,11 @@ YYYY-MM-DD, booleans as true/false. The columns and their types are listed by
 def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     text = json.dumps(body, ensure_ascii=False, default=_plain)
     return Response(text, status_code=status, media_type=JSON_TYPE, headers=headers)
+
+
+def _finite(value: Any) -> Any:
+    """NaN and infinities (possible in a DOUBLE column) as empty: JSON has no such numbers."""
+    return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
 def _plain(value: Any) -> Any:
@@ -144,7 +150,7 @@ class Api:
             rows_query.encode_cursor(version.id, asked, page[-1][-1]) if more and page else None
         )
         next_url = _next_url(request, next_cursor) if next_cursor else None
-        records = [row[:-1] for row in page]
+        records = [tuple(_finite(v) for v in row[:-1]) for row in page]
         if asked.format == "csv":
             return _csv(version, asked, records, next_cursor, next_url)
         body: dict[str, Any] = {
