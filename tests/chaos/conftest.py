@@ -72,7 +72,7 @@ def chaos_workspace(tmp_path_factory) -> Iterator[Settings]:
     """The campaign's pipeline workspace (``chaos.workspace``), attacks planted, run once,
     the tax department's API served on 127.0.0.1 for the session. Read-only for the cases:
     a case that changes things copies it first (``conftest.copy_workspace``)."""
-    from chaos.attacks import plant
+    from chaos.attacks import SECRETS, plant
     from chaos.workspace import SCALE, SEED, build
     from ddss_demo.api_server import ApiServer
     from ddss_demo.generate import generate
@@ -83,4 +83,6 @@ def chaos_workspace(tmp_path_factory) -> Iterator[Settings]:
     TALLY.runs += 1
     with ApiServer(landing / "_http") as url, pytest.MonkeyPatch.context() as patch:
         patch.setenv("DDSS_API_URL", url)
+        for name, value in SECRETS.items():  # every run sees them; no log or report may
+            patch.setenv(name, value)
         yield build(root, url, plant)
