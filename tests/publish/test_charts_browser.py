@@ -125,3 +125,15 @@ def test_the_charts_work_offline_from_the_files(published, site, browser):  # no
     browser.get(page.resolve().as_uri())
     assert _drawn(browser) >= 4
     assert _errors(browser) == []
+
+
+def test_without_javascript_the_charts_drawn_at_publication_show(site, browser):  # noqa: F811
+    browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
+    browser.get(site + PAGE)
+    shown = browser.execute_script(
+        "return [...document.querySelectorAll('.chart')].map(c=>{"
+        "const r=c.querySelector('.drawing svg').getBoundingClientRect();"
+        "return [c.classList.contains('drawn'), Math.round(r.width), Math.round(r.height)]})"
+    )
+    assert len(shown) >= 4
+    assert all(not drawn and width > 200 and height > 80 for drawn, width, height in shown), shown
