@@ -180,3 +180,33 @@ def test_a_backfill_of_one_period_publishes_what_a_full_rebuild_publishes(publis
     full = _downloads(published)  # the fixture's run: a full build from empty
     assert full
     assert _downloads(cfg) == full
+
+
+@pytest.mark.slow
+def test_data_docs_are_built_after_the_run_and_linked_both_ways(published, tmp_path):
+    """A run leaves GX Data Docs out (seconds per department); `ddss docs RUN_ID` builds
+    them afterwards and links them with the steward reports, as a run with them did."""
+    import re
+
+    from ddss.orchestration.pipeline import docs_step
+
+    cfg = copy_workspace(published, tmp_path / "ws")
+    reports = sorted(cfg.reports_dir.glob("run-1/*/index.html"))
+    assert len(reports) == 9
+    assert not list(cfg.reports_dir.glob("run-1/*/gx"))  # not built by the run
+    built = docs_step("run-1", cfg)
+    assert set(built) == {r.parent.name for r in reports}
+    for report in reports:
+        html = report.read_text("utf-8")
+        links = re.findall(r'href="([^"]*data_docs[^"]*\.html)"', html)
+        assert links, report
+        for link in links:
+            page = (report.parent / link).resolve()
+            back = re.search(r'<a href="([^"]+)">← Báo cáo', page.read_text("utf-8"))
+            assert back and (page.parent / back.group(1)).resolve() == report.resolve()
+    again = docs_step("run-1", cfg)  # idempotent: the links are not added twice
+    assert again.keys() == built.keys()
+    html = reports[0].read_text("utf-8")
+    assert html.count('class="data-docs"') == len(
+        list(reports[0].parent.glob("*_validation_result.json"))
+    )

@@ -110,7 +110,7 @@ def department_dags(
     def extract_pipeline() -> None:
         @task(outlets=assets)
         def extract(run_id=None, params=None) -> dict:
-            from airflow.exceptions import AirflowSkipException
+            from airflow.sdk.exceptions import AirflowSkipException
 
             from ddss.orchestration.pipeline import extract_step
 
