@@ -36,7 +36,7 @@ STEWARDS = {"pasc1": DEPARTMENT, "pasc2": DEPARTMENT, "health": "hanoi_health"}
 
 def _run(run_id: str, cfg) -> None:
     """The department's DAG steps, in this process (as ``ddss run`` does)."""
-    extract_step(run_id, department=DEPARTMENT, cfg=cfg, fetch=False)
+    extract_step(run_id, department=DEPARTMENT, cfg=cfg)
     stage_step(cfg, DEPARTMENT)
     validate_step(run_id, department=DEPARTMENT, cfg=cfg, as_of=AS_OF)
     marts_step(cfg, DEPARTMENT)

@@ -51,7 +51,7 @@ def loaded(env):
     receipt = json.loads(env.app.state.ws.steward.submissions_log.read_text().splitlines()[-1])
     # The fixture's stand-in manifest (for the pages) is not an archive: start a real one.
     (env.cfg.raw_dir / "manifest.jsonl").unlink()
-    extract_step("run-1", department="tuyen_quang_pasc", cfg=env.cfg, fetch=False)
+    extract_step("run-1", department="tuyen_quang_pasc", cfg=env.cfg)
     export(env.cfg, env.app.state.ws.steward)
     return client, csrf, receipt
 
