@@ -477,3 +477,27 @@ def test_a_published_version_lists_its_chart_bundle_and_charts_every_indicators_
         if v["figure"]
     }
     assert shown == counted
+
+
+def test_the_api_links_of_every_page_answer_on_the_same_origin(published):
+    """What `make serve` serves (ddss.api: the portal at / and the API at /api/v1/): every
+    link a dataset page makes to the API, and the page's chart bundle, answer."""
+    from urllib.parse import urljoin
+
+    from fastapi.testclient import TestClient
+
+    from ddss.api.app import create_app
+
+    client = TestClient(create_app(published.public_dir))
+    pages = sorted((published.public_dir / "current" / "datasets").glob("*.html"))
+    for path in pages:
+        page = Page(path.read_text("utf-8"))
+        links = [a["href"] for a in page.find("a") if a.get("href", "").startswith("/api/v1/")]
+        assert len(links) == 3, path.name
+        scripts = [a["src"] for a in page.find("script") if "src" in a]
+        urls = links + [urljoin(f"/datasets/{path.name}", s) for s in scripts]
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, (path.name, url, response.status_code)
+        csv_link = next(link for link in links if link.endswith("_format=csv"))
+        assert client.get(csv_link).headers["content-type"].startswith("text/csv")
