@@ -181,6 +181,7 @@ def test_held_back_data_gets_a_plain_language_note(tmp_path):
     page = (tmp_path / "datasets" / "admin_procedure_dossiers.html").read_text("utf-8")
     note = page.split('class="held"')[1].split("</div></div>")[0]
     assert "chưa được công bố" in note and "01/10/2026 15:00" in note
-    assert "cập nhật / updated 01/10/2026 15:00" in page  # the files' own date
+    # the files' own date
+    assert 'cập nhật <span lang="en">/ updated</span> 01/10/2026 15:00' in page
     assert "báo cáo" not in note and "report" not in note and "run-7" not in note
     assert "20261001T080000Z" not in note
