@@ -42,3 +42,16 @@ def test_a_quiet_experimental_run_reports_but_publishes_nothing(tmp_path, feeds)
     assert len(list((tmp_path / "data" / "reports" / "try-1").glob("*/index.html"))) == 9
     logs = tmp_path / "data" / "warehouse" / "dbt_target" / "logs" / "dbt.log"
     assert logs.exists() and not ANSI.search(logs.read_text("utf-8", errors="replace"))
+
+    # The same command again, nothing new: it says so, in a few lines, and writes nothing.
+    again = subprocess.run(
+        [ddss, "run", "--run-id", "try-2", "--as-of", "2022-08-11", "--no-publish"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    assert "nothing new" in again.stdout and "try-1" in again.stdout, again.stdout
+    assert len(again.stdout.splitlines()) <= 3
+    assert not (tmp_path / "data" / "reports" / "try-2").exists()
