@@ -495,3 +495,16 @@ def test_the_api_links_of_every_page_answer_on_the_same_origin(published):
             assert response.status_code == 200, (path.name, url, response.status_code)
         csv_link = next(link for link in links if link.endswith("_format=csv"))
         assert client.get(csv_link).headers["content-type"].startswith("text/csv")
+
+
+def test_the_bundle_is_read_from_the_cache_of_its_release_not_built_again(tmp_path, monkeypatch):
+    monkeypatch.setenv("DDSS_HOME", str(tmp_path))
+    cached = charts.bundle_cache_path()
+    assert cached.is_relative_to(tmp_path / ".cache")
+    cached.parent.mkdir(parents=True)
+    cached.write_text("/* kept */", "utf-8")
+    charts.bundle.cache_clear()
+    try:
+        assert charts.bundle() == "/* kept */"
+    finally:
+        charts.bundle.cache_clear()

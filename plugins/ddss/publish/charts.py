@@ -20,8 +20,10 @@ them without a line here:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import os
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -507,15 +509,44 @@ def svg(spec: dict) -> str:
     return drawing.replace("<svg ", '<svg aria-hidden="true" focusable="false" ', 1)
 
 
+EMBED_SNIPPET = "window.vegaEmbed = vegaEmbed; window.vega = vega; window.vegaLite = vegaLite;"
+
+
+def bundle_cache_path() -> Path:
+    """Where the bundle of this vl-convert release, Vega-Lite version and snippet is kept."""
+    from importlib.metadata import version
+
+    from ddss.settings import load_settings
+
+    key = hashlib.sha256(
+        f"{version('vl-convert-python')}|{VEGA_LITE}|{EMBED_SNIPPET}".encode()
+    ).hexdigest()[:16]
+    return load_settings().home / ".cache" / f"vega-bundle-{key}.js"
+
+
 @lru_cache(maxsize=1)
 def bundle() -> str:
-    """vega, vega-lite and vega-embed in one script (vl-convert builds it: about 0.9 MB)."""
+    """vega, vega-lite and vega-embed in one script (vl-convert builds it: about 0.9 MB, 5 s).
+
+    Built once per vl-convert release and kept under ``<home>/.cache/`` (a publication
+    costs a file read, not a JavaScript build); the cache is only a copy of what vl-convert
+    makes, so a missing or unreadable one is built again."""
+    cached = bundle_cache_path()
+    try:
+        return cached.read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        pass
     import vl_convert
 
-    return vl_convert.javascript_bundle(
-        "window.vegaEmbed = vegaEmbed; window.vega = vega; window.vegaLite = vegaLite;",
-        vl_version=VEGA_LITE,
-    )
+    text: str = vl_convert.javascript_bundle(EMBED_SNIPPET, vl_version=VEGA_LITE)
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_name(f"{cached.name}.{os.getpid()}.partial")
+        partial.write_text(text, "utf-8")
+        os.replace(partial, cached)
+    except OSError as exc:  # a read-only home still publishes, at the build's cost
+        log.info("could not keep the chart bundle in %s: %s", cached.parent, exc)
+    return text
 
 
 def write_bundle(target: Path) -> Path:
