@@ -3,7 +3,10 @@
     every row, without calling Python row by row. tests/transform/test_sql_validators.py runs
     each macro and its Python twin over generated edge cases and the demo feeds' values and
     asserts they are equal; it also holds the phone patterns below equal to phonenumbers'
-    metadata for VN, so a library upgrade that changes a rule fails there first. -#}
+    metadata for VN, so a library upgrade that changes a rule fails there first.
+    With the var python_validators (dbt ... --vars '{python_validators: true}') each macro
+    calls its Python twin instead, row by row: the reference bench/dbt_bench.py times them
+    against. -#}
 
 
 {#- Whether a tax code (mã số thuế) is valid, as stdnum.vn.mst.is_valid: separators (spaces,
@@ -12,6 +15,7 @@
     is not 000, and the check digit 10 - (31, 29, 23, 19, 17, 13, 7, 5, 3) . digits mod 11.
     Null when the cell is null. -#}
 {% macro tax_code_valid(column) -%}
+    {%- if var('python_validators', false) -%}{{ return('vn_tax_code_valid(' ~ column ~ ')') }}{%- endif -%}
     case when {{ column }} is not null then list_transform(
         [regexp_replace(regexp_replace(
             translate({{ column }}, '{{ stdnum_digit_characters() }}', '{{ stdnum_digit_values() }}'),
@@ -56,6 +60,7 @@
     not a number; anything else (letters, extensions, other scripts' digits) is rare and is
     left to the library itself (vn_phone_e164), so no row can differ. -#}
 {% macro phone_e164(column) -%}
+    {%- if var('python_validators', false) -%}{{ return('vn_phone_e164(' ~ column ~ ')') }}{%- endif -%}
     case
         when {{ column }} is null then null
         when length({{ column }}) <= 250 and regexp_full_match({{ column }}, '[ ().\-/]*\+?[0-9 ().\-/]*')
@@ -134,6 +139,9 @@
     century and sex) or 'birth_year' (YY). An ID of twelve digits some of which are not
     ASCII is rare and left to the Python function itself (vn_citizen_id_problem). -#}
 {% macro citizen_id_problem(column, birth_date, female) -%}
+    {%- if var('python_validators', false) -%}
+        {{ return('vn_citizen_id_problem(' ~ column ~ ', ' ~ birth_date ~ ', ' ~ female ~ ')') }}
+    {%- endif -%}
     case
         when {{ column }} is null then null
         when regexp_full_match({{ column }}, '[0-9]{12}') then
