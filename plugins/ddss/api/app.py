@@ -145,12 +145,15 @@ class Api:
             # The current version changed during a walk: finish it on the version it began.
             version = self.version(asked.cursor_version)
             dataset = version.dataset(dataset_id)
-        page, more, total = _run(version, asked)
+            asked = rows_query.parse(dataset, list(request.query_params.multi_items()))
+        records, continue_after, total = _run(version, asked)
         next_cursor = (
-            rows_query.encode_cursor(version.id, asked, page[-1][-1]) if more and page else None
+            rows_query.encode_cursor(version.id, asked, continue_after)
+            if continue_after is not None
+            else None
         )
         next_url = _next_url(request, next_cursor) if next_cursor else None
-        records = [tuple(_finite(v) for v in row[:-1]) for row in page]
+        records = [tuple(_finite(v) for v in row) for row in records]
         if asked.format == "csv":
             return _csv(version, asked, records, next_cursor, next_url)
         body: dict[str, Any] = {
@@ -197,27 +200,24 @@ def _next_url(request: Request, cursor: str) -> str:
     return f"{request.url.path}?{urlencode([*params, ('_cursor', cursor)])}"
 
 
-def _run(version: Version, asked: rows_query.RowQuery) -> tuple[list[tuple], bool, int | None]:
-    """The page (one row more than asked shows whether there is a next page) and the total
-    when asked for; interrupted after QUERY_SECONDS."""
+def _run(
+    version: Version, asked: rows_query.RowQuery
+) -> tuple[list[tuple], int | None, int | None]:
+    """The page's rows, the row key to continue after (None on the last page), and the total
+    when asked for. DuckDB finds the page's row keys (it reads only the filter and sort
+    columns); the rows themselves are taken from the Arrow table by position. Interrupted
+    after QUERY_SECONDS."""
+    dataset = version.dataset(asked.dataset)
     if asked.search:
-        version.make_searchable(version.dataset(asked.dataset))
-    cursor = version.cursor()
+        version.make_searchable(dataset)
+    table = dataset.rows_table
+    assert table is not None  # loaded by version.dataset
+    last = _last_row(table, asked) if asked.after_row is not None else None
+    cursor = version.cursor(dataset)
     timer = threading.Timer(QUERY_SECONDS, cursor.interrupt)
     timer.start()
     try:
-        last = None
-        if asked.after_row is not None:
-            found = _fetch(cursor, rows_query.last_row_sql(asked))
-            if not found:
-                raise rows_query.bad_parameter(
-                    "_cursor",
-                    str(asked.after_row),
-                    "con trỏ chỉ tới một dòng không có trong phiên bản.",
-                    "the cursor points at a row the version does not have.",
-                )
-            last = found[0]
-        page = _fetch(cursor, rows_query.page_sql(asked, last))
+        keys = [row[0] for row in _fetch(cursor, rows_query.page_sql(asked, last))]
         total = _fetch(cursor, rows_query.count_sql(asked))[0][0] if asked.count else None
     except Exception as exc:
         if not timer.is_alive():
@@ -230,7 +230,29 @@ def _run(version: Version, asked: rows_query.RowQuery) -> tuple[list[tuple], boo
     finally:
         timer.cancel()
         cursor.close()
-    return page[: asked.size], len(page) > asked.size, total
+    more = len(keys) > asked.size
+    keys = keys[: asked.size]
+    picked = table.take(keys).select(asked.columns).to_pylist() if keys else []
+    records = [tuple(row[c] for c in asked.columns) for row in picked]
+    return records, (keys[-1] if more else None), total
+
+
+def _last_row(table: Any, asked: rows_query.RowQuery) -> tuple:
+    """The sort values and row key of the cursor's row (a version never changes, so a
+    cursor carries only the row's position)."""
+    position = asked.after_row
+    assert position is not None
+    if position >= table.num_rows:
+        raise rows_query.bad_parameter(
+            "_cursor",
+            str(position),
+            "con trỏ chỉ tới một dòng không có trong phiên bản.",
+            "the cursor points at a row the version does not have.",
+        )
+    if not asked.sort:
+        return (position,)
+    row = table.select([s.column for s in asked.sort]).take([position]).to_pylist()[0]
+    return (*(row[s.column] for s in asked.sort), position)
 
 
 def _fetch(cursor: Any, compiled: rows_query.Compiled) -> list[tuple]:

@@ -304,14 +304,14 @@ def order_by(query: RowQuery) -> str:
 
 
 def page_sql(query: RowQuery, last: tuple[Any, ...] | None) -> Compiled:
+    """The row keys of the page, one more than asked (is there a next page?)."""
     where, parameters = where_clause(query)
     if last is not None:
         after, after_parameters = after_clause(query, last)
         where = f"{where} and {after}"
         parameters = parameters + after_parameters
-    columns = ", ".join(f'"{c}"' for c in query.columns)
     sql = (
-        f'select {columns}, {ROW_KEY} from "{query.dataset}" where {where} '
+        f'select {ROW_KEY} from "{query.dataset}" where {where} '
         f"order by {order_by(query)} limit {query.size + 1}"
     )
     return Compiled(sql, parameters)
@@ -320,12 +320,3 @@ def page_sql(query: RowQuery, last: tuple[Any, ...] | None) -> Compiled:
 def count_sql(query: RowQuery) -> Compiled:
     where, parameters = where_clause(query)
     return Compiled(f'select count(*) from "{query.dataset}" where {where}', parameters)
-
-
-def last_row_sql(query: RowQuery) -> Compiled:
-    """The sort values of the cursor's row (a version never changes, so the cursor needs to
-    carry only the row's position)."""
-    columns = ", ".join([*(f'"{s.column}"' for s in query.sort), ROW_KEY])
-    return Compiled(
-        f'select {columns} from "{query.dataset}" where {ROW_KEY} = ?', [query.after_row]
-    )

@@ -79,6 +79,7 @@ class Dataset:
     downloads: list[dict]  # manifest entries of its downloads (csv, parquet, json)
     rows: int | None
     columns: dict[str, str] = field(default_factory=dict)  # name -> kind, once loaded
+    rows_table: pa.Table | None = None  # the rows, ROW_KEY (and SEARCH) added, once loaded
     loaded: bool = False
     searchable: bool = False  # its folded text table exists
 
@@ -172,15 +173,13 @@ class Version:
                     f"column '{name[:60]}' of {dataset.id} has an invalid name",
                 )
         positions = pa.array(numpy.arange(table.num_rows, dtype=numpy.int64))
-        table = table.append_column(ROW_KEY, positions)
-        loader = self.database.cursor()
+        # One chunk per column: a page's rows are then taken by position in microseconds.
+        dataset.rows_table = table.append_column(ROW_KEY, positions).combine_chunks()
+        cursor = self.cursor(dataset)
         try:
-            loader.register("incoming", table)
-            loader.execute(f'create table "{dataset.id}" as select * from incoming')
-            loader.unregister("incoming")
-            described = loader.execute(f'describe "{dataset.id}"').fetchall()
+            described = cursor.execute(f'describe "{dataset.id}"').fetchall()
         finally:
-            loader.close()
+            cursor.close()
         dataset.columns = {
             name: kind_of(str(kind)) or "other" for name, kind, *_ in described if name != ROW_KEY
         }
@@ -188,24 +187,31 @@ class Version:
 
     def make_searchable(self, dataset: Dataset) -> None:
         """Add the dataset's folded text (column SEARCH) on its first search: folding costs
-        more than loading (seconds at 4 M rows) and most requests do not search. The table
-        is replaced in one statement; queries already running finish on the old one."""
+        more than loading (seconds at 4 M rows) and most requests do not search. The table is
+        swapped whole; requests already running finish on the one they began with."""
         with self._lock:
             if dataset.searchable:
                 return
             texts = [f'"{c}"' for c, kind in dataset.columns.items() if kind == "string"]
-            maker = self.database.cursor()
+            cursor = self.cursor(dataset)
             try:
-                maker.execute(
-                    f'create or replace table "{dataset.id}" as '
-                    f'select *, {search_sql(texts)} as {SEARCH} from "{dataset.id}"'
-                )
+                folded = cursor.execute(
+                    f'select {search_sql(texts)} as {SEARCH} from "{dataset.id}" order by {ROW_KEY}'
+                ).to_arrow_table()
             finally:
-                maker.close()
+                cursor.close()
+            assert dataset.rows_table is not None  # loaded before anyone searches it
+            table = dataset.rows_table.append_column(SEARCH, folded.column(SEARCH))
+            dataset.rows_table = table.combine_chunks()
             dataset.searchable = True
 
-    def cursor(self) -> Any:
-        return self.database.cursor()
+    def cursor(self, dataset: Dataset | None = None) -> Any:
+        """A cursor of the version's database, with the dataset's rows (an Arrow table in
+        this process's memory) as a view named after the dataset: views are per cursor."""
+        cursor = self.database.cursor()
+        if dataset is not None and dataset.rows_table is not None:
+            cursor.register(dataset.id, dataset.rows_table)
+        return cursor
 
 
 def _read_inside(root: Path, relative: str) -> bytes:
