@@ -10,8 +10,9 @@ What each figure is (every run is `ddss run --json` in its own process, as an en
 it, with the demo's as-of date):
 
 * full: a workspace with every file of the scale's feeds, from empty.
-* fixed cost: a run on an empty landing folder (nothing to load, dbt and the gate over empty
-  tables, publication held back) minus process start-up (`ddss --help`).
+* fixed cost: a full run on the feeds at scale 0.02 (every file, a few rows each) minus
+  process start-up (`ddss --help`): what a run costs whatever the data size. (An empty
+  landing folder is no measure: the marts' dbt tests fail on empty tables.)
 * one month added: the feeds without their last month's files, run; then that month's files
   dropped in and run again: the second run, over the full run.
 * nothing new: the same workspace run again, over the full run.
@@ -42,6 +43,7 @@ from pathlib import Path
 AS_OF = "2022-08-11"
 LAST_MONTH = "2022-07"
 DDSS = str(Path(sys.executable).with_name("ddss"))
+FIXED_COST_SCALE = 0.02
 STAGES = ("inputs", "extract", "stage", "validate", "marts", "publish")
 
 
@@ -183,9 +185,9 @@ def one_scale(scale: float, tmp: Path) -> dict:
     generate(feeds, seed=2022, scale=scale)
     result: dict = {"scale": scale, "startup_s": startup_s()}
 
-    empty = tmp / "empty"
-    (empty / "data" / "landing").mkdir(parents=True)
-    result["fixed"] = ddss_run(empty)
+    tiny = tmp / "tiny"
+    generate(tiny / "data" / "landing", seed=2022, scale=FIXED_COST_SCALE)
+    result["fixed"] = ddss_run(tiny)
 
     full = tmp / "full"
     shutil.copytree(feeds, full / "data" / "landing")
@@ -234,7 +236,7 @@ def report(r: dict) -> str:
         + "  ".join(f"{floor_s.get(s, 0):9.2f}" for s in STAGES)
         + f"  {floor_s['total']:9.2f}",
         f"  end to end / floor             {full['wall_s'] / floor_s['total']:6.2f}x  (target <= 2x at scale 100)",
-        f"  fixed cost (empty landing run - start-up {r['startup_s']:.2f} s)  "
+        f"  fixed cost (run at scale {FIXED_COST_SCALE:g} - start-up {r['startup_s']:.2f} s)  "
         f"{r['fixed']['wall_s'] - r['startup_s']:6.2f} s  (target <= 3 s)",
         f"  nothing new / full             {r['nothing_new']['wall_s'] / full['wall_s']:6.3f}   "
         f"(target <= 0.05; said nothing new: {r['nothing_new'].get('nothing_new') is not None})",

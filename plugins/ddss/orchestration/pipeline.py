@@ -165,7 +165,12 @@ def validate_step(
     from ddss.quality.report import write_reports
 
     cfg = cfg or load_settings()
-    outcomes = [validate(d, run_id, cfg, as_of) for d in department_datasets(department, cfg)]
+    from ddss.warehouse import connect
+
+    with connect(cfg) as con:  # one opening of the warehouse for every dataset
+        outcomes = [
+            validate(d, run_id, cfg, as_of, con=con) for d in department_datasets(department, cfg)
+        ]
     reports = write_reports(run_id, outcomes, rejected_files(run_id, cfg), cfg, data_docs)
     for department_id, path in reports.items():
         log.info("Báo cáo chất lượng / quality report for %s: %s", department_id, path)

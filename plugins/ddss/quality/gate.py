@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Collection
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -910,10 +911,12 @@ def validate(
     cfg: Settings | None = None,
     as_of: date | None = None,
     coverage_periods: Collection[str] | None = None,
+    con=None,
 ) -> Outcome:
     """Validate the dataset's candidate model and rewrite its quarantine. With ``as_of`` (the
     run's logical date) the feed's freshness (sống) is measured too; ``coverage_periods``
-    limits coverage (đủ) to those periods.
+    limits coverage (đủ) to those periods. ``con``: an open warehouse connection to use
+    (a run validating every dataset opens the file once, not once per dataset).
 
     Idempotent: the quarantine of the dataset and the run's history row are replaced in one
     transaction, so a re-run of the same run id gives the same result (and a failure half-way
@@ -926,7 +929,9 @@ def validate(
     schema, model = candidate_relation(suite, contract)
     relation = f"{_q(schema)}.{_q(model)}"
     outcome = Outcome(dataset=dataset, run_id=run_id)
-    with connect(cfg) as con:
+    with ExitStack() as stack:
+        if con is None:
+            con = stack.enter_context(connect(cfg))
         if not table_exists(con, schema, model):
             outcome.blocking.append(_candidate_missing(dataset, schema, model))
             return outcome
