@@ -270,32 +270,39 @@ def test_a_period_excel_turned_into_a_date_is_explained(published, tmp_path):
         assert "Text" in failure["message_en"] and "07/2022" in failure["message_vi"]
 
 
-def test_codes_excel_stripped_of_their_zeros_are_summarised_first(published, tmp_path):
+def test_codes_excel_stripped_of_their_zeros_are_padded_to_their_contract_width(
+    published, tmp_path
+):
+    """Issue 18 item 4: a commune code sent as 2524 (Excel ate the zeros of 02524) is padded
+    to its contract's code_width and the row is kept: the file gets exactly the findings it
+    gets with its zeros (the planted defects), none about the codes. The staging build warns
+    how many were padded (tests/transform/test_code_width.py)."""
     import csv
 
     name = "ho_so_2022-05.csv"
-    rows = list(
-        csv.reader((published.landing_dir / "tuyen_quang_pasc" / name).open(encoding="utf-8"))
-    )
+    original = published.landing_dir / "tuyen_quang_pasc" / name
+    rows = list(csv.reader(original.open(encoding="utf-8")))
     commune = rows[0].index("Mã xã")
+    stripped_rows = [
+        [c.lstrip("0") if i == commune else c for i, c in enumerate(r)]
+        if len(r) == len(rows[0])
+        else r
+        for r in rows[1:]
+    ]
+    assert (
+        sum(r[commune] != s[commune] for r, s in zip(rows[1:], stripped_rows, strict=True)) > 1000
+    )
     with (tmp_path / name).open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerows(
-            [rows[0]]
-            + [
-                [c.lstrip("0") if i == commune else c for i, c in enumerate(r)]
-                if len(r) == len(rows[0])
-                else r
-                for r in rows[1:]
-            ]
-        )
-    process = _cli(tmp_path / name, published)
-    assert process.returncode == 1
-    text = process.stdout
-    summary = text[text.index("Tóm tắt / Summary:") : text.index("Tất cả lỗi / Every problem:")]
-    first = summary.splitlines()[1]
-    assert first.strip().startswith(f"{len(rows) - 2} ×")  # every row but the ragged one
-    assert "Excel removed the leading zeros: format the column as Text" in summary
-    assert text.index("Tóm tắt") < text.index("- dòng/row 2,")
+        csv.writer(handle).writerows([rows[0], *stripped_rows])
+    stripped = _cli(tmp_path / name, published, "--json")
+    with_zeros = _cli(original, published, "--json")
+    assert stripped.returncode == with_zeros.returncode == 1  # the planted defects remain
+    found = [
+        sorted((f["source_row"], f["rule"]) for f in json.loads(p.stdout)["failures"])
+        for p in (stripped, with_zeros)
+    ]
+    assert found[0] and found[0] == found[1]
+    assert "Excel removed the leading zeros" not in stripped.stdout
 
 
 def _refused(tmp_path, path: Path, dataset: str, *extra):
