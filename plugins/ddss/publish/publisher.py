@@ -27,11 +27,20 @@ recorded versions (and ``current``) are published. What a publication shows of q
 history comes only from runs that were published, plus each dataset's latest validation, so
 a run killed after validating leaves no trace on the portal: a re-run publishes what an
 uninterrupted run publishes.
+
+Cost follows what changed. Each dataset's rows have a content checksum (computed in DuckDB
+over the mart, recorded in the manifest): a dataset whose checksum equals the current
+version's keeps that version's files (hard links, or copies across file systems), never
+regenerated. A publication whose every part (rows, quality, held-back notes, contracts, run)
+equals the current version's is not published at all: no new version, and the returned
+``Publication`` says so (``unchanged``). Downloads are written by DuckDB (``COPY … TO``), never
+held whole in Python; the personal-data scan streams every file (``privacy``).
 """
 
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import logging
 import os
@@ -42,12 +51,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from ddss.checksums import sha256_of
 from ddss.data_contracts import Contract, SourceContract, load_contracts
@@ -55,7 +63,7 @@ from ddss.errors import Problem, PublicationBlocked
 from ddss.publish import catalog_ckan, metadata, portal
 from ddss.publish.privacy import Hit, scan_tree
 from ddss.settings import Settings, load_settings
-from ddss.warehouse import connect, first_row
+from ddss.warehouse import connect, first_row, snapshot_id
 
 log = logging.getLogger(__name__)
 TOP_LEVEL = (
@@ -70,6 +78,10 @@ TOP_LEVEL = (
 )
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_PATTERN = "^[=+\\-@\t\r]"
+# What the download files are made of besides their rows: change it when the writer changes,
+# so that no dataset keeps files written the old way.
+EXPORT_FORMAT = "ddss-downloads-2 (duckdb copy: csv with BOM and quoted text, parquet, json)"
+COPY_CHUNK = 1 << 20
 
 
 PUBLISHED_RECORD = "published.json"  # in versions/: the versions that became current
@@ -82,6 +94,24 @@ class Publication:
     datasets: dict[str, dict] = field(default_factory=dict)
     # Datasets whose new data failed a batch-level check: their previous files were kept.
     held_back: dict[str, list[str]] = field(default_factory=dict)
+    # Nothing differed from the current version: no new version was made (``version`` is
+    # the current one).
+    unchanged: bool = False
+    # Datasets whose rows equal the current version's: its files were linked, not rewritten.
+    reused: list[str] = field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        """One line for a person, Vietnamese first."""
+        if self.unchanged:
+            return (
+                f"Công bố / publish: không có gì mới, giữ phiên bản {self.version} / "
+                f"nothing new, version {self.version} stays current"
+            )
+        return (
+            f"Công bố / publish: version {self.version}, {len(self.datasets)} dataset(s), "
+            f"{len(self.reused)} unchanged (files kept), {len(self.held_back)} held back"
+        )
 
 
 @dataclass
@@ -95,7 +125,7 @@ class Plan:
     contracts: dict[str, Contract]  # the datasets on the portal: fresh and held back
     fresh: dict[str, Contract]  # new data goes out
     held: dict[str, list[Problem]]  # new data kept back, and why
-    previous_dir: Path | None  # the current version: held-back datasets' files come from it
+    previous_dir: Path | None  # the current version: held-back and unchanged datasets' files
     previous_versions: list[dict]  # the published versions, newest first
 
     @property
@@ -109,10 +139,21 @@ class Content:
     """What a version holds, gathered from the warehouse."""
 
     contracts: dict[str, Contract]  # the datasets with files in this version
-    datasets: dict[str, dict]  # id -> {"rows", "files", "preview"[, "carried_from"]}
+    # id -> {"rows", "files", "preview", "content"[, "carried_from"][, "reused_from"]}
+    datasets: dict[str, dict]
     quality: dict
     departments: dict
-    personal_values: set[str]
+    personal_values_sql: str  # one column, value: the IDs and phones seen in the raw zone
+    fingerprint: str  # of everything the version says; equal to the current one's: unchanged
+    lake_snapshot: str | None = None
+
+
+class Unchanged(Exception):
+    """The planned version would say exactly what the current one says."""
+
+    def __init__(self, plan: Plan):
+        super().__init__("nothing new to publish")
+        self.plan = plan
 
 
 @dataclass
@@ -291,63 +332,170 @@ def _held_back(
     return held
 
 
-def _carry(previous: Path, dataset: str, target: Path) -> dict | None:
-    """The dataset's files from the previous version, unchanged (None if it had none)."""
-    manifest = json.loads((previous / "manifest.json").read_text("utf-8"))
-    entries = {e["path"]: e for e in manifest["files"]}
+def _literal(path: Path) -> str:
+    """A path as a SQL string literal."""
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """The same bytes under a new name: a hard link (published files are read-only, so it
+    can never change under the earlier version), a copy where links cannot be made."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
+def _previous_manifest(previous: Path | None) -> dict:
+    if previous is None or not (previous / "manifest.json").is_file():
+        return {}
+    return json.loads((previous / "manifest.json").read_text("utf-8"))
+
+
+def _preview(con, parquet: Path) -> list[dict]:
+    """The first rows, for the dataset's page."""
+    return (
+        con.sql(f"select * from read_parquet({_literal(parquet)}) limit 20")
+        .to_arrow_table()
+        .to_pylist()
+    )
+
+
+def _link_previous(con, previous: Path, manifest: dict, dataset: str, target: Path) -> dict | None:
+    """The dataset's three files from the previous version, linked (None if it had none)."""
+    entries = {e["path"]: e for e in manifest.get("files", [])}
+    paths = {fmt: f"downloads/{dataset}.{fmt}" for fmt in ("csv", "parquet", "json")}
+    if not all(path in entries and (previous / path).is_file() for path in paths.values()):
+        return None
     files = {}
-    for fmt in ("csv", "parquet", "json"):
-        path = f"downloads/{dataset}.{fmt}"
-        if path not in entries:
-            return None
-        (target / "downloads").mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(previous / path, target / path)
+    for fmt, path in paths.items():
+        _link_or_copy(previous / path, target / path)
         files[fmt] = target / path
-    preview = pq.read_table(files["parquet"]).slice(0, 20).to_pylist()
     return {
-        "rows": entries[f"downloads/{dataset}.csv"].get("rows", 0),
+        "rows": entries[paths["csv"]].get("rows", 0),
         "files": files,
-        "preview": preview,
-        "carried_from": manifest["version"],
+        "preview": _preview(con, files["parquet"]),
+        "content": manifest.get("datasets", {}).get(dataset, {}).get("content"),
     }
 
 
-def _write_downloads(con, contract: Contract, target: Path) -> dict:
-    columns = ", ".join(f'"{c.name}"' for c in contract.publish_columns)
-    order = ", ".join(f'"{k}"' for k in contract.publish_key) or "1"
-    table: pa.Table = con.sql(
-        f'select {columns} from marts."{contract.publish_model}" order by {order}'
-    ).to_arrow_table()
+def _carry(con, previous: Path, dataset: str, target: Path) -> dict | None:
+    """A held-back dataset's files from the previous version, unchanged (None if it had none)."""
+    manifest = _previous_manifest(previous)
+    carried = _link_previous(con, previous, manifest, dataset, target)
+    if carried is not None:
+        carried["carried_from"] = manifest["version"]
+    return carried
+
+
+def _export_query(con, contract: Contract) -> str:
+    """The published rows in order. DuckDB's Parquet writer turns HUGEINT (a sum of
+    integers) into a DOUBLE; it is published as DECIMAL(38,0), exact, as Arrow did."""
+    names = [c.name for c in contract.publish_columns]
+    model = f"marts.{_quoted(contract.publish_model or '')}"
+    types = con.sql(f"select {', '.join(map(_quoted, names))} from {model} limit 0").types
+    columns = ", ".join(
+        f"{_quoted(n)}::decimal(38, 0) as {_quoted(n)}"
+        if str(t) in ("HUGEINT", "UHUGEINT")
+        else _quoted(n)
+        for n, t in zip(names, types, strict=True)
+    )
+    order = ", ".join(_quoted(k) for k in contract.publish_key) or "1"
+    return f"select {columns} from {model} order by {order}"
+
+
+def content_checksum(con, contract: Contract) -> str:
+    """The dataset's published rows in one checksum, computed in DuckDB without writing
+    anything: their count and two order-free sums of row hashes, with the columns, their
+    types, the order and the writer's format. Equal checksums: the files would be equal."""
+    columns = ", ".join(_quoted(c.name) for c in contract.publish_columns)
+    model = f"marts.{_quoted(contract.publish_model or '')}"
+    count, total, mixed = con.execute(
+        f"select count(*), coalesce(sum(hash({columns})), 0)::varchar, "
+        f"coalesce(bit_xor(hash({columns}, 'ddss')), 0)::varchar from {model}"
+    ).fetchall()[0]
+    types = [str(t) for t in con.sql(f"select {columns} from {model} limit 0").types]
+    described = [
+        EXPORT_FORMAT,
+        duckdb.__version__,
+        contract.publish_model,
+        [(c.name, c.type) for c in contract.publish_columns],
+        types,
+        list(contract.publish_key),
+        count,
+        total,
+        mixed,
+    ]
+    return hashlib.sha256(json.dumps(described).encode()).hexdigest()
+
+
+def _neutralised(column: str) -> str:
+    """``neutralise`` in SQL: a text cell a spreadsheet would run as a formula gets an
+    apostrophe in front."""
+    quoted = _quoted(column)
+    return (
+        f"case when regexp_matches({quoted}, '{FORMULA_PATTERN}') then '''' || {quoted} "
+        f"else {quoted} end as {quoted}"
+    )
+
+
+def _append(source: Path, handle: BinaryIO) -> None:
+    """Append a file's bytes to an open file, in the kernel (nothing held in Python)."""
+    with source.open("rb") as reader:
+        size, offset = source.stat().st_size, 0
+        while offset < size:
+            sent = os.sendfile(handle.fileno(), reader.fileno(), offset, size - offset)
+            if sent == 0:
+                raise OSError(f"short copy of {source}")
+            offset += sent
+
+
+def _write_downloads(con, contract: Contract, target: Path, content: str) -> dict:
+    """The dataset's rows as Parquet, CSV and JSON, written by DuckDB (``COPY … TO``): the
+    export is never held in Python. The Parquet file is written first from the ordered mart;
+    CSV and JSON are read from it, so the three hold the same rows in the same order."""
     downloads = target / "downloads"
     downloads.mkdir(parents=True, exist_ok=True)
-    files = {}
-
-    # CSV: UTF-8 with a byte-order mark so Excel shows Vietnamese correctly; no formulas.
-    csv_table = table
-    for i, column in enumerate(contract.publish_columns):
-        if column.type == "string":
-            csv_table = csv_table.set_column(i, column.name, neutralise_column(table.column(i)))
-    csv_path = downloads / f"{contract.id}.csv"
-    with csv_path.open("wb") as handle:
-        handle.write(b"\xef\xbb\xbf")
-        pacsv.write_csv(csv_table, handle, pacsv.WriteOptions(quoting_style="needed"))
-    files["csv"] = csv_path
-    _fault("after_first_download")
-
     parquet_path = downloads / f"{contract.id}.parquet"
-    pq.write_table(table, parquet_path)
-    files["parquet"] = parquet_path
+    con.execute(
+        f"copy ({_export_query(con, contract)}) to {_literal(parquet_path)} (format parquet)"
+    )
+    source = f"read_parquet({_literal(parquet_path)})"
+    relation = con.sql(f"select * from {source} limit 0")
+    names, types = relation.columns, [str(t) for t in relation.types]
+
+    # CSV: UTF-8 with a byte-order mark so Excel shows Vietnamese correctly; text quoted; no
+    # formulas. DuckDB writes the rows; the BOM and the header go before them.
+    strings = {c.name for c in contract.publish_columns if c.type == "string"}
+    select = ", ".join(_neutralised(n) if n in strings else _quoted(n) for n in names)
+    text = [_quoted(n) for n, t in zip(names, types, strict=True) if t == "VARCHAR"]
+    quote = f", force_quote ({', '.join(text)})" if text else ""
+    csv_path = downloads / f"{contract.id}.csv"
+    body = downloads / f".{contract.id}.csv.rows"
+    con.execute(
+        f"copy (select {select} from {source}) to {_literal(body)} (format csv, header false{quote})"
+    )
+    header = ",".join('"' + n.replace('"', '""') + '"' for n in names)
+    with csv_path.open("wb") as handle:
+        handle.write(b"\xef\xbb\xbf" + header.encode("utf-8") + b"\n")
+        handle.flush()
+        _append(body, handle)
+    body.unlink()
 
     json_path = downloads / f"{contract.id}.json"
-    writer = duckdb.connect()
-    writer.register("published", table)
-    writer.execute(
-        f"copy (select * from published) to '{json_path}' (format json, array true)"
-    ).fetchall()
-    writer.close()
-    files["json"] = json_path
-    rows = table.slice(0, 20).to_pylist()
-    return {"rows": table.num_rows, "files": files, "preview": rows[:20]}
+    con.execute(f"copy (select * from {source}) to {_literal(json_path)} (format json, array true)")
+    rows = con.execute(f"select count(*) from {source}").fetchall()[0][0]
+    return {
+        "rows": rows,
+        "files": {"csv": csv_path, "parquet": parquet_path, "json": json_path},
+        "preview": _preview(con, parquet_path),
+        "content": content,
+    }
 
 
 # The validations a publication shows: those of published runs, and each dataset's latest
@@ -462,25 +610,27 @@ def _department_scorecards(con, contracts: dict[str, Contract], runs: list[str])
     return result
 
 
-def _personal_values(con, contracts: dict[str, Contract]) -> set[str]:
-    """IDs and phone numbers seen in the raw zone: none of them may appear in public/."""
-    values: set[str] = set()
-    for contract in contracts.values():
-        personal = [c.name for c in contract.columns if c.personal and c.name != "note"]
-        if not personal or contract.source is None:
+def _personal_values_sql(contracts: dict[str, Contract]) -> str:
+    """IDs and phone numbers seen in the raw zone (none of them may appear in public/), as
+    a query: the scan joins them in DuckDB with every run of digits it finds."""
+    parts = []
+    for contract in sorted(contracts.values(), key=lambda c: c.id):
+        if contract.source is None:
             continue
-        for name in personal:
-            if name.endswith(("_name",)):
-                continue  # names are matched by the tests, not as tokens here
-            for (value,) in con.execute(
-                f'select distinct trim("{name}") from raw."{contract.raw_table}" where "{name}" is not null'
-            ).fetchall():
-                if value and len(value) >= 8:
-                    values.add(value)
-    return values
+        for name in (c.name for c in contract.columns if c.personal and c.name != "note"):
+            if name.endswith("_name"):
+                continue  # names are matched by the rules, not as tokens here
+            value = f"trim({_quoted(name)})"
+            parts.append(
+                f"select {value} as value from raw.{_quoted(contract.raw_table)} "
+                f"where length({value}) >= 8"
+            )
+    if not parts:
+        return "select null::varchar as value where false"
+    return "select distinct value from (" + " union all ".join(parts) + ")"
 
 
-def _manifest(root: Path, version: str, run_id: str, datasets: dict) -> dict:
+def _manifest(root: Path, version: str, run_id: str, content: Content) -> dict:
     files = []
     for path in sorted(p for p in root.rglob("*") if p.is_file() and p.name != "manifest.json"):
         entry = {
@@ -488,12 +638,24 @@ def _manifest(root: Path, version: str, run_id: str, datasets: dict) -> dict:
             "bytes": path.stat().st_size,
             "sha256": sha256_of(path),
         }
-        for info in datasets.values():
+        for info in content.datasets.values():
             for f in info["files"].values():
                 if f == path:
                     entry["rows"] = info["rows"]
         files.append(entry)
-    return {"version": version, "run_id": run_id, "files": files}
+    manifest = {
+        "version": version,
+        "run_id": run_id,
+        "files": files,
+        "datasets": {
+            dataset: {"rows": info["rows"], "content": info.get("content")}
+            for dataset, info in sorted(content.datasets.items())
+        },
+        "fingerprint": content.fingerprint,
+    }
+    if content.lake_snapshot is not None:
+        manifest["lake_snapshot"] = content.lake_snapshot
+    return manifest
 
 
 def verify(root: Path) -> list[str]:
@@ -708,9 +870,9 @@ def plan(
     )
 
 
-def _held_back_note(reasons: list[Problem], carried: dict | None) -> dict:
+def _held_back_note(reasons: list[Problem], carried_from: str | None) -> dict:
     return {
-        "since_version": (carried or {}).get("carried_from"),
+        "since_version": carried_from,
         "reasons": [
             {"file": p.file, "rule": p.rule, "message_vi": p.message_vi, "message_en": p.message_en}
             for p in reasons
@@ -718,25 +880,98 @@ def _held_back_note(reasons: list[Problem], carried: dict | None) -> dict:
     }
 
 
+def _has_downloads(manifest: dict, dataset: str) -> bool:
+    listed = {e["path"] for e in manifest.get("files", [])}
+    return all(f"downloads/{dataset}.{fmt}" in listed for fmt in ("csv", "parquet", "json"))
+
+
+def _code_checksum() -> str:
+    """The publisher's own code and templates: a new portal look is a new version."""
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".html", ".css", ".js", ".json", ".txt"):
+            digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _fingerprint(
+    planned: Plan, contents: dict[str, str | None], quality: dict, departments: dict
+) -> str:
+    """Everything a version says, except its own id and time: equal fingerprints, equal
+    publications."""
+    described = {
+        "format": EXPORT_FORMAT,
+        "code": _code_checksum(),
+        "run_id": planned.run_id,
+        "datasets": contents,
+        "contracts": {k: repr(planned.contracts[k]) for k in sorted(contents)},
+        "held": {k: [str(p) for p in v] for k, v in sorted(planned.held.items())},
+        "quality": quality,
+        "departments": departments,
+        "base_url": os.environ.get("DDSS_PUBLIC_BASE_URL", "http://127.0.0.1:8000/"),
+    }
+    text = json.dumps(described, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def _gather(planned: Plan, con, target: Path) -> Content:
-    """Write the fresh datasets' downloads, carry the held-back ones' previous files, and
-    read what the pages say about quality."""
-    datasets = {k: _write_downloads(con, c, target) for k, c in planned.fresh.items()}
-    for dataset in planned.held:
-        carried = _carry(planned.previous_dir, dataset, target) if planned.previous_dir else None
-        if carried:
-            datasets[dataset] = carried
-    contracts = {k: c for k, c in planned.contracts.items() if k in datasets}
+    """Decide each dataset's files from content checksums (computed in DuckDB, nothing
+    written yet) and read what the pages say about quality; when all of it equals the
+    current version, raise Unchanged. Then write the changed datasets' downloads and link
+    the unchanged and held-back ones' files from the current version."""
+    previous = _previous_manifest(planned.previous_dir)
+    before = previous.get("datasets", {})
+    contents: dict[str, str | None] = {
+        k: content_checksum(con, c) for k, c in planned.fresh.items()
+    }
+    carried = [d for d in planned.held if _has_downloads(previous, d)]
+    for dataset in carried:
+        contents[dataset] = (
+            before.get(dataset, {}).get("content") or f"files of {previous['version']}"
+        )
+    contracts = {k: c for k, c in planned.contracts.items() if k in contents}
     quality = _quality_summary(con, contracts, planned.shown_runs)
     for dataset, reasons in planned.held.items():
         if dataset in quality:
-            quality[dataset]["held_back"] = _held_back_note(reasons, datasets.get(dataset))
+            since = previous["version"] if dataset in carried else None
+            quality[dataset]["held_back"] = _held_back_note(reasons, since)
+    departments = _department_scorecards(con, contracts, planned.shown_runs)
+    fingerprint = _fingerprint(planned, dict(sorted(contents.items())), quality, departments)
+    if previous.get("fingerprint") == fingerprint:
+        raise Unchanged(planned)
+
+    datasets: dict[str, dict] = {}
+    for dataset, contract in planned.fresh.items():
+        same = (
+            planned.previous_dir is not None
+            and before.get(dataset, {}).get("content") == contents[dataset]
+        )
+        linked = (
+            _link_previous(con, planned.previous_dir, previous, dataset, target)
+            if same and planned.previous_dir is not None
+            else None
+        )
+        if linked is not None:
+            linked["reused_from"] = previous["version"]
+            datasets[dataset] = linked
+        else:
+            datasets[dataset] = _write_downloads(con, contract, target, contents[dataset] or "")
+        _fault("after_first_download")  # its files written or linked
+    for dataset in carried:
+        assert planned.previous_dir is not None  # a manifest was read from it
+        held = _carry(con, planned.previous_dir, dataset, target)
+        if held is not None:
+            held["content"] = contents[dataset]
+            datasets[dataset] = held
     return Content(
         contracts=contracts,
         datasets=datasets,
         quality=quality,
-        departments=_department_scorecards(con, contracts, planned.shown_runs),
-        personal_values=_personal_values(con, planned.every),
+        departments=departments,
+        personal_values_sql=_personal_values_sql(planned.every),
+        fingerprint=fingerprint,
+        lake_snapshot=snapshot_id(con),
     )
 
 
@@ -766,10 +1001,12 @@ def _render(planned: Plan, content: Content, target: Path) -> None:
     portal.render(context, target, planned.previous_versions)
 
 
-def _scan(planned: Plan, content: Content, target: Path) -> None:
-    """Every published file, scanned for personal data. Hits only in fresh datasets' own
-    files (downloads, pages) raise DatasetsLeaked; anywhere else they block."""
-    hits = scan_tree(target, content.personal_values)
+def _scan(planned: Plan, content: Content, target: Path, cfg: Settings) -> None:
+    """Every published file, scanned for personal data (every byte, streamed; Parquet as
+    rows too; the raw zone's IDs and phones joined in DuckDB). Hits only in fresh datasets'
+    own files (downloads, pages) raise DatasetsLeaked; anywhere else they block."""
+    with connect(cfg, read_only=True) as con:
+        hits = scan_tree(target, con=con, known_sql=content.personal_values_sql)
     if not hits:
         return
     owners = {
@@ -784,7 +1021,7 @@ def _scan(planned: Plan, content: Content, target: Path) -> None:
 
 def _seal(planned: Plan, content: Content, target: Path) -> None:
     """Checksum every file into the manifest, verify, make the version read-only."""
-    manifest = _manifest(target, planned.version, planned.run_id, content.datasets)
+    manifest = _manifest(target, planned.version, planned.run_id, content)
     (target / "manifest.json").write_text(
         json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8"
     )
@@ -802,7 +1039,7 @@ def _seal(planned: Plan, content: Content, target: Path) -> None:
 def build(planned: Plan, cfg: Settings) -> Build:
     """Write the planned version, complete, verified and read-only, in the staging
     directory beside public/. Nothing under public/ changes; on any failure the staging
-    directory is removed."""
+    directory is removed. Unchanged when it would equal the current version."""
     target = _staging_root(cfg.public_dir) / planned.version
     _remove_tree(target)
     target.mkdir(parents=True)
@@ -811,7 +1048,7 @@ def build(planned: Plan, cfg: Settings) -> Build:
             content = _gather(planned, con, target)
         _fault("after_downloads")
         _render(planned, content, target)
-        _scan(planned, content, target)
+        _scan(planned, content, target, cfg)
         _seal(planned, content, target)
     except BaseException:
         _remove_tree(target)
@@ -868,13 +1105,29 @@ def publish(run_id: str, cfg: Settings | None = None, now: datetime | None = Non
     from the previous version unchanged (or leaves it out if it was never published) and
     says so; every other dataset is published. PublicationBlocked is raised, and public/
     left exactly as it was, when a problem concerns the whole publication or nothing new
-    could be published."""
+    could be published. When the new version would say exactly what the current one says,
+    nothing is published: the returned Publication is ``unchanged`` and names the current
+    version."""
     cfg = cfg or load_settings()
-    with _one_publisher(cfg.public_dir):
-        recover(cfg.public_dir)
-        built = _build_holding_leaks(run_id, cfg, now or datetime.now(UTC))
-        final = switch(built, cfg.public_dir)
-    log.info("published version %s to %s", built.plan.version, cfg.public_dir)
+    public = cfg.public_dir
+    with _one_publisher(public):
+        recover(public)
+        try:
+            built = _build_holding_leaks(run_id, cfg, now or datetime.now(UTC))
+        except Unchanged as same:
+            _remove_tree(_staging_root(public))
+            version = current_version_of(public) or ""
+            manifest = _previous_manifest(public / "versions" / version)
+            publication = Publication(
+                version=version,
+                path=public / "versions" / version,
+                datasets={k: {"rows": v["rows"]} for k, v in manifest.get("datasets", {}).items()},
+                held_back={k: [str(p) for p in v] for k, v in same.plan.held.items()},
+                unchanged=True,
+            )
+            log.info("%s", publication.summary)
+            return publication
+        final = switch(built, public)
     for dataset, reasons in built.plan.held.items():
         carried = built.datasets.get(dataset)
         log.warning(
@@ -883,9 +1136,12 @@ def publish(run_id: str, cfg: Settings | None = None, now: datetime | None = Non
             f"files of {carried['carried_from']}" if carried else "not published",
             "; ".join(str(p) for p in reasons),
         )
-    return Publication(
+    publication = Publication(
         version=built.plan.version,
         path=final,
         datasets={k: {"rows": v["rows"]} for k, v in built.datasets.items()},
         held_back={k: [str(p) for p in v] for k, v in built.plan.held.items()},
+        reused=sorted(k for k, v in built.datasets.items() if v.get("reused_from")),
     )
+    log.info("%s (%s)", publication.summary, public)
+    return publication

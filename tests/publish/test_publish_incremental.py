@@ -1,0 +1,141 @@
+"""Publishing costs what changed (issue 17): a dataset whose rows are those of the current
+version keeps its files (hard links), a publication equal to the current one is not made,
+and what is rewritten is byte for byte what a full rebuild writes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+
+import duckdb
+import pyarrow.parquet as pq
+
+from conftest import copy_workspace, tree_state
+from ddss.data_contracts import load_contracts
+from ddss.publish.publisher import current_version, list_versions, publish, verify
+
+CHANGED = "cashless_parking_payments"
+
+
+def _downloads(cfg) -> dict[str, os.stat_result]:
+    folder = cfg.public_dir / "versions" / current_version(cfg) / "downloads"
+    return {p.name: p.stat() for p in sorted(folder.iterdir())}
+
+
+def _mart(cfg, dataset: str) -> str:
+    return load_contracts(cfg)[dataset].publish_model or ""
+
+
+def test_the_same_run_published_again_makes_no_new_version(published, tmp_path):
+    cfg = copy_workspace(published, tmp_path)
+    first = current_version(cfg)
+    before = tree_state(cfg.public_dir)
+    again = publish("run-1", cfg)
+    assert again.unchanged and again.version == first
+    assert "không có gì mới" in again.summary and "nothing new" in again.summary
+    manifest = json.loads((cfg.public_dir / "current" / "manifest.json").read_text("utf-8"))
+    assert set(again.datasets) == set(manifest["datasets"]) and again.datasets
+    assert [v["version"] for v in list_versions(cfg.public_dir)] == [first]
+    assert tree_state(cfg.public_dir) == before  # not one byte, not one link moved
+    assert not (tmp_path / "public.staging").exists()
+
+
+def test_only_the_changed_dataset_is_rewritten_the_others_are_linked(published, tmp_path):
+    cfg = copy_workspace(published, tmp_path)
+    first = current_version(cfg)
+    old = _downloads(cfg)
+    con = duckdb.connect(str(cfg.warehouse_path))
+    model = _mart(cfg, CHANGED)
+    con.execute(
+        f'delete from marts."{model}" where rowid = (select min(rowid) from marts."{model}")'
+    )
+    con.close()
+
+    publication = publish("run-2", cfg)
+
+    assert not publication.unchanged and publication.version != first
+    assert CHANGED not in publication.reused and len(publication.reused) == len(old) // 3 - 1
+    new = _downloads(cfg)
+    assert set(new) == set(old)
+    for name, stat in new.items():
+        if name.startswith(CHANGED + "."):
+            assert stat.st_ino != old[name].st_ino
+        else:  # the very same file as in the previous version
+            assert stat.st_ino == old[name].st_ino, name
+    manifests = [
+        json.loads((cfg.public_dir / "versions" / v / "manifest.json").read_text("utf-8"))
+        for v in (first, publication.version)
+    ]
+    differs = {
+        d
+        for d in manifests[1]["datasets"]
+        if manifests[0]["datasets"][d] != manifests[1]["datasets"][d]
+    }
+    assert differs == {CHANGED}
+    assert (
+        manifests[1]["datasets"][CHANGED]["rows"] == manifests[0]["datasets"][CHANGED]["rows"] - 1
+    )
+    assert verify(cfg.public_dir / "versions" / first) == []
+    assert verify(cfg.public_dir / "current") == []
+
+
+def test_linked_and_rewritten_files_equal_a_full_rebuild(published, tmp_path):
+    """Publish incrementally (one dataset changed) and, from the same warehouse, into an
+    empty public/: every download is byte for byte the same."""
+    cfg = copy_workspace(published, tmp_path / "incremental")
+    con = duckdb.connect(str(cfg.warehouse_path))
+    model = _mart(cfg, CHANGED)
+    con.execute(
+        f'delete from marts."{model}" where rowid = (select max(rowid) from marts."{model}")'
+    )
+    con.close()
+    publish("run-2", cfg)
+    full = copy_workspace(cfg, tmp_path / "full")
+    for name in ("public", "public.staging"):
+        path = tmp_path / "full" / name
+        if path.exists():
+            shutil.rmtree(path)
+    publish("run-2", full)
+    ours = cfg.public_dir / "current" / "downloads"
+    rebuilt = full.public_dir / "current" / "downloads"
+    assert sorted(p.name for p in ours.iterdir()) == sorted(p.name for p in rebuilt.iterdir())
+    for path in sorted(ours.iterdir()):
+        assert path.read_bytes() == (rebuilt / path.name).read_bytes(), path.name
+
+
+def test_csv_written_by_duckdb_keeps_bom_quoting_and_formula_neutralisation(published, tmp_path):
+    """The CSV is DuckDB's (COPY), with what the Arrow writer gave: a BOM, every text value
+    quoted, formulas neutralised in the CSV only (Parquet and JSON keep the value)."""
+    cfg = copy_workspace(published, tmp_path)
+    contract = load_contracts(cfg)[CHANGED]
+    text = next(
+        c.name
+        for c in contract.publish_columns
+        if c.type == "string" and c.name not in contract.publish_key
+    )
+    key = contract.publish_key[0]
+    formula = '=HYPERLINK("http://x", "a,b")'
+    con = duckdb.connect(str(cfg.warehouse_path))
+    first_key = con.execute(
+        f'select min("{key}") from marts."{contract.publish_model}"'
+    ).fetchall()[0][0]
+    con.execute(
+        f'update marts."{contract.publish_model}" set "{text}" = ? where "{key}" = ?',
+        [formula, first_key],
+    )
+    con.close()
+    publish("run-2", cfg)
+    downloads = cfg.public_dir / "current" / "downloads"
+    raw = (downloads / f"{CHANGED}.csv").read_bytes()
+    assert raw.startswith(b'\xef\xbb\xbf"')
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert [c.name for c in contract.publish_columns] == list(rows[0])
+    assert rows[0][text] == "'" + formula
+    assert f'"\'{formula.replace(chr(34), chr(34) * 2)}"'.encode() in raw
+    assert pq.read_table(downloads / f"{CHANGED}.parquet").column(text)[0].as_py() == formula
+    data = json.loads((downloads / f"{CHANGED}.json").read_text("utf-8"))
+    assert data[0][text] == formula
+    assert len(rows) == len(data) == pq.read_metadata(downloads / f"{CHANGED}.parquet").num_rows
