@@ -203,16 +203,26 @@ def measure(public: Path, requests: int) -> dict:
                     "p95_ms": _percentile(timings, 0.95),
                     "max_ms": max(timings),
                 }
+        results["server_peak_mb"] = _peak_mb(server.pid)
     finally:
         server.terminate()
         server.wait(timeout=30)
     return results
 
 
+def _peak_mb(pid: int) -> float:
+    """The server process's peak resident memory (VmHWM), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def report(scale: int, result: dict) -> str:
     lines = [
         f"x{scale}: {result['dataset']}, {result['rows']:,} rows; first request (verify + "
-        f"read) {result['cold_load_s']:.2f} s; first search (fold) {result['first_search_s']:.2f} s"
+        f"read) {result['cold_load_s']:.2f} s; first search (fold) {result['first_search_s']:.2f} s; "
+        f"server peak RSS {result['server_peak_mb']:.0f} MB"
     ]
     for name, q in result["queries"].items():
         lines.append(

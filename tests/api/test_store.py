@@ -98,10 +98,10 @@ def test_a_version_that_never_became_current_is_not_served(small_public):
 
 def test_the_database_cannot_read_or_write_files(small_public, tmp_path):
     version = Versions(small_public).get()
-    places = version.dataset("places")
+    version.dataset("places")
     secret = tmp_path / "secret.csv"
     secret.write_text("a\n1\n", "utf-8")
-    cursor = version.cursor(places)
+    cursor = version.cursor()
     for statement in (
         f"select * from read_csv('{secret}')",
         f"select * from '{secret}'",

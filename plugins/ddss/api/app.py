@@ -204,7 +204,7 @@ def _run(
     version: Version, asked: rows_query.RowQuery
 ) -> tuple[list[tuple], int | None, int | None]:
     """The page's rows, the row key to continue after (None on the last page), and the total
-    when asked for. DuckDB finds the page's row keys (it reads only the filter and sort
+    when asked for. DuckDB finds the page's row keys (reading only the filter and sort
     columns); the rows themselves are taken from the Arrow table by position. Interrupted
     after QUERY_SECONDS."""
     dataset = version.dataset(asked.dataset)
@@ -213,7 +213,7 @@ def _run(
     table = dataset.rows_table
     assert table is not None  # loaded by version.dataset
     last = _last_row(table, asked) if asked.after_row is not None else None
-    cursor = version.cursor(dataset)
+    cursor = version.cursor()
     timer = threading.Timer(QUERY_SECONDS, cursor.interrupt)
     timer.start()
     try:
