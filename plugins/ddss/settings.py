@@ -78,10 +78,15 @@ def load_settings() -> Settings:
 def workspace_settings(root: Path, base: Settings | None = None) -> Settings:
     """Settings whose data (landing, raw, warehouse, reports) and public folders live under
     ``root``, with the repository's dbt project, suites and contracts: a scratch workspace
-    for a check, a test or a benchmark, chosen without touching the environment."""
+    for a check, a test or a benchmark, chosen without touching the environment. Its
+    warehouse is the DuckDB file under ``root``, never the environment's lake: a scratch
+    workspace must not write into the production catalog."""
     base = base or load_settings()
     return replace(
         base,
+        lake_catalog=None,
+        lake_data_path=None,
+        mode="file",
         landing_dir=root / "data" / "landing",
         raw_dir=root / "data" / "raw",
         warehouse_path=root / "data" / "warehouse" / "ddss.duckdb",
