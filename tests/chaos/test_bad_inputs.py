@@ -399,3 +399,45 @@ def test_a_misbehaving_api_ends_the_fetch_with_a_clear_message(
     assert problem.message_vi and problem.message_en and problem.file
     written = list((tmp_path / "landing").rglob("*.json"))
     assert written == [], f"a failed fetch left {written}"
+
+
+# --- the three symptoms of the issue, through the real command ----------------------------
+
+SYMPTOMS = [
+    ("nul-in-code", 1, "U+0000"),
+    ("megabyte-cell", 1, "32,767"),
+    ("extra-column", 0, "Cột không có trong mẫu"),
+]
+
+
+@pytest.mark.parametrize(
+    ("case_id", "code", "says"),
+    [
+        pytest.param(
+            *s, id=f"cli-{s[0]}: ddss check exits {s[1]} with a bilingual message, no traceback"
+        )
+        for s in SYMPTOMS
+    ],
+)
+def test_ddss_check_command_on_the_issues_symptoms(case_id, code, says, inputs, chaos_workspace):
+    """The issue's three symptoms as a steward meets them: a NUL accepted as clean, a cell
+    over the csv field limit ending in a traceback, an extra column ignored in silence."""
+    import subprocess
+
+    from chaos.workspace import DDSS, ddss_env
+    from conftest import REPO
+
+    dataset = next(c.dataset for c in CASES if c.id == case_id)
+    TALLY.runs += 1
+    process = subprocess.run(
+        [DDSS, "check", str(inputs[case_id]), "--dataset", dataset],
+        env=ddss_env(chaos_workspace),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    output = process.stdout + process.stderr
+    assert process.returncode == code, output[-3000:]
+    assert "Traceback" not in output
+    assert says in output and inputs[case_id].name in output

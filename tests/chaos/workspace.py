@@ -23,16 +23,16 @@ DDSS = str(Path(sys.executable).with_name("ddss"))
 
 def ddss_env(cfg: Settings, **extra: str) -> dict[str, str]:
     """The environment of a ``ddss`` process working in ``cfg``'s workspace."""
-    env = {
-        **os.environ,
-        "DDSS_HOME": str(REPO),
-        "DDSS_DATA_DIR": str(cfg.landing_dir.parent),
-        "DDSS_PUBLIC_DIR": str(cfg.public_dir),
-        "DDSS_API_URL": cfg.api_url or "",
-        **extra,
-    }
+    env = dict(os.environ)
     for name in ("DDSS_LANDING_DIR", "DDSS_RAW_DIR", "DDSS_WAREHOUSE", "DDSS_REPORTS_DIR"):
         env.pop(name, None)
+    env.update(
+        DDSS_HOME=str(REPO),
+        DDSS_DATA_DIR=str(cfg.landing_dir.parent),
+        DDSS_PUBLIC_DIR=str(cfg.public_dir),
+        DDSS_API_URL=cfg.api_url or "",
+    )
+    env.update(extra)
     return env
 
 
