@@ -38,6 +38,9 @@ def test_lake_mode_starts_a_local_catalog_once_and_finds_it_again(monkeypatch):
         with connect(again, read_only=True) as con:
             assert con.execute("select row_count from meta.control_totals").fetchall() == [(7,)]
             assert snapshot_id(con) is not None
+        emptied = ensure_local_lake(cfg, fresh=True)  # ddss demo starts from an empty lake
+        with connect(emptied) as con:
+            assert con.execute("select count(*) from meta.control_totals").fetchall() == [(0,)]
         file_mode = dataclasses.replace(cfg, mode="file")
         assert ensure_local_lake(file_mode) is file_mode
     finally:

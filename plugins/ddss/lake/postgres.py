@@ -127,8 +127,7 @@ class LocalPostgres:
         if self.running():
             self._pg_ctl("-m", "fast", "-w", "stop", check=False)
 
-    def create_database(self, name: str) -> str:
-        """Create ``name`` unless it exists; its DSN."""
+    def _admin(self):
         import psycopg2
 
         deadline = time.monotonic() + 30
@@ -141,6 +140,19 @@ class LocalPostgres:
                     raise
                 time.sleep(0.2)
         con.autocommit = True
+        return con
+
+    def drop_database(self, name: str) -> None:
+        con = self._admin()
+        try:
+            with con.cursor() as cursor:
+                cursor.execute(f'drop database if exists "{name}" with (force)')
+        finally:
+            con.close()
+
+    def create_database(self, name: str) -> str:
+        """Create ``name`` unless it exists; its DSN."""
+        con = self._admin()
         try:
             with con.cursor() as cursor:
                 cursor.execute("select 1 from pg_database where datname = %s", [name])
