@@ -41,7 +41,12 @@ from ddss_demo.generate import generate
 from datetime import date
 
 root, rows, department = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-cfg = workspace_settings(root)
+# A scratch workspace never names a lake: the lake mode's catalog is given here explicitly.
+cfg = dataclasses.replace(
+    workspace_settings(root),
+    lake_catalog=os.environ.get("DDSS_LAKE_CATALOG") or None,
+    lake_data_path=os.environ.get("DDSS_LAKE_DATA_PATH") or None,
+)
 generate(cfg.landing_dir, seed=2022, scale=rows / 42540, departments={department})
 seconds = {}
 def timed(name, step, *args, **kwargs):
@@ -55,7 +60,7 @@ timed("dbt_marts", marts_step, cfg=cfg, department=department)
 timed("publish", publish, "bench", cfg)
 with connect(cfg, read_only=True) as con:
     dossiers = con.execute("select count(*) from raw.raw_admin_procedure_dossiers").fetchall()[0][0]
-print(json.dumps({"seconds": seconds, "dossier_rows": dossiers,
+print(json.dumps({"seconds": seconds, "dossier_rows": dossiers, "lake": cfg.lake,
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
@@ -91,6 +96,8 @@ def one_run(rows: int, mode: str, server, work: Path) -> dict:
         raise SystemExit(f"{mode} {rows}: {done.stderr[-3000:]}")
     result = json.loads(done.stdout.strip().splitlines()[-1])
     result.update(rows=rows, mode=mode)
+    if result.pop("lake") != (mode == "lake"):
+        raise SystemExit(f"{mode} {rows}: the run did not use the {mode} warehouse")
     if mode == "lake":
         result["lake_parquet_bytes"] = folder_bytes(root / "lake")
         result["catalog_bytes"] = catalog_bytes(dsn or "")
