@@ -26,8 +26,8 @@ def pytest_runtest_makereport(item, call):
     if group is None:
         return
     if report.when == "call" or (report.when == "setup" and not report.passed):
-        if hasattr(report, "wasxfail"):
-            TALLY.outcome(group, "failed")  # a known defect, reported
+        if hasattr(report, "wasxfail"):  # a known defect, reported; held if it passed
+            TALLY.outcome(group, "held" if report.passed else "failed")
         elif report.skipped:
             TALLY.outcome(group, "skipped")
         elif report.passed:
