@@ -186,6 +186,7 @@ class LakeUnavailable(RuntimeError):
     """The lake's extensions or catalog cannot be reached."""
 
 
+@functools.cache  # once per process: every lake connection would otherwise probe again
 def extension_directory() -> str:
     """A DuckDB extension directory holding the DuckLake and postgres extensions of the
     installed wheels, so that nothing is downloaded (``autoinstall_known_extensions`` off).
