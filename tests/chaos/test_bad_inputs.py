@@ -278,6 +278,8 @@ def test_extract_rejects_or_reads_the_file_naming_it(case: Case, extracted):
     if isinstance(case.expect, Read):
         assert name not in rejected, rejected.get(name)
         assert after[(case.dataset, name)] == case.expect.rows
+        if case.expect.note:  # the steward is told in the run too (meta.file_events, notes)
+            assert case.expect.note in {n.rule for n in report.notes if n.file == name}
         return
     deferred = {p.file: p for p in report.deferred}
     if name in deferred:  # cut short: told, not taken, looked at again by the next run
