@@ -432,6 +432,12 @@ def _json_text(text_of: Callable[[Template], str], stem: str):
     return make
 
 
+def _json_extra_key(t: Template, folder: Path) -> Path:
+    records = [r | {"truong_moi": "giá trị"} for r in _json_records(t)]
+    body = {"period": "2022-07", "total": 3, "records": records}
+    return write_bytes(folder, t.name("extra"), json.dumps(body, ensure_ascii=False).encode())
+
+
 def _deep_json(t: Template) -> str:
     return '{"period": "2022-07", "records": ' + "[" * 200_000 + "]" * 200_000 + "}"
 
@@ -973,6 +979,13 @@ CASES: list[Case] = [
         "records that are not a list exit 2",
         Refused(),
         lambda t, folder: _json_doc(t, {"a": 1}, "shape")(t, folder),
+    ),
+    Case(
+        "json-extra-key",
+        ETAX,
+        "a field the API added is a warning for the steward; the rest is " + KEEP,
+        Read(3, note="extra_column"),
+        _json_extra_key,
     ),
     Case(
         "json-utf16",

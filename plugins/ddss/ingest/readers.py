@@ -272,6 +272,9 @@ def _json_records(
     records = _json_document(path, display)
     present = {key for record in records if isinstance(record, dict) for key in record}
     headers = [h for h in (header_of(c) for c in contract.columns) if h in present]
+    extra = sorted(present - set(headers))
+    if extra and notes is not None:  # a field the API added: not read, and the steward told
+        notes.append(_extra_columns_note(display, 1, extra))
     yield 1, headers
     for number, record in enumerate(records, start=2):
         if isinstance(record, dict):
