@@ -115,13 +115,9 @@ def test_two_departments_run_at_once_under_the_scheduler_and_equal_the_serial_ru
     url = _metadata_url(postgres, root / "airflow")
     env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = url
     env["AIRFLOW__CORE__EXECUTOR"] = "LocalExecutor"
-    airflow_env.init(env)
-    # Lake mode: writers need not take turns; the pool's one slot becomes one per department.
-    airflow_env.airflow(
-        ["pools", "set", airflow_env.POOL, str(len(TWO) * 2), "lake: departments at once"],
-        env,
-        capture_output=True,
-    )
+    airflow_env.init(env)  # lake mode: a one-slot writers' pool per department
+    pools = airflow_env.airflow(["pools", "list", "-o", "plain"], env, capture_output=True).stdout
+    assert all(f"{airflow_env.POOL}__{d}" in pools for d in TWO), pools
     components = airflow_env.start_components(env, port)
     try:
         _wait_for_api_server(port, components)

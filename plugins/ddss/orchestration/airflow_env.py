@@ -91,6 +91,8 @@ def environment(
     """The environment for Airflow's processes: the project's home and config, the
     pipeline's settings; other ``AIRFLOW__*`` variables of the caller are dropped so that the
     file is the one truth (``airflow config list`` shows what runs)."""
+    from ddss.warehouse import environment as warehouse_environment
+
     cfg = cfg or load_settings()
     home = airflow_home or Path(os.environ.get("AIRFLOW_HOME") or cfg.home / ".airflow")
     write_config(cfg, home, api_port)
@@ -109,6 +111,7 @@ def environment(
             "DDSS_WAREHOUSE": str(cfg.warehouse_path),
             "DDSS_PUBLIC_DIR": str(cfg.public_dir),
             "DDSS_REPORTS_DIR": str(cfg.reports_dir),
+            **warehouse_environment(cfg),
             "PYTHONPATH": os.pathsep.join(
                 filter(None, [str(cfg.home / "plugins"), os.environ.get("PYTHONPATH")])
             ),
@@ -129,13 +132,23 @@ def airflow(
 
 
 def init(env: dict[str, str]) -> None:
-    """Migrate the metadata database and create the one-slot writer pool."""
+    """Migrate the metadata database and create the one-slot writer pool (on the lake, one
+    one-slot pool per department: see ``dag_factory.writer_pool``)."""
     airflow(["db", "migrate"], env, capture_output=True)
     airflow(
         ["pools", "set", POOL, "1", "DuckDB allows one writing process per file"],
         env,
         capture_output=True,
     )
+    if env.get("DDSS_LAKE_CATALOG") or env.get("DDSS_MODE") == "lake":
+        from ddss.data_contracts import load_departments
+
+        for department in load_departments():
+            airflow(
+                ["pools", "set", f"{POOL}__{department}", "1", f"lake: {department}'s writers"],
+                env,
+                capture_output=True,
+            )
 
 
 def dags_test(

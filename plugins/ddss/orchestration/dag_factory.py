@@ -21,6 +21,7 @@ runs.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pendulum
@@ -30,6 +31,18 @@ WRITER_POOL = "duckdb_writer"
 PORTAL = Asset("ddss://public/portal")
 EXTRACT_SUFFIX = "__extract"
 PUBLISH_DAG = "publish"
+
+
+def lake_mode() -> bool:
+    """The warehouse is DuckLake (catalog in PostgreSQL): writers need not take turns."""
+    return bool(os.environ.get("DDSS_LAKE_CATALOG")) or os.environ.get("DDSS_MODE") == "lake"
+
+
+def writer_pool(department: str) -> str:
+    """The pool a department's writing tasks take. The DuckDB file allows one writing
+    process, so every department shares one slot; on the lake each department has a slot
+    of its own (its tasks still take turns, departments run at once)."""
+    return f"{WRITER_POOL}__{department}" if lake_mode() else WRITER_POOL
 
 
 def raw_asset(dataset: str) -> Asset:
@@ -75,7 +88,7 @@ def department_doc(department: str, datasets: list[str], doc_md: str, schedule: 
     """The DAG file's own text (who sends what, how), then the steps every department shares."""
     assets = ", ".join(f"`{raw_asset(d).uri}`" for d in datasets)
     steps = STEPS_DOC.format(
-        department=department, schedule=schedule, assets=assets, pool=WRITER_POOL
+        department=department, schedule=schedule, assets=assets, pool=writer_pool(department)
     )
     return doc_md.strip() + "\n" + steps
 
@@ -95,7 +108,7 @@ def department_dags(
         "doc_md": department_doc(department, datasets, doc_md, schedule),
         "tags": ["ddss", department],
         # DuckDB allows one writing process per file: every task takes the one slot.
-        "default_args": {"pool": WRITER_POOL, "retries": 0},
+        "default_args": {"pool": writer_pool(department), "retries": 0},
     }
     assets = [raw_asset(d) for d in datasets]
 
