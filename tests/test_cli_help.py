@@ -26,3 +26,13 @@ def test_no_command_shows_bool_after_a_flag():
         result = runner.invoke(app, [name, "--help"])
         assert result.exit_code == 0, (name, result.output)
         assert "<bool>" not in result.output, (name, result.output)
+
+
+def test_importing_the_cli_reads_no_contract():
+    """Every command paid for reading the contracts while only `check --help` shows them."""
+    import subprocess
+    import sys
+
+    code = "import sys, ddss.cli; print('ddss.data_contracts' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

@@ -8,8 +8,10 @@ import sys
 from datetime import UTC, datetime
 from importlib.metadata import entry_points
 from pathlib import Path
+from typing import Any
 
 import typer
+from typer.core import TyperCommand
 
 from ddss.settings import load_settings
 
@@ -119,12 +121,18 @@ def docs(run_id: str = typer.Argument(..., help="The run whose steward reports g
         typer.echo(f"GX Data Docs ({department}): {index}")
 
 
-@app.command(
-    # The dataset ids, from the contracts (imported here, not at the top of the module, so
-    # that this command's help is the only one that reads them).
-    epilog="Bộ dữ liệu / datasets: "
-    + __import__("ddss.quality.check", fromlist=["datasets_help"]).datasets_help(),
-)
+class _CheckCommand(TyperCommand):
+    """``check --help`` ends with the dataset ids, read from the contracts only when that
+    help is shown (not whenever the CLI is imported: every command paid for it)."""
+
+    def format_epilog(self, ctx: Any, formatter: Any) -> None:  # typer vendors click
+        from ddss.quality.check import datasets_help
+
+        self.epilog = "Bộ dữ liệu / datasets: " + datasets_help()
+        super().format_epilog(ctx, formatter)
+
+
+@app.command(cls=_CheckCommand)
 def check(
     path: Path = typer.Argument(..., help="The file to check."),
     dataset: str = typer.Option(..., help="Dataset id (listed below)."),
