@@ -34,12 +34,14 @@ def demo(
     fresh: bool = typer.Option(True, help="Start from empty landing, raw and warehouse."),
 ) -> None:
     """Generate the feeds, run the real Airflow DAGs end to end, publish public/."""
+    from ddss.lake import ensure_local_lake
     from ddss.orchestration import airflow_env
     from ddss.orchestration.pipeline import known_departments
     from ddss.orchestration.sources import local_sources
     from ddss_demo.generate import generate as make_feeds
 
-    cfg = load_settings()
+    # DDSS_MODE=lake (make demo-lake): a local PostgreSQL catalog and data/lake/; else the file.
+    cfg = ensure_local_lake(load_settings(), fresh=fresh)
     if fresh:
         for path in (cfg.landing_dir, cfg.raw_dir, cfg.warehouse_path.parent, cfg.reports_dir):
             shutil.rmtree(path, ignore_errors=True)

@@ -38,7 +38,7 @@ from ddss.errors import Problem
 from ddss.quality.criteria import CRITERIA
 from ddss.quality.freshness import freshness
 from ddss.settings import Settings, load_settings
-from ddss.warehouse import connect, first_row, table_exists
+from ddss.warehouse import connect, first_row, retry_on_conflict, table_exists
 
 log = logging.getLogger(__name__)
 
@@ -905,6 +905,7 @@ def _judge(
     return evaluation
 
 
+@retry_on_conflict  # on the lake, a step that lost a commit conflict runs again
 def validate(
     dataset: str,
     run_id: str,
