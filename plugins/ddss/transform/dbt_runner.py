@@ -17,9 +17,21 @@ class DbtFailed(RuntimeError):
 
 @contextmanager
 def _dbt_environment(cfg: Settings):
-    saved = {k: os.environ.get(k) for k in ("DDSS_WAREHOUSE", "DBT_SEND_ANONYMOUS_USAGE_STATS")}
-    os.environ["DDSS_WAREHOUSE"] = str(cfg.warehouse_path)
-    os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+    """The variables dbt's profile reads, from these settings, not from the process's
+    environment: a check's scratch settings (file mode) must not reach the lake that
+    DDSS_LAKE_CATALOG names for the production runs."""
+    wanted = {
+        "DDSS_WAREHOUSE": str(cfg.warehouse_path),
+        "DDSS_LAKE_CATALOG": cfg.lake_catalog,
+        "DDSS_LAKE_DATA_PATH": cfg.lake_data_path if cfg.lake_catalog else None,
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    saved = {k: os.environ.get(k) for k in wanted}
+    for key, value in wanted.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
     try:
         yield
     finally:
