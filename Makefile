@@ -19,7 +19,7 @@ help:
 	@echo "make chaos   - the fault and attack campaign: cases tried / held / failed, rows lost (0)"
 	@echo "make demo-lake - the demo on DuckLake (PostgreSQL catalog, Parquet data) instead of the DuckDB file"
 	@echo "make airflow - airflow standalone on 127.0.0.1:8080 with the project's DAGs"
-	@echo "make serve   - serve public/ on http://127.0.0.1:8000"
+	@echo "make serve   - the portal and the read-only query API (/api/v1/) on http://127.0.0.1:8000"
 	@echo "make steward - the steward workspace on http://127.0.0.1:8001 (demo accounts printed)"
 
 $(STAMP): pyproject.toml demo/pyproject.toml constraints.txt
@@ -76,6 +76,9 @@ chaos: $(STAMP) browser
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/publish_bench.py
+	$(BIN)/python bench/dbt_bench.py
+	$(BIN)/python bench/api_latency.py
 
 airflow: $(STAMP)
 	$(BIN)/ddss airflow-ui
