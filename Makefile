@@ -77,7 +77,7 @@ chaos: $(STAMP) browser
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/publish_bench.py
-	$(BIN)/python bench/dbt_bench.py
+	$(BIN)/python bench/dbt_bench.py --scale 10
 	$(BIN)/python bench/api_latency.py
 
 airflow: $(STAMP)
