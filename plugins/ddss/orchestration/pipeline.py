@@ -232,6 +232,9 @@ def publish_step(run_id: str, cfg: Settings | None = None) -> dict:
         "path": str(publication.path),
         "rows": {k: v["rows"] for k, v in publication.datasets.items()},
         "held_back": publication.held_back,
+        "unchanged": publication.unchanged,
+        "reused": publication.reused,
+        "summary": publication.summary,
     }
 
 
@@ -272,6 +275,8 @@ class RunSummary:
         ]
         if not self.publish:
             lines.append("  Công bố / publish: không công bố (--no-publish) / nothing published")
+        elif self.publish.get("summary"):  # says when nothing new was published
+            lines.append("  " + self.publish["summary"])
         else:
             held = self.publish.get("held_back") or {}
             lines.append(
