@@ -10,12 +10,6 @@ from ddss.warehouse import connect, first_row
 pytestmark = pytest.mark.slow
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known defect outside the lake's files: ddss.quality.check._scratch keeps the "
-    "settings' lake_catalog, and ddss.transform.dbt_runner leaves the environment's "
-    "DDSS_LAKE_CATALOG to dbt's profile, so the check writes into the production lake",
-)
 def test_check_in_lake_mode_leaves_the_production_lake_untouched(
     cfg, lake_catalog, tmp_path, monkeypatch
 ):

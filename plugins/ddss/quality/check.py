@@ -153,6 +153,10 @@ def _scratch(cfg: Settings, root: Path) -> Settings:
         warehouse_path=root / "warehouse" / "check.duckdb",
         reports_dir=root / "reports",
         public_dir=root / "public",
+        # a dry run: its own DuckDB file, never the production lake (DuckLake mode)
+        lake_catalog=None,
+        lake_data_path=None,
+        mode="file",
     )
 
 
