@@ -125,6 +125,23 @@ def steward_rows(con, contract: Contract, cfg: Settings) -> list[dict]:
     return annotate(rows, contract)
 
 
+def loader_notes(con, datasets: list[str]) -> list[dict]:
+    """What the loader noted about the files that currently stand for ``datasets`` (an extra
+    column it ignored, say): a warning the steward must see, though no row failed. A note
+    about a file since replaced (same name, new content) is no longer shown."""
+    if not datasets:
+        return []
+    marks = ", ".join("?" for _ in datasets)
+    rows = con.execute(
+        "select distinct e.file_name, e.message_vi, e.message_en from meta.file_events e"
+        " join meta.loaded_files l on l.dataset = e.dataset and l.file_name = e.file_name"
+        f" and l.sha256 = e.sha256 where e.status = 'note' and e.dataset in ({marks})"
+        " order by 1, 2, 3",
+        datasets,
+    ).fetchall()
+    return [{"file": f, "message_vi": vi, "message_en": en} for f, vi, en in rows]
+
+
 def _data_docs(run_id: str, outcomes: list[Outcome], folder: Path) -> dict:
     """GX Data Docs beside the report; a failure to render them never loses the report."""
     from ddss.quality import data_docs
@@ -247,6 +264,7 @@ def write_reports(
                 criteria=LABELS,
                 data_docs=os.path.relpath(docs["index"], folder) if docs.get("index") else None,
                 rejected=[p for p in rejected if p.file],
+                notes=loader_notes(con, [d["outcome"].dataset for d in datasets]),
                 generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             )
             path = folder / "index.html"
