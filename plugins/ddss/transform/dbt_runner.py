@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from contextlib import contextmanager
 
+import duckdb
+
 from ddss.settings import Settings, load_settings
+from ddss.warehouse import LOCK_ERROR, _busy, _holder, _open, lock_wait_seconds
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +58,7 @@ def _release_warehouse() -> None:
             DuckDBConnectionManager._ENV = None
 
 
-def _invoke(args: list[str], cfg: Settings):
+def _invoke_once(args: list[str], cfg: Settings):
     """One in-process dbt command on the workspace's warehouse: dbt's own result."""
     from dbt.cli.main import dbtRunner  # heavy import: only when a task needs dbt
 
@@ -86,6 +90,56 @@ def _invoke(args: list[str], cfg: Settings):
             return dbtRunner().invoke(full)
         finally:
             _release_warehouse()
+
+
+def _lock_error(result) -> str | None:
+    """DuckDB's lock message when dbt could not open the warehouse because another process
+    holds it (dbt ends with that IOException), else None."""
+    texts = [str(result.exception or "")]
+    if result.result is not None and hasattr(result.result, "results"):
+        texts += [str(r.message or "") for r in result.result.results]
+    return next((t for t in texts if LOCK_ERROR in t), None)
+
+
+def _invoke(args: list[str], cfg: Settings):
+    """``_invoke_once``, waiting while another process holds the warehouse file, as
+    ``ddss.warehouse.connect`` does (DDSS_WAREHOUSE_LOCK_WAIT_SECONDS, a warning in both
+    languages), then WarehouseBusy naming the file and the process holding it.
+
+    The file is opened (and closed) first, so that dbt does not start, fail and print its
+    traceback while another process has it; when a process takes it between that check and
+    dbt's own open, dbt's lock error is retried the same way."""
+    if cfg.lake:  # the lake's catalog is PostgreSQL: no file lock
+        return _invoke_once(args, cfg)
+    path = str(cfg.warehouse_path)
+    limit = lock_wait_seconds()
+    started = time.monotonic()
+    delay = 0.25
+    while True:
+        cfg.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+        _open(path, read_only=False).close()  # waits for the lock, or WarehouseBusy
+        result = _invoke_once(args, cfg)
+        lock = _lock_error(result)
+        if lock is None:
+            return result
+        waited = time.monotonic() - started
+        if waited >= limit:
+            raise _busy(path, waited, duckdb.IOException(lock)) from result.exception
+        log.warning(
+            "dbt không mở được kho dữ liệu %s: tiến trình khác (%s) vừa giữ nó; chờ rồi chạy "
+            "lại dbt %s (tối đa %.0f giây). / dbt could not open the warehouse %s: another "
+            "process (%s) took it; waiting to run dbt %s again (up to %.0f s).",
+            path,
+            _holder(lock),
+            args[0],
+            limit,
+            path,
+            _holder(lock),
+            args[0],
+            limit,
+        )
+        time.sleep(min(delay, max(limit - waited, 0.0)))
+        delay = min(delay * 2, 2.0)
 
 
 def run_dbt(args: list[str], cfg: Settings | None = None) -> list[dict]:
