@@ -2,7 +2,11 @@
 ``raw/manifest.jsonl`` (one JSON object a line, append only).
 
 A file whose bytes were archived before is recognised by its sha256 and not copied again;
-a symlink leading out of the landing folder is refused.
+a symlink leading out of the landing folder is refused, and so are a hard link (its bytes
+can be changed from outside landing), a name with a control or bidirectional character
+(a newline, a right-to-left override) and a name too long for its archived copy
+(``<sha256>__<name>.partial`` must fit in 255 bytes). Such a file is refused before it is
+read; the other files are still taken.
 
 Landing files are not hashed again on every run: ``raw/landing_hashes.json`` keeps, for each
 landing file taken, its sha256 with the ``stat`` it had then (size, mtime_ns, ctime_ns,
@@ -18,8 +22,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shutil
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -37,6 +42,15 @@ from ddss.ingest.manifest import (
 from ddss.settings import Settings
 
 log = logging.getLogger(__name__)
+
+# The archived copy is ``<sha256>__<name>``, written first as ``<sha256>__<name>.partial``:
+# that name must fit in NAME_MAX (255 bytes on ext4, xfs, btrfs, tmpfs).
+NAME_MAX_BYTES = 255
+PARTIAL_SUFFIX = ".partial"
+MAX_NAME_BYTES = NAME_MAX_BYTES - 64 - len("__") - len(PARTIAL_SUFFIX)  # 181
+# Control characters (a newline, a tab, DEL) and bidirectional marks, embeddings, overrides
+# and isolates, which make a name read differently from what it is (ho_so_\u202evsc.exe).
+UNSAFE_NAME_CHARS = re.compile("[\x00-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass
@@ -173,8 +187,56 @@ def data_file_for_control(control_name: str, contract: SourceContract) -> str:
     return data_file
 
 
-def _refuse_unsafe(path: Path, cfg: Settings) -> int:
-    """The file's size, or FileRejected when it is outside the landing folder or too large."""
+def visible_name(name: str) -> str:
+    """``name`` with its control and bidirectional characters written out (<U+202E>)."""
+    return UNSAFE_NAME_CHARS.sub(lambda m: f"<U+{ord(m.group()):04X}>", name)
+
+
+def shortened(name: str, keep: int = 60) -> str:
+    """``name`` cut in the middle to at most about ``keep`` characters, for a message."""
+    if len(name) <= keep:
+        return name
+    tail = keep // 3
+    return f"{name[: keep - tail - 1]}…{name[-tail:]}"
+
+
+def _refuse_name_or_link(path: Path, cfg: Settings) -> None:
+    """FileRejected when the name is unsafe or too long, or the file is outside the landing
+    folder or a hard link: checked before the file is read."""
+    name = path.name
+    if UNSAFE_NAME_CHARS.search(name):
+        shown = shortened(visible_name(name), 120)
+        raise FileRejected(
+            Problem(
+                name,
+                None,
+                None,
+                shown,
+                "unsafe_name",
+                f"Tên tệp '{shown}' chứa ký tự điều khiển hoặc ký tự đổi chiều chữ (xuống dòng, "
+                "đảo chiều phải-sang-trái), không được xử lý. Hãy đổi tên tệp chỉ dùng chữ, số, "
+                "dấu gạch và dấu chấm.",
+                f"The file name '{shown}' contains a control or bidirectional character (a "
+                "newline, a right-to-left override) and is refused. Rename the file using only "
+                "letters, digits, dashes, underscores and dots.",
+            )
+        )
+    size = len(os.fsencode(name))
+    if size > MAX_NAME_BYTES:
+        shown = shortened(name)
+        raise FileRejected(
+            Problem(
+                name,
+                None,
+                None,
+                str(size),
+                "name_too_long",
+                f"Tên tệp '{shown}' quá dài ({size} byte, tối đa {MAX_NAME_BYTES}), không lưu "
+                "trữ được. Hãy đặt tên ngắn hơn.",
+                f"The file name '{shown}' is too long ({size} bytes, limit {MAX_NAME_BYTES}) "
+                "to be archived. Give the file a shorter name.",
+            )
+        )
     if not _inside(path, cfg.landing_dir):
         raise FileRejected(
             Problem(
@@ -187,6 +249,29 @@ def _refuse_unsafe(path: Path, cfg: Settings) -> int:
                 "The path is outside the landing folder and is refused.",
             )
         )
+    links = path.lstat().st_nlink
+    if links > 1:
+        raise FileRejected(
+            Problem(
+                str(path),
+                None,
+                None,
+                None,
+                "hard_link",
+                f"Tệp là một liên kết cứng ({links} tên cho cùng một nội dung): nội dung có thể "
+                "bị thay đổi từ ngoài thư mục tiếp nhận, không được xử lý. Hãy chép tệp vào thay "
+                "vì tạo liên kết.",
+                f"The file is a hard link ({links} names for the same bytes): its bytes could be "
+                "changed from outside the landing folder, so it is refused. Copy the file in "
+                "instead of linking it.",
+            )
+        )
+
+
+def _refuse_unsafe(path: Path, cfg: Settings) -> int:
+    """The file's size, or FileRejected when its name is unsafe or too long, it is outside
+    the landing folder, a hard link, or too large."""
+    _refuse_name_or_link(path, cfg)
     size = path.stat().st_size
     if size > cfg.max_file_bytes:
         raise FileRejected(
@@ -237,7 +322,7 @@ def archive_file(
             hashes.remember(path, cfg, signature, digest)
         return entry
     target_dir.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".partial")
+    partial = target.with_name(target.name + PARTIAL_SUFFIX)
     partial.unlink(missing_ok=True)  # left read-only by a crash before its rename
     shutil.copyfile(path, partial)
     if sha256_of(partial) != digest:  # the file changed while we copied it
@@ -288,23 +373,24 @@ def _archive_one(
     control = None if contract else control_for(path.name, folder, contracts)
     owner = contract or control
     if owner is None:
-        log.warning("landing file %s matches no dataset contract; left in place", path)
-        return
-    # Read nothing outside the landing folder (archive_file refuses such a path).
-    inside = _inside(path, cfg.landing_dir)
-    taken_before = hashes is not None and hashes.known(path, cfg) is not None
-    unfinished = (
-        cut_short(path, owner, control is not None) if inside and not taken_before else None
-    )
-    if unfinished:
-        scan.deferred.append(unfinished)
-        log.warning("%s", unfinished)
+        log.warning(
+            "landing file %s matches no dataset contract; left in place", visible_name(str(path))
+        )
         return
     try:
+        # Read nothing outside the landing folder, through a hard link or under an unsafe name.
+        _refuse_name_or_link(path, cfg)
+        taken_before = hashes is not None and hashes.known(path, cfg) is not None
+        unfinished = cut_short(path, owner, control is not None) if not taken_before else None
+        if unfinished:
+            scan.deferred.append(unfinished)
+            log.warning("%s", unfinished)
+            return
         entry = archive_file(path, owner, cfg, known, hashes)
     except FileRejected as exc:
         scan.rejected.append(exc.problem)
-        log.error("%s", exc)
+        # The log shows the name with its control characters written out (no forged lines).
+        log.error("%s", replace(exc.problem, file=visible_name(exc.problem.file)))
         return
     if control is not None:
         scan.controls.append(entry)
