@@ -82,13 +82,16 @@ def run(
     from ddss.errors import PublicationBlocked
     from ddss.orchestration.pipeline import run_all
     from ddss.orchestration.sources import local_sources
+    from ddss.transform.dbt_runner import DbtFailed
+    from ddss.warehouse import WarehouseBusy
 
     _logging(verbose)
     as_of_date = (as_of or datetime.now(UTC)).date()
+    run_id = run_id or _run_id()
     try:
         with local_sources(load_settings()) as cfg:
             summary = run_all(
-                run_id or _run_id(),
+                run_id,
                 cfg,
                 as_of=as_of_date,
                 publish=publish,
@@ -98,6 +101,18 @@ def run(
             )
     except PublicationBlocked as exc:
         typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+    except WarehouseBusy as exc:  # already both languages, naming the file and its holder
+        typer.echo(f"Lượt chạy {run_id} dừng / run {run_id} stopped: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    except DbtFailed as exc:  # dbt's own text names the command and the failed nodes
+        typer.echo(
+            f"Lượt chạy {run_id} dừng: bước dbt thất bại, không có gì được công bố; xem chi "
+            f"tiết dưới đây (chạy lại với -v để xem toàn bộ nhật ký). / Run {run_id} stopped: "
+            f"a dbt step failed, nothing was published; details below (run again with -v for "
+            f"the whole log).\n{exc}",
+            err=True,
+        )
         raise typer.Exit(1) from exc
     if as_json:
         typer.echo(json.dumps(summary.__dict__, ensure_ascii=False, indent=1))
