@@ -65,3 +65,29 @@ def test_the_report_shows_the_loaders_note_about_an_extra_column(cfg, tmp_path):
     _drop(workspace, "ho_so_2022-07.csv", extra=False)
     again = _report(workspace, "run-2")
     assert "How your files were read" not in again and "Tệp có cột" not in again
+
+
+def test_the_lost_zeros_hint_follows_the_contracts_code_width_not_the_column_name(cfg):
+    """A code column's width comes from its contract (``code_width``), whatever its name."""
+    import dataclasses
+
+    from ddss.quality.findings import lost_leading_zeros
+
+    contract = source_contract(DATASET, cfg)
+    widths = {"service_code": 8, "commune_code": None}  # a new fixed-width code; one undeclared
+    contract = dataclasses.replace(
+        contract,
+        columns=tuple(
+            dataclasses.replace(c, code_width=widths[c.name]) if c.name in widths else c
+            for c in contract.columns
+        ),
+    )
+
+    def failure(column: str, value: str) -> dict:
+        return {"column": column, "value": value}
+
+    assert lost_leading_zeros(contract, failure("service_code", "1234"))
+    assert lost_leading_zeros(contract, failure("Mã thủ tục", "1234"))  # found by its header
+    assert not lost_leading_zeros(contract, failure("service_code", "12345678"))
+    assert not lost_leading_zeros(contract, failure("service_code", "1.0012"))
+    assert not lost_leading_zeros(contract, failure("commune_code", "218"))

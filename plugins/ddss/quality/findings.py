@@ -22,9 +22,6 @@ _EXCEL_DATE = re.compile(
     r"^(\d{4}-\d{2}-\d{2}( 00:00:00)?|\d{1,2}/\d{1,2}/\d{4}|[A-Za-z]{3}-\d{2})$"
 )
 _DIGITS = re.compile(r"^\d+$")
-# Codes of the national administrative-unit list (vietnam-provinces): fixed length, and a
-# leading zero is part of the code (00070 Phường Hoàn Kiếm).
-CODE_LENGTHS = {"ward_code": 5, "commune_code": 5}
 
 EXCEL_DATE_VI = (
     "Có vẻ Excel đã tự đổi kỳ báo cáo thành ngày tháng ({value}). Hãy định dạng cột này là "
@@ -66,11 +63,12 @@ def excel_date_in_period(contract: Contract, failure: dict) -> bool:
 
 
 def lost_leading_zeros(contract: Contract, failure: dict) -> bool:
-    """A code of the national lists, shorter than its fixed length and all digits: what
-    Excel leaves of ``00070`` when it reads the column as numbers."""
+    """A code of fixed width (the contract's ``code_width``: ward 00070 of the national
+    list), shorter than that and all digits: what Excel leaves of ``00070`` when it reads
+    the column as numbers."""
     column = _column(contract, failure)
     value = str(failure.get("value") or "")
-    length = CODE_LENGTHS.get(column.name) if column else None
+    length = column.code_width if column else None
     return bool(length and _DIGITS.match(value) and len(value) < length)
 
 
