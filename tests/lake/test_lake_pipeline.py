@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from lake_runs import (
+from .lake_runs import (
     DATASET,
     environment,
     run_parallel,
