@@ -13,10 +13,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from .lake_runs import environment, run_serial, small_feeds, warehouse_state, workspace
 
 from ddss.lake.postgres import LocalPostgres, free_port
 from ddss.orchestration import airflow_env
+
+from .lake_runs import environment, run_serial, small_feeds, warehouse_state, workspace
 
 pytestmark = pytest.mark.integration
 

@@ -10,6 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from ddss.settings import Settings
+from ddss.warehouse import connect, first_row, snapshot_id
+
 from .lake_runs import (
     DATASET,
     environment,
@@ -19,9 +23,6 @@ from .lake_runs import (
     warehouse_state,
     workspace,
 )
-
-from ddss.settings import Settings
-from ddss.warehouse import connect, first_row, snapshot_id
 
 pytestmark = pytest.mark.slow
 
