@@ -1,9 +1,8 @@
 """Two departments under a real Airflow 3.3.2 scheduler (LocalExecutor) on the lake: their
 tasks overlap in time, and what they leave equals the same departments run one after another.
 
-Airflow's metadata goes to the test's PostgreSQL when Airflow can reach it asynchronously
-(its API server needs the ``asyncpg`` driver); without that package, to the home's SQLite
-file, as ``make airflow`` does. The scheduler and the executor are the real ones either way."""
+Airflow's metadata is in the test's PostgreSQL (LocalExecutor + PostgreSQL, as a scaled-out
+Airflow runs; its API server reaches it with the pinned ``asyncpg``)."""
 
 from __future__ import annotations
 
@@ -32,10 +31,7 @@ def feeds_two(tmp_path_factory) -> Iterator[Path]:
 
 
 def _metadata_url(postgres: LocalPostgres, home: Path) -> str:
-    import importlib.util
-
-    if importlib.util.find_spec("asyncpg") is None:
-        return f"sqlite:///{home / 'airflow.db'}"
+    # PostgreSQL metadata, as a scaled-out Airflow runs (its API server needs asyncpg, pinned)
     postgres.create_database("airflow_metadata")
     return f"postgresql+psycopg2://postgres@127.0.0.1:{postgres.port}/airflow_metadata"
 
