@@ -106,9 +106,10 @@ def _invoke(args: list[str], cfg: Settings):
     ``ddss.warehouse.connect`` does (DDSS_WAREHOUSE_LOCK_WAIT_SECONDS, a warning in both
     languages), then WarehouseBusy naming the file and the process holding it.
 
-    The file is opened (and closed) first, so that dbt does not start, fail and print its
-    traceback while another process has it; when a process takes it between that check and
-    dbt's own open, dbt's lock error is retried the same way."""
+    The file is opened first and kept open while dbt runs: dbt's own open in this process
+    then shares that DuckDB instance (same file, same configuration), so no other process
+    can take the lock in between and dbt never starts only to fail and print DuckDB's
+    traceback. Should dbt still meet the lock, its lock error is retried the same way."""
     if cfg.lake:  # the lake's catalog is PostgreSQL: no file lock
         return _invoke_once(args, cfg)
     path = str(cfg.warehouse_path)
@@ -117,8 +118,11 @@ def _invoke(args: list[str], cfg: Settings):
     delay = 0.25
     while True:
         cfg.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-        _open(path, read_only=False).close()  # waits for the lock, or WarehouseBusy
-        result = _invoke_once(args, cfg)
+        held = _open(path, read_only=False)  # waits for the lock, or WarehouseBusy
+        try:
+            result = _invoke_once(args, cfg)
+        finally:
+            held.close()
         lock = _lock_error(result)
         if lock is None:
             return result
