@@ -136,3 +136,17 @@ def test_a_file_whose_other_link_is_gone_is_taken(pasc, tmp_path):
     scan = _scan(pasc)
     assert scan.rejected == []
     assert "ho_so_2099-01.csv" in {e.file_name for e in scan.archived + scan.duplicates}
+
+
+def test_a_name_refused_is_refused_at_once_not_deferred_as_still_changing(pasc, monkeypatch):
+    """A fresh file under an unsafe name is refused on its name, not reported (with its raw
+    name) as still being written; a fresh file under a good name is deferred as before."""
+    monkeypatch.setenv("DDSS_LANDING_QUIET_SECONDS", "3600")
+    name = "ho_so_\u202evsc.exe.csv"
+    _plant(pasc, name)
+    _plant(pasc, "ho_so_2099-02.csv")
+    scan = archive.archive_landing(pasc, _contracts(pasc))
+    assert [(p.file, p.rule) for p in scan.rejected] == [(name, "unsafe_name")]
+    deferred = {Path(p.file).name for p in scan.deferred}
+    assert "ho_so_2099-02.csv" in deferred
+    assert name not in deferred

@@ -268,6 +268,15 @@ def _refuse_name_or_link(path: Path, cfg: Settings) -> None:
         )
 
 
+def _acceptable(path: Path, cfg: Settings) -> bool:
+    """Whether ``_refuse_name_or_link`` lets the file through."""
+    try:
+        _refuse_name_or_link(path, cfg)
+    except (FileRejected, FileNotFoundError):
+        return False
+    return True
+
+
 def _refuse_unsafe(path: Path, cfg: Settings) -> int:
     """The file's size, or FileRejected when its name is unsafe or too long, it is outside
     the landing folder, a hard link, or too large."""
@@ -532,8 +541,11 @@ def archive_landing(cfg: Settings, contracts: list[SourceContract]) -> LandingSc
     known = {e["sha256"] for e in read_manifest(cfg)}
     files = landing_files(cfg, contracts)
     hashes = HashCache.load(cfg)
-    # Only files new or changed since they were taken need to settle.
-    unsettled = [path for _, path in files if hashes.known(path, cfg) is None]
+    # Only files new or changed since they were taken need to settle; a file refused on its
+    # name or link is refused at once (it stays in landing), not deferred as still changing.
+    unsettled = [
+        path for _, path in files if _acceptable(path, cfg) and hashes.known(path, cfg) is None
+    ]
     changing = still_changing(unsettled, _fetched(files, contracts))
     for folder, path in files:
         if path in changing:
