@@ -254,13 +254,6 @@ def test_two_runs_at_once_with_a_check_reading_converge_on_the_uninterrupted_byt
     assert _downloads(killed.public_dir) == downloads
 
 
-@pytest.mark.xfail(
-    reason="transform/dbt_runner.py: the second run's dbt opens the warehouse without the "
-    "lock wait of ddss.warehouse.connect (DDSS_WAREHOUSE_LOCK_WAIT_SECONDS), so it ends "
-    "with DuckDB's 'Could not set lock' as a traceback instead of waiting (reported). Not "
-    "strict: when the second run starts after the first's record, it has nothing new to do",
-    strict=False,
-)
 def test_the_run_that_loses_the_warehouse_waits_or_says_why_without_a_traceback():
     """Of two runs at once, the one that finds the warehouse taken waits for it, or ends
     with a message naming the file and the process holding it — never a traceback."""
