@@ -582,11 +582,6 @@ CASES: list[Case] = [
         "a non-breaking space inside a ward code is flagged",
         Flagged(WARD),
         change=_insert(WARD, 2, "\u00a0"),
-        known_defect="stg_tuyen_quang_pasc__admin_procedure_dossiers: commune_code ('Mã xã') "
-        "goes through code_text without a commune_code_normalised flag nor a warning in "
-        "expectations/admin_procedure_dossiers.json, so an NBSP (or a zero-width space) in it "
-        "is normalised silently; the ward_code_text macro flags it where a model has the flag "
-        "(reported, with the change)",
     ),
     Case(
         "rlm-in-service",

@@ -45,6 +45,8 @@ renamed as (
         end as channel,
         {{ code_text('commune_code') }} as commune_code,
         {{ code_padded('commune_code') }} as commune_code_padded,
+        {{ visible_text('commune_code') }} as commune_code_as_typed,
+        {{ identifier_normalised('commune_code') }} as commune_code_normalised,
         {{ clean_text('received_date') }} as received_date_text,
         {{ parse_date_strict('received_date', ['%d/%m/%Y']) }} as received_date,
         {{ clean_text('due_date') }} as due_date_text,
