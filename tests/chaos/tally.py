@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 GROUPS = {
     "test_bad_inputs": "1 bad inputs",
     "test_faults": "2 faults",
+    "test_airflow_kills": "2 faults",
     "test_attacks": "3 attacks",
     "test_load": "4 load",
 }

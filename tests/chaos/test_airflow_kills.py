@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from chaos.tally import GROUPS, TALLY
+from chaos.tally import TALLY
 from chaos.workspace import manifest_matches, raw_names_match, warehouse_opens
 from conftest import REPO, copy_workspace
 from ddss.orchestration import airflow_env
@@ -34,9 +34,6 @@ from ddss.orchestration.dag_runs import STATE_MARK
 from ddss.settings import Settings
 
 pytestmark = pytest.mark.slow
-
-# These cases count in group 2's figures (the summary groups cases by module name).
-GROUPS.setdefault(__name__.rsplit(".", 1)[-1], "2 faults")
 
 SEED = 15  # the issue's number: the kill moments are the same on every run
 # The smallest feed (tuyen_quang_office) is held back from public/ in this workspace (the
