@@ -11,6 +11,9 @@ import pytest
 from chaos.tally import GROUPS, TALLY
 from ddss.settings import Settings
 
+# Set while the campaign's workspace exists: its API's address and the planted secrets.
+CHAOS_ENVIRONMENT: dict[str, str] = {}
+
 
 def _group(item: pytest.Item) -> str | None:
     module = getattr(item, "module", None)
@@ -81,8 +84,25 @@ def chaos_workspace(tmp_path_factory) -> Iterator[Settings]:
     landing = root / "data" / "landing"
     generate(landing, seed=SEED, scale=SCALE)
     TALLY.runs += 1
-    with ApiServer(landing / "_http") as url, pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DDSS_API_URL", url)
-        for name, value in SECRETS.items():  # every run sees them; no log or report may
-            patch.setenv(name, value)
-        yield build(root, url, plant)
+    with ApiServer(landing / "_http") as url:
+        # Every run of the campaign sees the API and the planted secrets (no log or report
+        # may show them), but only the campaign's tests: the session goes on after them.
+        CHAOS_ENVIRONMENT.update({"DDSS_API_URL": url, **SECRETS})
+        try:
+            with pytest.MonkeyPatch.context() as patch:
+                for name, value in CHAOS_ENVIRONMENT.items():
+                    patch.setenv(name, value)
+                workspace = build(root, url, plant)
+            yield workspace
+        finally:
+            CHAOS_ENVIRONMENT.clear()
+
+
+@pytest.fixture(autouse=True)
+def _chaos_environment(request, monkeypatch) -> None:
+    """The campaign's environment for each of its tests, undone after each (it used to be
+    set for the rest of the session, and later tests fetched the campaign's API)."""
+    if "chaos_workspace" in request.fixturenames:
+        request.getfixturevalue("chaos_workspace")
+    for name, value in CHAOS_ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)

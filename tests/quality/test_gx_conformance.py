@@ -40,6 +40,11 @@ def _raised(info) -> bool:
 def _key(configuration) -> str:
     data = configuration.to_json_dict()
     kwargs = {k: v for k, v in data["kwargs"].items() if v is not None and k != "batch_id"}
+    # GX keeps a bound of 50 as 50.0; the gate's own reading of the suite file keeps 50.
+    kwargs = {
+        k: float(v) if isinstance(v, int | float) and not isinstance(v, bool) else v
+        for k, v in kwargs.items()
+    }
     return json.dumps([data["type"], kwargs], sort_keys=True)
 
 
