@@ -11,9 +11,6 @@ import pytest
 from chaos.tally import GROUPS, TALLY
 from ddss.settings import Settings
 
-# Set while the campaign's workspace exists: its API's address and the planted secrets.
-CHAOS_ENVIRONMENT: dict[str, str] = {}
-
 
 def _group(item: pytest.Item) -> str | None:
     module = getattr(item, "module", None)
@@ -70,10 +67,10 @@ def pytest_terminal_summary(terminalreporter):
     write(f"personal values reaching public/: {TALLY.personal_values_public}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chaos_workspace(tmp_path_factory) -> Iterator[Settings]:
     """The campaign's pipeline workspace (``chaos.workspace``), attacks planted, run once,
-    the tax department's API served on 127.0.0.1 for the session. Read-only for the cases:
+    the tax department's API served on 127.0.0.1 while it lasts. Read-only for the cases:
     a case that changes things copies it first (``conftest.copy_workspace``)."""
     from chaos.attacks import SECRETS, plant
     from chaos.workspace import SCALE, SEED, build
@@ -84,25 +81,11 @@ def chaos_workspace(tmp_path_factory) -> Iterator[Settings]:
     landing = root / "data" / "landing"
     generate(landing, seed=SEED, scale=SCALE)
     TALLY.runs += 1
-    with ApiServer(landing / "_http") as url:
-        # Every run of the campaign sees the API and the planted secrets (no log or report
-        # may show them), but only the campaign's tests: the session goes on after them.
-        CHAOS_ENVIRONMENT.update({"DDSS_API_URL": url, **SECRETS})
-        try:
-            with pytest.MonkeyPatch.context() as patch:
-                for name, value in CHAOS_ENVIRONMENT.items():
-                    patch.setenv(name, value)
-                workspace = build(root, url, plant)
-            yield workspace
-        finally:
-            CHAOS_ENVIRONMENT.clear()
-
-
-@pytest.fixture(autouse=True)
-def _chaos_environment(request, monkeypatch) -> None:
-    """The campaign's environment for each of its tests, undone after each (it used to be
-    set for the rest of the session, and later tests fetched the campaign's API)."""
-    if "chaos_workspace" in request.fixturenames:
-        request.getfixturevalue("chaos_workspace")
-    for name, value in CHAOS_ENVIRONMENT.items():
-        monkeypatch.setenv(name, value)
+    # Every run of the campaign sees the API and the planted secrets (no log or report may
+    # show them) — the campaign's own fixtures too — until its package ends: a package
+    # fixture, not a session one, or later tests would fetch the campaign's API.
+    with ApiServer(landing / "_http") as url, pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DDSS_API_URL", url)
+        for name, value in SECRETS.items():
+            patch.setenv(name, value)
+        yield build(root, url, plant)
