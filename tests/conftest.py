@@ -4,6 +4,8 @@ folders; the repository's dags/, dbt_project/, expectations/ and contracts are t
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -86,6 +88,28 @@ def copy_workspace(cfg: Settings, target: Path) -> Settings:
         if not path.is_symlink():
             path.chmod(0o755 if path.is_dir() else 0o644)
     return settings_for(target)
+
+
+HOLD_WAREHOUSE = """
+import sys, time, duckdb
+con = duckdb.connect(sys.argv[1])
+print("holding", flush=True)
+time.sleep(float(sys.argv[2]))
+con.close()
+"""
+
+
+def hold_warehouse(path: Path, seconds: float) -> subprocess.Popen:
+    """Another process that opens the DuckDB file for writing and keeps it for ``seconds``
+    (an overlapping run, a person's DuckDB shell); returns once it holds the lock."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_WAREHOUSE, str(path), str(seconds)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+    return holder
 
 
 def leaked(values: set[str], text: str) -> set[str]:

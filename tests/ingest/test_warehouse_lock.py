@@ -4,35 +4,16 @@ clear message in both languages, instead of failing at once."""
 from __future__ import annotations
 
 import logging
-import subprocess
-import sys
 import time
 
 import pytest
 
+from conftest import hold_warehouse
 from ddss.warehouse import WarehouseBusy, connect
-
-HOLD = """
-import sys, time, duckdb
-con = duckdb.connect(sys.argv[1])
-print("holding", flush=True)
-time.sleep(float(sys.argv[2]))
-con.close()
-"""
-
-
-def _hold(path, seconds: float) -> subprocess.Popen:
-    """Another process that opens the file for writing and keeps it for ``seconds``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD, str(path), str(seconds)], stdout=subprocess.PIPE, text=True
-    )
-    assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
-    return holder
 
 
 def test_a_writer_waits_for_a_busy_lock_and_then_succeeds(cfg, caplog):
-    holder = _hold(cfg.warehouse_path, 2.0)
+    holder = hold_warehouse(cfg.warehouse_path, 2.0)
     started = time.monotonic()
     try:
         with caplog.at_level(logging.WARNING, logger="ddss.warehouse"):
@@ -48,7 +29,7 @@ def test_a_writer_waits_for_a_busy_lock_and_then_succeeds(cfg, caplog):
 
 def test_a_lock_held_too_long_ends_with_a_message_naming_the_file_and_holder(cfg, monkeypatch):
     monkeypatch.setenv("DDSS_WAREHOUSE_LOCK_WAIT_SECONDS", "0.5")
-    holder = _hold(cfg.warehouse_path, 30.0)
+    holder = hold_warehouse(cfg.warehouse_path, 30.0)
     try:
         started = time.monotonic()
         with pytest.raises(WarehouseBusy) as busy:

@@ -12,16 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from conftest import hold_warehouse
 from ddss.settings import load_settings
 
 DDSS = str(Path(sys.executable).with_name("ddss"))
-HOLD = """
-import sys, time, duckdb
-con = duckdb.connect(sys.argv[1])
-print("holding", flush=True)
-time.sleep(float(sys.argv[2]))
-con.close()
-"""
 
 
 def _env(root: Path, **more: str) -> dict[str, str]:
@@ -63,12 +57,8 @@ def test_a_failing_dbt_model_ends_the_run_with_a_bilingual_message(tmp_path):
 @pytest.mark.slow
 def test_a_warehouse_held_by_another_process_ends_the_run_with_a_bilingual_message(tmp_path):
     warehouse = tmp_path / "data" / "warehouse" / "ddss.duckdb"
-    warehouse.parent.mkdir(parents=True)
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD, str(warehouse), "120"], stdout=subprocess.PIPE, text=True
-    )
+    holder = hold_warehouse(warehouse, 120)
     try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
         done = _run(_env(tmp_path, DDSS_WAREHOUSE_LOCK_WAIT_SECONDS="1"))
     finally:
         holder.kill()

@@ -5,37 +5,18 @@ then ends with WarehouseBusy naming the file and the process, not DuckDB's trace
 from __future__ import annotations
 
 import logging
-import subprocess
-import sys
 import time
 
 import pytest
 
+from conftest import hold_warehouse
 from ddss.transform.dbt_runner import compile_inline, run_dbt
 from ddss.warehouse import WarehouseBusy
-
-HOLD = """
-import sys, time, duckdb
-con = duckdb.connect(sys.argv[1])
-print("holding", flush=True)
-time.sleep(float(sys.argv[2]))
-con.close()
-"""
-
-
-def _hold(path, seconds: float) -> subprocess.Popen:
-    """Another process that opens the file for writing and keeps it for ``seconds``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD, str(path), str(seconds)], stdout=subprocess.PIPE, text=True
-    )
-    assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
-    return holder
 
 
 @pytest.mark.slow
 def test_dbt_waits_for_a_busy_warehouse_and_then_runs(cfg, caplog):
-    holder = _hold(cfg.warehouse_path, 3.0)
+    holder = hold_warehouse(cfg.warehouse_path, 3.0)
     started = time.monotonic()
     try:
         with caplog.at_level(logging.WARNING):
@@ -53,7 +34,7 @@ def test_dbt_waits_for_a_busy_warehouse_and_then_runs(cfg, caplog):
 @pytest.mark.slow
 def test_dbt_on_a_warehouse_held_too_long_ends_with_warehouse_busy(cfg, monkeypatch):
     monkeypatch.setenv("DDSS_WAREHOUSE_LOCK_WAIT_SECONDS", "1")
-    holder = _hold(cfg.warehouse_path, 60.0)
+    holder = hold_warehouse(cfg.warehouse_path, 60.0)
     try:
         started = time.monotonic()
         with pytest.raises(WarehouseBusy) as busy:
