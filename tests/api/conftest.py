@@ -7,8 +7,16 @@ from __future__ import annotations
 
 import json
 import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -92,3 +100,38 @@ def small_client(small_public) -> TestClient:
 def client(published) -> TestClient:
     """The API and portal over the pipeline's published workspace (read-only)."""
     return TestClient(create_app(published.public_dir))
+
+
+@dataclass
+class Served:
+    base: str  # http://127.0.0.1:<port>
+    process: subprocess.Popen
+    output: str = ""  # what `ddss serve` printed, once it has stopped
+
+
+@contextmanager
+def ddss_serve(public: Path) -> Iterator[Served]:
+    """`ddss serve` over ``public`` on a free loopback port, answering before this yields."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("ddss")), "serve", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "DDSS_PUBLIC_DIR": str(public)},
+    )
+    served = Served(f"http://127.0.0.1:{port}", process)
+    try:
+        for _ in range(300):
+            try:
+                httpx.get(f"{served.base}/api/v1/datasets")
+                break
+            except httpx.ConnectError:
+                assert process.poll() is None, process.communicate()[0]
+                time.sleep(0.1)
+        yield served
+    finally:
+        process.terminate()
+        served.output = process.communicate(timeout=20)[0]

@@ -5,49 +5,23 @@ and preview, follow the page's API link, download the file."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
-import httpx
 import pytest
 
 from browser import chromium, require_chromium
 from conftest import REPO
 
-from .test_serve import _free_port
+from .conftest import ddss_serve
 
 ARTIFACTS = REPO / "tests" / ".artifacts"
-DDSS = Path(sys.executable).with_name("ddss")
 
 
 @pytest.fixture
 def served(published):
     require_chromium()
-    port = _free_port()
-    env = {**os.environ, "DDSS_PUBLIC_DIR": str(published.public_dir)}
-    process = subprocess.Popen(
-        [str(DDSS), "serve", "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                httpx.get(f"{base}/api/v1/datasets")
-                break
-            except httpx.ConnectError:
-                assert process.poll() is None, process.communicate()[0]
-                time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
-        process.communicate(timeout=20)
+    with ddss_serve(published.public_dir) as served:
+        yield served.base
 
 
 @pytest.fixture

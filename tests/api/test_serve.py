@@ -2,43 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
-import sys
-import time
-from pathlib import Path
 
 import httpx
 
-DDSS = Path(sys.executable).with_name("ddss")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from .conftest import ddss_serve
 
 
 def test_ddss_serve_answers_the_portal_and_the_api(published):
-    port = _free_port()
-    env = {**os.environ, "DDSS_PUBLIC_DIR": str(published.public_dir)}
-    process = subprocess.Popen(
-        [str(DDSS), "serve", "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                portal = httpx.get(f"{base}/")
-                break
-            except httpx.ConnectError:
-                assert process.poll() is None, process.communicate()[0]
-                time.sleep(0.1)
+    with ddss_serve(published.public_dir) as served:
+        base, port = served.base, served.base.rsplit(":", 1)[1]
+        portal = httpx.get(f"{base}/")
         assert portal.status_code == 200
         assert portal.text == (published.public_dir / "index.html").read_text("utf-8")
         listing = httpx.get(f"{base}/api/v1/datasets").json()
@@ -51,7 +25,4 @@ def test_ddss_serve_answers_the_portal_and_the_api(published):
         ).stdout
         if listening:  # State Recv-Q Send-Q Local-Address:Port Peer-Address:Port
             assert {line.split()[3] for line in listening.splitlines()} == {f"127.0.0.1:{port}"}
-    finally:
-        process.terminate()
-        output = process.communicate(timeout=20)[0]
-    assert f"http://127.0.0.1:{port}/" in output and "/api/v1/" in output
+    assert f"http://127.0.0.1:{port}/" in served.output and "/api/v1/" in served.output
