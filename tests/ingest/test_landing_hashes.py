@@ -3,6 +3,7 @@ never trusted beyond what it can vouch for."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -34,6 +35,47 @@ def _reads(monkeypatch) -> list[Path]:
 
     monkeypatch.setattr(archive, "sha256_of", counting)
     return read
+
+
+def test_a_landing_file_unchanged_since_it_was_taken_is_not_read_again(pasc, monkeypatch):
+    first = archive.archive_landing(pasc, _contracts(pasc))
+    assert first.archived and not first.rejected
+    read = _reads(monkeypatch)
+    again = archive.archive_landing(pasc, _contracts(pasc))
+    assert read == []  # every file vouched for by its recorded stat
+    assert {e.sha256 for e in again.duplicates} == {e.sha256 for e in first.archived}
+    assert not again.archived
+
+
+def test_new_bytes_of_the_same_size_with_the_mtime_set_back_are_hashed_again(pasc, monkeypatch):
+    """What is trusted: size, mtime_ns, ctime_ns, inode and device together. Writing changes
+    the ctime, which no program can set back, so restoring size and mtime is not enough."""
+    archive.archive_landing(pasc, _contracts(pasc))
+    path = sorted((pasc.landing_dir / "tuyen_quang_pasc").glob("ho_so_*.csv"))[0]
+    before = path.stat()
+    data = bytearray(path.read_bytes())
+    at = data.rindex(b"online") if b"online" in data else len(data) // 2
+    data[at] = ord("O") if data[at] != ord("O") else ord("o")  # one byte, same size
+    path.write_bytes(bytes(data))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size
+    assert path.stat().st_mtime_ns == before.st_mtime_ns
+    read = _reads(monkeypatch)
+    scan = archive.archive_landing(pasc, _contracts(pasc))
+    assert read == [path]
+    assert [e.file_name for e in scan.archived] == [path.name]
+
+
+def test_the_snapshot_of_inputs_sees_a_replaced_file(pasc):
+    archive.archive_landing(pasc, _contracts(pasc))
+    before = archive.landing_snapshot(pasc, _contracts(pasc))
+    path = sorted((pasc.landing_dir / "tuyen_quang_pasc").glob("ho_so_*.csv"))[-1]
+    replacement = path.with_name(".incoming")
+    replacement.write_bytes(path.read_bytes().replace(b"\n", b"\r\n", 1))
+    replacement.replace(path)  # a new inode under the same name
+    after = archive.landing_snapshot(pasc, _contracts(pasc))
+    changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
+    assert changed == {str(path.relative_to(pasc.landing_dir))}
 
 
 def test_a_torn_record_is_ignored_and_every_file_hashed_again(pasc, monkeypatch):

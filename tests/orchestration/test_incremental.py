@@ -5,7 +5,6 @@ a full rebuild publishes."""
 from __future__ import annotations
 
 import dataclasses
-import os
 import shutil
 from pathlib import Path
 
@@ -13,76 +12,7 @@ import duckdb
 import pytest
 
 from conftest import AS_OF, copy_workspace
-from ddss.data_contracts import source_contracts
-from ddss.ingest import archive
 from ddss.orchestration import state
-
-
-@pytest.fixture
-def pasc(cfg, feeds, monkeypatch):
-    """A workspace with one department's files; files settle at once."""
-    monkeypatch.setenv("DDSS_LANDING_SETTLE_SECONDS", "0")
-    shutil.copytree(feeds / "tuyen_quang_pasc", cfg.landing_dir / "tuyen_quang_pasc")
-    return cfg
-
-
-def _contracts(cfg):
-    return [c for c in source_contracts(cfg) if c.department.id == "tuyen_quang_pasc"]
-
-
-def _count_hashes(monkeypatch) -> list[Path]:
-    """The landing files archive reads to hash (the real sha256, counted)."""
-    read: list[Path] = []
-    real = archive.sha256_of
-
-    def counting(path: Path) -> str:
-        if "landing" in Path(path).parts:
-            read.append(Path(path))
-        return real(path)
-
-    monkeypatch.setattr(archive, "sha256_of", counting)
-    return read
-
-
-def test_a_landing_file_unchanged_since_it_was_taken_is_not_read_again(pasc, monkeypatch):
-    first = archive.archive_landing(pasc, _contracts(pasc))
-    assert first.archived and not first.rejected
-    read = _count_hashes(monkeypatch)
-    again = archive.archive_landing(pasc, _contracts(pasc))
-    assert read == []  # every file vouched for by its recorded stat
-    assert {e.sha256 for e in again.duplicates} == {e.sha256 for e in first.archived}
-    assert not again.archived
-
-
-def test_new_bytes_of_the_same_size_with_the_mtime_set_back_are_hashed_again(pasc, monkeypatch):
-    """What is trusted: size, mtime_ns, ctime_ns, inode and device together. Writing changes
-    the ctime, which no program can set back, so restoring size and mtime is not enough."""
-    archive.archive_landing(pasc, _contracts(pasc))
-    path = sorted((pasc.landing_dir / "tuyen_quang_pasc").glob("ho_so_*.csv"))[0]
-    before = path.stat()
-    data = bytearray(path.read_bytes())
-    at = data.rindex(b"online") if b"online" in data else len(data) // 2
-    data[at] = ord("O") if data[at] != ord("O") else ord("o")  # one byte, same size
-    path.write_bytes(bytes(data))
-    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
-    assert path.stat().st_size == before.st_size
-    assert path.stat().st_mtime_ns == before.st_mtime_ns
-    read = _count_hashes(monkeypatch)
-    scan = archive.archive_landing(pasc, _contracts(pasc))
-    assert read == [path]
-    assert [e.file_name for e in scan.archived] == [path.name]
-
-
-def test_the_snapshot_of_inputs_sees_a_replaced_file(pasc):
-    archive.archive_landing(pasc, _contracts(pasc))
-    before = archive.landing_snapshot(pasc, _contracts(pasc))
-    path = sorted((pasc.landing_dir / "tuyen_quang_pasc").glob("ho_so_*.csv"))[-1]
-    replacement = path.with_name(".incoming")
-    replacement.write_bytes(path.read_bytes().replace(b"\n", b"\r\n", 1))
-    replacement.replace(path)  # a new inode under the same name
-    after = archive.landing_snapshot(pasc, _contracts(pasc))
-    changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
-    assert changed == {str(path.relative_to(pasc.landing_dir))}
 
 
 def test_a_changed_suite_contract_or_reference_list_forces_a_full_run(cfg, tmp_path):
