@@ -174,6 +174,22 @@ def env(tmp_path, monkeypatch) -> Env:
     return Env(cfg, app, tmp_path)
 
 
+# One clean dossier of Tuyên Quang's PASC, as a steward's CSV row (fictitious person).
+DOSSIER_ROW = [
+    "HS-0001",
+    "1.001",
+    "Trực tuyến",
+    "08194",
+    "Nguyễn Văn A",
+    "001099012345",
+    "0912345678",
+    "01/07/2022",
+    "05/07/2022",
+    "04/07/2022",
+    "",
+]
+
+
 def dossiers_csv(rows: list[list[str]]) -> bytes:
     header = (
         "Mã hồ sơ,Mã thủ tục,Hình thức nộp,Mã xã,Họ tên người nộp,Số CCCD,Số điện thoại,"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from steward_env import dossiers_csv, env  # noqa: F401 - fixture
+from steward_env import DOSSIER_ROW, dossiers_csv, env  # noqa: F401 - fixture
 
 from ddss.orchestration import airflow_env
 from ddss.steward.settings import load_steward_settings
@@ -99,23 +99,7 @@ def test_a_submission_starts_the_departments_extract_dag_in_airflow(env, airflow
     monkeypatch.setenv("DDSS_AIRFLOW_PASSWORD", PASSWORD)
     env.app.state.ws.steward = load_steward_settings(env.cfg)
     client, csrf = env.sign_in("pasc")
-    data = dossiers_csv(
-        [
-            [
-                "HS-0001",
-                "1.001",
-                "Trực tuyến",
-                "08194",
-                "Nguyễn Văn A",
-                "001099012345",
-                "0912345678",
-                "01/07/2022",
-                "05/07/2022",
-                "04/07/2022",
-                "",
-            ]
-        ]
-    )
+    data = dossiers_csv([DOSSIER_ROW])
     page = client.post(
         "/datasets/admin_procedure_dossiers/upload",
         data={"csrf_token": csrf, "period": "2022-07"},

@@ -11,7 +11,7 @@ import sys
 
 import duckdb
 import pytest
-from steward_env import PASSWORD, dossiers_csv, env  # noqa: F401 - fixture
+from steward_env import DOSSIER_ROW, PASSWORD, dossiers_csv, env  # noqa: F401 - fixture
 
 from ddss.data_contracts import source_contract
 from ddss.orchestration.pipeline import extract_step
@@ -19,19 +19,7 @@ from ddss.steward.file_events import export
 
 pytestmark = pytest.mark.slow
 NAME = "ho_so_2022-07.csv"
-ROW = [
-    "HS-0001",
-    "1.001",
-    "Trực tuyến",
-    "08194",
-    "Nguyễn Văn A",
-    "001099012345",
-    "0912345678",
-    "01/07/2022",
-    "05/07/2022",
-    "04/07/2022",
-    "",
-]
+ROW = DOSSIER_ROW
 
 
 @pytest.fixture
