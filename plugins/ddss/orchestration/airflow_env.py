@@ -108,10 +108,9 @@ def environment(
             "DDSS_HOME": str(cfg.home),
             "DDSS_LANDING_DIR": str(cfg.landing_dir),
             "DDSS_RAW_DIR": str(cfg.raw_dir),
-            "DDSS_WAREHOUSE": str(cfg.warehouse_path),
             "DDSS_PUBLIC_DIR": str(cfg.public_dir),
             "DDSS_REPORTS_DIR": str(cfg.reports_dir),
-            **warehouse_environment(cfg),
+            **warehouse_environment(cfg),  # DDSS_WAREHOUSE, and the lake when there is one
             "PYTHONPATH": os.pathsep.join(
                 filter(None, [str(cfg.home / "plugins"), os.environ.get("PYTHONPATH")])
             ),
