@@ -10,7 +10,6 @@ Airflow run publishes from the same landing files."""
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import os
 import random
 import shutil
@@ -26,8 +25,8 @@ from pathlib import Path
 import pytest
 
 from chaos.tally import TALLY
-from chaos.workspace import manifest_matches, raw_names_match, warehouse_opens
-from conftest import REPO, copy_workspace
+from chaos.workspace import assert_invariants, copy_of, downloads, send_correction
+from conftest import REPO
 from ddss.orchestration import airflow_env
 from ddss.orchestration.dag_factory import EXTRACT_SUFFIX, PUBLISH_DAG
 from ddss.orchestration.dag_runs import STATE_MARK
@@ -40,7 +39,6 @@ SEED = 15  # the issue's number: the kill moments are the same on every run
 # attacks plant personal data in its published column): a correction there changes no
 # download. This department's is published.
 DEPARTMENT = "tuyen_quang_pasc"
-CORRECTED = "tuyen_quang_pasc/ho_so_2022-07.csv"
 LOGICAL_DATE = datetime(2022, 8, 11, tzinfo=UTC).isoformat()
 STARTED = "Task started"  # Airflow's execution API has accepted the task: its code runs next
 # (DAG, task, seconds of the task's own work from "Task started" to its end: lower bounds,
@@ -63,32 +61,6 @@ class Workspaces:
     running: subprocess.Popen  # that uninterrupted run
     before: dict[str, str]  # the downloads published before the correction
     started: float  # time.monotonic() when the module's work began
-
-
-def _copy(cfg: Settings, target: Path) -> Settings:
-    return dataclasses.replace(copy_workspace(cfg, target), api_url=cfg.api_url)
-
-
-def _correct(cfg: Settings) -> None:
-    """The department sends a month again, corrected (last row removed): new work."""
-    path = cfg.landing_dir / CORRECTED
-    lines = path.read_bytes().splitlines(keepends=True)
-    path.write_bytes(b"".join(lines[:-1]))
-    # Sent an hour ago: not a file still being written, which the extract would defer.
-    an_hour_ago = time.time() - 3600
-    os.utime(path, (an_hour_ago, an_hour_ago))
-
-
-def _downloads(public: Path) -> dict[str, str]:
-    """sha256 of every download of ``public/current``: the published data, byte for byte."""
-    folder = public / "current" / "downloads"
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
-
-
-def _invariants(cfg: Settings) -> None:
-    assert manifest_matches(cfg.public_dir) == [], "public/current is not a complete version"
-    assert raw_names_match(cfg) == [], "a raw file's name is not its sha256"
-    assert warehouse_opens(cfg), "the warehouse does not open"
 
 
 def _start_department(cfg: Settings, home: Path) -> subprocess.Popen:
@@ -120,10 +92,10 @@ def workspaces(chaos_workspace, tmp_path_factory) -> Iterator[Workspaces]:
     own home (a copy of the one migrated database: ``db migrate`` runs once)."""
     started = time.monotonic()
     root = tmp_path_factory.mktemp("airflow-kills")
-    killed = _copy(chaos_workspace, root / "killed")
-    reference = _copy(chaos_workspace, root / "reference")
+    killed = copy_of(chaos_workspace, root / "killed")
+    reference = copy_of(chaos_workspace, root / "reference")
     for cfg in (killed, reference):
-        _correct(cfg)
+        send_correction(cfg)
     home = root / "airflow"
     airflow_env.init(airflow_env.environment(killed, home))  # `db migrate` once
     (root / "airflow-reference").mkdir()
@@ -131,7 +103,7 @@ def workspaces(chaos_workspace, tmp_path_factory) -> Iterator[Workspaces]:
     running = _start_department(reference, root / "airflow-reference")
     try:
         yield Workspaces(
-            killed, home, reference, running, _downloads(chaos_workspace.public_dir), started
+            killed, home, reference, running, downloads(chaos_workspace.public_dir), started
         )
     finally:
         if running.poll() is None:
@@ -143,7 +115,7 @@ def workspaces(chaos_workspace, tmp_path_factory) -> Iterator[Workspaces]:
 def reference(workspaces) -> dict[str, str]:
     """The downloads the uninterrupted Airflow run published (waited for here)."""
     _succeeded(workspaces.running)
-    published = _downloads(workspaces.reference.public_dir)
+    published = downloads(workspaces.reference.public_dir)
     # The correction changes what is published: a run that lost it cannot pass for converged.
     assert published != workspaces.before
     return published
@@ -219,7 +191,7 @@ def test_an_airflow_task_killed_at_a_random_moment(trial, workspaces):
     dag_id, task_id, _ = TASKS[trial]
     moment = _moments()[trial]
     killed = _kill_task(workspaces.killed, workspaces.home, dag_id, task_id, moment)
-    _invariants(workspaces.killed)
+    assert_invariants(workspaces.killed)
     if not killed:  # a faster machine: the task ended first, so nothing was injected
         pytest.skip(f"{task_id} ended before its kill moment ({moment} s): no fault injected")
 
@@ -228,8 +200,8 @@ def test_the_dags_run_again_converge_on_the_uninterrupted_bytes(workspaces, refe
     """After the five kills, the DAGs run again uninterrupted publish exactly the downloads
     of the uninterrupted run (version ids and timestamps aside: downloads only)."""
     _succeeded(_start_department(workspaces.killed, workspaces.home))
-    _invariants(workspaces.killed)
-    found = _downloads(workspaces.killed.public_dir)
+    assert_invariants(workspaces.killed)
+    found = downloads(workspaces.killed.public_dir)
     TALLY.lines.append(
         f"airflow kills: {time.monotonic() - workspaces.started:.0f} s for "
         f"{len(TASKS)} tasks killed and the DAGs run again ({DEPARTMENT})"

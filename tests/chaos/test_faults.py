@@ -24,14 +24,18 @@ import pytest
 
 from chaos.tally import TALLY
 from chaos.workspace import (
+    CORRECTED,
     DDSS,
+    assert_invariants,
+    copy_of,
     ddss_env,
-    manifest_matches,
+    downloads,
     raw_names_match,
     run_command,
+    send_correction,
     warehouse_opens,
 )
-from conftest import REPO, copy_workspace
+from conftest import REPO
 from ddss.settings import Settings
 
 pytestmark = pytest.mark.slow
@@ -39,34 +43,10 @@ pytestmark = pytest.mark.slow
 SEED = 15  # the issue's number: the kill moments are the same on every run
 RUN_KILLS = 4
 EXTRACT_KILLS = 10
-CORRECTED = "tuyen_quang_pasc/ho_so_2022-07.csv"
-
-
-def _copy(cfg: Settings, target: Path) -> Settings:
-    return dataclasses.replace(copy_workspace(cfg, target), api_url=cfg.api_url)
-
-
-def _correct(cfg: Settings) -> None:
-    """A department sends a corrected month (its last row removed): new work for a run."""
-    path = cfg.landing_dir / CORRECTED
-    lines = path.read_bytes().splitlines(keepends=True)
-    path.write_bytes(b"".join(lines[:-1]))
-
-
-def _downloads(public: Path) -> dict[str, str]:
-    """sha256 of every download of ``public/current``: the published data, byte for byte."""
-    folder = public / "current" / "downloads"
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
 
 
 def _current(public: Path) -> str:
     return (public / "current").resolve().name
-
-
-def _invariants(cfg: Settings) -> None:
-    assert manifest_matches(cfg.public_dir) == [], "public/current is not a complete version"
-    assert raw_names_match(cfg) == [], "a raw file's name is not its sha256"
-    assert warehouse_opens(cfg), "the warehouse does not open"
 
 
 def _start_run(cfg: Settings, run_id: str, **env: str) -> subprocess.Popen:
@@ -90,19 +70,19 @@ def _finish(process: subprocess.Popen, timeout: float = 900) -> tuple[int, str, 
 @pytest.fixture(scope="module")
 def reference(chaos_workspace, tmp_path_factory) -> tuple[dict[str, str], float]:
     """What an uninterrupted run publishes after the correction, and how long it takes."""
-    cfg = _copy(chaos_workspace, tmp_path_factory.mktemp("reference") / "ws")
-    _correct(cfg)
+    cfg = copy_of(chaos_workspace, tmp_path_factory.mktemp("reference") / "ws")
+    send_correction(cfg)
     started = time.monotonic()
     code, out, err = _finish(_start_run(cfg, "chaos-reference"))
     assert code == 0, err[-3000:]
-    return _downloads(cfg.public_dir), time.monotonic() - started
+    return downloads(cfg.public_dir), time.monotonic() - started
 
 
 @pytest.fixture(scope="module")
 def killed(chaos_workspace, tmp_path_factory) -> Settings:
     """The workspace the kills happen in, one after the other."""
-    cfg = _copy(chaos_workspace, tmp_path_factory.mktemp("killed") / "ws")
-    _correct(cfg)
+    cfg = copy_of(chaos_workspace, tmp_path_factory.mktemp("killed") / "ws")
+    send_correction(cfg)
     return cfg
 
 
@@ -125,7 +105,7 @@ def _moments(duration: float) -> list[float]:
     ],
 )
 def test_a_run_killed_at_a_random_moment(trial, killed, reference):
-    downloads, duration = reference
+    expected, duration = reference
     moment = _moments(duration)[trial]
     before = _current(killed.public_dir)
     process = _start_run(killed, f"chaos-killed-{trial}")
@@ -135,10 +115,10 @@ def test_a_run_killed_at_a_random_moment(trial, killed, reference):
         os.killpg(process.pid, signal.SIGKILL)
         TALLY.faults += 1
     process.communicate()
-    _invariants(killed)
+    assert_invariants(killed)
     if _current(killed.public_dir) != before and process.returncode != 0:
         # Killed just after the switch: published, so it must be what a whole run publishes.
-        if _downloads(killed.public_dir) != downloads:
+        if downloads(killed.public_dir) != expected:
             TALLY.publications_changed += 1
             pytest.fail(f"a killed run published something else (at {moment} s)")
 
@@ -156,7 +136,7 @@ extract("chaos-extract-killed", settings_for(Path({root!r})))
 @pytest.fixture(scope="module")
 def extract_workspace(chaos_workspace, tmp_path_factory) -> Settings:
     """A copy whose landing holds every feed twice more under new names (work to kill)."""
-    cfg = _copy(chaos_workspace, tmp_path_factory.mktemp("extract-kills") / "ws")
+    cfg = copy_of(chaos_workspace, tmp_path_factory.mktemp("extract-kills") / "ws")
     for path in sorted(cfg.landing_dir.glob("*/*.csv")):
         for copy in ("a", "b"):
             lines = path.read_bytes().splitlines(keepends=True)
@@ -224,7 +204,7 @@ def test_two_runs_at_once_with_a_check_reading_converge_on_the_uninterrupted_byt
     """After the kills: two ``ddss run`` at once and ``ddss check`` while they write (it never
     opens the warehouse). One run finishes; then the publication's downloads are byte for
     byte an uninterrupted run's, and no row is loaded twice."""
-    downloads, _ = reference
+    expected, _ = reference
     first = _start_run(killed, "chaos-twin-a")
     second = _start_run(killed, "chaos-twin-b")
     TALLY.faults += 2
@@ -249,9 +229,9 @@ def test_two_runs_at_once_with_a_check_reading_converge_on_the_uninterrupted_byt
     assert check.returncode in (0, 1), check.stderr[-2000:]
     assert "Traceback" not in check.stderr
     assert any(code == 0 for code, _, _ in results), [r[2][-2000:] for r in results]
-    _invariants(killed)
+    assert_invariants(killed)
     _no_row_twice(killed)
-    assert _downloads(killed.public_dir) == downloads
+    assert downloads(killed.public_dir) == expected
 
 
 def test_the_run_that_loses_the_warehouse_waits_or_says_why_without_a_traceback():
@@ -286,8 +266,8 @@ def full_disk(chaos_workspace, tmp_path):
     mounts: list[Path] = []
 
     def make(where: str) -> Settings:
-        cfg = _copy(chaos_workspace, tmp_path / "ws")
-        _correct(cfg)
+        cfg = copy_of(chaos_workspace, tmp_path / "ws")
+        send_correction(cfg)
         mount = tmp_path / f"tmpfs-{where}"
         if where == "public":
             source = cfg.public_dir
@@ -332,15 +312,15 @@ def _env_for(cfg: Settings) -> dict[str, str]:
 def test_a_full_disk_fails_the_run_and_changes_nothing_published(where, full_disk):
     cfg = full_disk(where)
     before = _current(cfg.public_dir)
-    before_downloads = _downloads(cfg.public_dir)
+    before_downloads = downloads(cfg.public_dir)
     TALLY.faults += 1
     code, out, err = _finish(_start_run(cfg, f"chaos-full-{where}", **_env_for(cfg)))
     assert code != 0, "the run succeeded on a full disk"
     assert "No space left" in err or "ENOSPC" in err or "disk" in err.lower(), err[-2000:]
-    if _current(cfg.public_dir) != before or _downloads(cfg.public_dir) != before_downloads:
+    if _current(cfg.public_dir) != before or downloads(cfg.public_dir) != before_downloads:
         TALLY.publications_changed += 1
         pytest.fail("a failed run changed the publication")
-    _invariants(cfg)
+    assert_invariants(cfg)
 
 
 # --- landing files still being written -----------------------------------------------------
@@ -353,7 +333,7 @@ def test_a_landing_file_still_being_written_is_not_taken(chaos_workspace, tmp_pa
     from ddss.ingest.extract import extract
     from ddss.ingest.readers import read_rows
 
-    cfg = _copy(chaos_workspace, tmp_path / "ws")
+    cfg = copy_of(chaos_workspace, tmp_path / "ws")
     # Bytes no file of the archive has (an identical file is a duplicate, rightly not loaded).
     source = (cfg.landing_dir / CORRECTED).read_bytes().splitlines(keepends=True)[:-3]
     growing = cfg.landing_dir / "tuyen_quang_pasc" / "ho_so_2022-08.csv"
@@ -391,7 +371,7 @@ def test_a_landing_file_cut_mid_row_is_not_taken(chaos_workspace, tmp_path):
     """A CSV that ends mid-row (the copy was interrupted) is deferred and told."""
     from ddss.ingest.extract import extract
 
-    cfg = _copy(chaos_workspace, tmp_path / "ws")
+    cfg = copy_of(chaos_workspace, tmp_path / "ws")
     data = (cfg.landing_dir / CORRECTED).read_bytes()
     cut = cfg.landing_dir / "tuyen_quang_pasc" / "ho_so_2022-09.csv"
     cut.write_bytes(data[: data.rindex(b",", 0, len(data) - 10)])

@@ -11,9 +11,10 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
-from conftest import AS_OF, REPO, settings_for
+from conftest import AS_OF, REPO, copy_workspace, settings_for
 from ddss.settings import Settings
 
 SCALE = 0.05
@@ -117,3 +118,35 @@ def warehouse_opens(cfg: Settings) -> list[tuple[str, int]]:
 
 def with_limits(cfg: Settings, **changes) -> Settings:
     return dataclasses.replace(cfg, **changes)
+
+
+# The month the fault cases send again, corrected: new work for the next run.
+CORRECTED = "tuyen_quang_pasc/ho_so_2022-07.csv"
+
+
+def copy_of(cfg: Settings, target: Path) -> Settings:
+    """A copy of the campaign's workspace that fetches the same departments' API."""
+    return dataclasses.replace(copy_workspace(cfg, target), api_url=cfg.api_url)
+
+
+def send_correction(cfg: Settings) -> None:
+    """The department sends a month again, corrected (last row removed): new work."""
+    path = cfg.landing_dir / CORRECTED
+    lines = path.read_bytes().splitlines(keepends=True)
+    path.write_bytes(b"".join(lines[:-1]))
+    # Sent an hour ago: not a file still being written, which the extract would defer.
+    an_hour_ago = time.time() - 3600
+    os.utime(path, (an_hour_ago, an_hour_ago))
+
+
+def downloads(public: Path) -> dict[str, str]:
+    """sha256 of every download of ``public/current``: the published data, byte for byte."""
+    folder = public / "current" / "downloads"
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def assert_invariants(cfg: Settings) -> None:
+    """After a fault: a complete publication, sha256-named raw files, a warehouse that opens."""
+    assert manifest_matches(cfg.public_dir) == [], "public/current is not a complete version"
+    assert raw_names_match(cfg) == [], "a raw file's name is not its sha256"
+    assert warehouse_opens(cfg), "the warehouse does not open"
