@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ddss.durable import append_line, fsync_dir
 from ddss.settings import Settings
 
 
@@ -89,14 +90,6 @@ def read_manifest(cfg: Settings) -> list[dict]:
     return [json.loads(line.decode("utf-8")) for line in good]
 
 
-def _fsync_dir(folder: Path) -> None:
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
 def _write_durably(path: Path, data: bytes) -> None:
     with path.open("wb") as handle:
         handle.write(data)
@@ -123,7 +116,7 @@ def _repair(cfg: Settings) -> list[TornLine]:
     rewritten = path.with_name(path.name + ".repairing")
     _write_durably(rewritten, b"".join(line + b"\n" for line in good))
     os.replace(rewritten, path)
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
     return [TornLine(n, line.decode("utf-8", "replace"), aside) for n, line in torn]
 
 
@@ -136,7 +129,4 @@ def append_manifest(cfg: Settings, entry: dict) -> None:
                 torn = handle.read(1) != b"\n"
             if torn:  # never glue an entry onto a torn line
                 _repair(cfg)
-        with path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
+        append_line(path, json.dumps(entry, ensure_ascii=False), mode=0o644)

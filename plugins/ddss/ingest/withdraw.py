@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import getpass
 import json
-import os
 import shutil
 from collections import defaultdict
 from dataclasses import asdict, dataclass
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ddss.data_contracts import SourceContract, source_contracts
+from ddss.durable import append_line
 from ddss.errors import Problem
 from ddss.ingest.archive import contract_for
 from ddss.settings import Settings, load_settings
@@ -140,11 +140,9 @@ def _event(
 def _audit(cfg: Settings, withdrawal: Withdrawal) -> None:
     """One JSON line per withdrawal, appended and synced: the trail outside the warehouse."""
     cfg.raw_dir.mkdir(parents=True, exist_ok=True)
-    line = json.dumps(asdict(withdrawal), ensure_ascii=False) + "\n"
-    with (cfg.raw_dir / "withdrawals.jsonl").open("a", encoding="utf-8") as handle:
-        handle.write(line)
-        handle.flush()
-        os.fsync(handle.fileno())
+    append_line(
+        cfg.raw_dir / "withdrawals.jsonl", json.dumps(asdict(withdrawal), ensure_ascii=False), 0o644
+    )
 
 
 def withdraw(

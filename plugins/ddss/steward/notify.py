@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import smtplib
 import ssl
 import threading
@@ -20,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.message import EmailMessage
 
+from ddss.durable import append_line
 from ddss.settings import Settings
 from ddss.steward import pipeline_files as files
 from ddss.steward.accounts import AccountStore
@@ -62,12 +62,7 @@ def _record(steward: StewardSettings, notice: Notice, recipients: int) -> None:
         },
         ensure_ascii=False,
     )
-    descriptor = os.open(steward.notifications_log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
-    try:
-        os.write(descriptor, (line + "\n").encode("utf-8"))
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+    append_line(steward.notifications_log, line)
 
 
 def _message(steward: StewardSettings, notices: list[Notice], to: str) -> EmailMessage:

@@ -21,20 +21,13 @@ from pathlib import Path
 import httpx
 
 from ddss.data_contracts import SourceContract
+from ddss.durable import append_line, fsync_dir
 from ddss.settings import Settings
 from ddss.steward.settings import StewardSettings
 from ddss.steward.uploads import Upload, now_iso
 
 log = logging.getLogger(__name__)
 _LOG_LOCK = threading.Lock()
-
-
-def _fsync_dir(folder: Path) -> None:
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 def land(source: Path, contract: SourceContract, name: str, cfg: Settings) -> Path:
@@ -55,21 +48,17 @@ def land(source: Path, contract: SourceContract, name: str, cfg: Settings) -> Pa
         os.replace(temp, target)
     finally:
         temp.unlink(missing_ok=True)
-    _fsync_dir(folder)
+    fsync_dir(folder)
     return target
 
 
 def append_receipt(steward: StewardSettings, receipt: dict) -> None:
     """One JSON line, appended and fsynced; the log is never rewritten."""
     steward.submissions_log.parent.mkdir(parents=True, exist_ok=True)
-    line = (json.dumps(receipt, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
     with _LOG_LOCK:
-        descriptor = os.open(steward.submissions_log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
-        try:
-            os.write(descriptor, line)
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
+        append_line(
+            steward.submissions_log, json.dumps(receipt, ensure_ascii=False, sort_keys=True)
+        )
 
 
 def receipt_for(upload: Upload, landing_path: Path, cfg: Settings) -> dict:

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from ddss.durable import append_line
 from ddss.settings import Settings
 from ddss.steward import pipeline_files as files
 from ddss.steward.settings import StewardSettings
@@ -150,15 +150,9 @@ def find(cfg: Settings, steward: StewardSettings, department: str, receipt_id: s
 
 def _record(steward: StewardSettings, line: dict) -> None:
     steward.folder.mkdir(parents=True, exist_ok=True)
-    data = (json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
-    descriptor = os.open(
-        steward.folder / "withdrawals.jsonl", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640
+    append_line(
+        steward.folder / "withdrawals.jsonl", json.dumps(line, ensure_ascii=False, sort_keys=True)
     )
-    try:
-        os.write(descriptor, data)
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 def withdraw_submission(
