@@ -16,6 +16,9 @@ it, with the demo's as-of date):
   on empty tables; the first run of a workspace also has GX check each suite file once.)
 * one month added: the feeds without their last month's files, run; then that month's files
   dropped in and run again: the second run, over the full run.
+* one department's month added: as above, but only the month's files of one department
+  (the first in name order) dropped in, on a copy of the eleven months' workspace: what a
+  run costs when one feed sends its month (the others' staging and marts are not rebuilt).
 * nothing new: the same workspace run again, over the full run.
 * floor: DuckDB alone on the same files: read each file and archive it with sha256, load it
   (all text), one aggregate pass over every column (the checks' floor), `COPY ... TO` CSV,
@@ -206,6 +209,15 @@ def one_scale(scale: float, tmp: Path) -> dict:
         shutil.move(path, target)
         moved.append((target, path))
     result["eleven"] = ddss_run(month)
+    one = tmp / "one"
+    shutil.copytree(month, one, symlinks=True)
+    department = moved[0][1].relative_to(month / "data" / "landing").parts[0]
+    for target, path in moved:
+        if path.relative_to(month / "data" / "landing").parts[0] == department:
+            copy = one / path.relative_to(month)
+            shutil.copy2(target, copy)
+    result["one_department"] = ddss_run(one)
+    result["one_department_id"] = department
     for target, path in moved:
         shutil.move(target, path)
     result["month_added"] = ddss_run(month)
@@ -248,6 +260,13 @@ def report(r: dict) -> str:
         f"  one month added / full         {r['month_added']['wall_s'] / full['wall_s']:6.3f}   "
         f"(target <= 0.15; {r['month_files']} file(s) of {LAST_MONTH} added)",
     ]
+    if "one_department" in r:
+        one = r["one_department"]
+        lines.append(
+            f"  one department's month / full  {one['wall_s'] / full['wall_s']:6.3f}   "
+            f"({r['one_department_id']}; stage {one.get('seconds', {}).get('stage', 0):.2f} s, "
+            f"marts {one.get('seconds', {}).get('marts', 0):.2f} s)"
+        )
     if "airflow_s" in r:
         lines.append(
             f"  Airflow DAGs / ddss run        {r['airflow_s'] / full['wall_s']:6.2f}x  (target <= 1.5x)"

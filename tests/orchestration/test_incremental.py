@@ -140,3 +140,113 @@ def test_data_docs_are_built_after_the_run_and_linked_both_ways(published, tmp_p
     assert html.count('class="data-docs"') == len(
         list(reports[0].parent.glob("*_validation_result.json"))
     )
+
+
+# One dataset's month: the health department's July file (a CSV without control totals).
+ONE_DATASET = "electronic_health_records"
+ONE_MODEL = "stg_hanoi_health__electronic_health_records"
+ONE_MONTH_FILE = Path("hanoi_health") / "ho_so_suc_khoe_2022-07.csv"
+MODEL_PREFIXES = ("stg_", "fct_", "dim_", "mart_", "snap_")
+
+
+def _built_models(summary, layer: str) -> set[str]:
+    return {n for n in summary.dbt[layer]["nodes"] if n.startswith(MODEL_PREFIXES)}
+
+
+def _downstream(cfg, model: str) -> set[str]:
+    """The models and snapshots downstream of ``model``, itself included, as dbt's own graph
+    (the workspace's manifest) says."""
+    import json
+
+    manifest = json.loads(
+        (cfg.warehouse_path.parent / "dbt_target" / "manifest.json").read_text("utf-8")
+    )
+    found, todo = set(), [f"model.ddss.{model}"]
+    while todo:
+        node = todo.pop()
+        if node not in found:
+            found.add(node)
+            todo += manifest["child_map"].get(node, [])
+    return {
+        manifest["nodes"][n]["name"]
+        for n in found
+        if n.split(".")[0] in ("model", "snapshot") and n in manifest["nodes"]
+    }
+
+
+def _tables(cfg) -> dict[str, list[tuple]]:
+    """Every staging and marts table, row for row (run ids aside)."""
+    con = duckdb.connect(str(cfg.warehouse_path), read_only=True)
+    try:
+        names = con.execute(
+            "select schema_name, table_name from duckdb_tables() "
+            "where schema_name in ('staging', 'marts') order by all"
+        ).fetchall()
+        tables = {}
+        for schema, table in names:
+            columns = [
+                c
+                for (c,) in con.execute(
+                    "select column_name from duckdb_columns() where schema_name = ? "
+                    "and table_name = ? and column_name not in ('_run_id', 'run_id') "
+                    "order by column_index",
+                    [schema, table],
+                ).fetchall()
+            ]
+            select = ", ".join(f'"{c}"' for c in columns)
+            tables[f"{schema}.{table}"] = con.execute(
+                f'select {select} from "{schema}"."{table}" order by all'
+            ).fetchall()
+        return tables
+    finally:
+        con.close()
+
+
+def _assert_only_rebuilt(summary, dataset: str, downstream: set[str]) -> None:
+    assert summary.dbt["full"] is None, summary.dbt["full"]
+    assert summary.dbt["staging"]["datasets"] == [dataset]
+    assert summary.dbt["marts"]["datasets"] == [dataset]
+    built = _built_models(summary, "staging") | _built_models(summary, "marts")
+    assert built == downstream
+    assert any(line.startswith("  dbt: ") and dataset in line for line in summary.lines())
+
+
+@pytest.mark.slow
+def test_a_month_added_to_one_dataset_rebuilds_only_its_models_and_equals_a_full_rebuild(
+    published, tmp_path
+):
+    """issue 17: one dataset's month (withdrawn, then sent) rebuilds that dataset's staging
+    model and what depends on it, nothing else, and the warehouse's staging and marts and
+    the downloads equal those of a full build from empty (the fixture's run)."""
+    from ddss.ingest.withdraw import withdraw
+    from ddss.orchestration.pipeline import current_inputs, plan_builds, run_all
+
+    cfg = copy_workspace(published, tmp_path / "ws")
+    last = state.last_inputs(cfg, "all")
+    assert last is not None and last.staged and last.validated and last.activity
+    # Any doubt builds everything.
+    inputs = current_inputs(cfg, AS_OF, True)
+    assert plan_builds(cfg, inputs, last, False).full is None
+    assert plan_builds(cfg, inputs, last, True).full == "--full"
+    assert plan_builds(cfg, inputs, None, False).full
+    assert plan_builds(cfg, dataclasses.replace(inputs, fingerprint="x"), last, False).full
+    other = dataclasses.replace(last, activity=[n - 1 for n in last.activity])
+    assert "another process" in (plan_builds(cfg, inputs, other, False).full or "")
+
+    downstream = _downstream(cfg, ONE_MODEL)
+    assert ONE_MODEL in downstream and "mart_health_indicators" in downstream
+    everything = {table.split(".")[1] for table in _tables(cfg)}
+    assert downstream < everything  # not every model
+
+    landing = cfg.landing_dir / ONE_MONTH_FILE
+    sent = landing.read_bytes()
+    withdraw(str(landing), cfg, reason="test: the month is sent again")
+    without = run_all("without-july", cfg, as_of=AS_OF)
+    _assert_only_rebuilt(without, ONE_DATASET, downstream)
+
+    landing.write_bytes(sent)  # the department sends its July file
+    added = run_all("july-added", cfg, as_of=AS_OF)
+    assert set(added.extract["loaded"]) == {ONE_MONTH_FILE.name}
+    _assert_only_rebuilt(added, ONE_DATASET, downstream)
+    assert _tables(cfg) == _tables(published)
+    assert _downloads(cfg) == _downloads(published)

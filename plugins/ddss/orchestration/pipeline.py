@@ -3,8 +3,11 @@ does its work and closes it; each is idempotent for a given run id."""
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -12,9 +15,12 @@ from ddss.data_contracts import load_contracts, source_contracts
 from ddss.errors import Problem
 from ddss.orchestration.state import (
     RunInputs,
+    activity,
     fingerprint,
     forget,
     last_inputs,
+    loaded_digests,
+    quarantine_digests,
     record,
     unchanged,
 )
@@ -60,6 +66,11 @@ def reopen_period(cfg: Settings, period: str, department: str | None = None) -> 
     """Forget that the landing files of ``period`` were loaded, so that extract reads them
     again from the archive and replaces their rows: a backfill of one month. Returns the
     files' names (none: the period has no file)."""
+    return [name for _, name in _reopen(cfg, period, department)]
+
+
+def _reopen(cfg: Settings, period: str, department: str | None) -> list[tuple[str, str]]:
+    """``reopen_period``'s (dataset, file name) pairs."""
     from ddss.data_contracts import source_contracts
     from ddss.ingest.archive import landing_files
     from ddss.warehouse import connect
@@ -80,7 +91,7 @@ def reopen_period(cfg: Settings, period: str, department: str | None = None) -> 
             con.executemany(
                 "delete from meta.loaded_files where dataset = ? and file_name = ?", reopened
             )
-    return [name for _, name in reopened]
+    return reopened
 
 
 def extract_step(
@@ -109,7 +120,7 @@ def extract_step(
             return {"nothing_new": last.run_id if last else ""}
         forget(cfg, scope)
         fetched = inputs.fetch_problems
-    reopened = reopen_period(cfg, period, department) if period else []
+    reopened = _reopen(cfg, period, department) if period else []
     report = extract(run_id, cfg, department_datasets(department, cfg), fetched=fetched)
     for problem in report.rejected:
         log.error("TỆP BỊ TỪ CHỐI / FILE REJECTED: %s", problem)
@@ -127,14 +138,46 @@ def extract_step(
         "rejected": len(report.rejected),
         "archived": len(report.archived),
         "deferred": len(report.deferred),
-        **({"period": period, "reopened": reopened} if period else {}),
+        **(
+            {
+                "period": period,
+                "reopened": [name for _, name in reopened],
+                "reopened_datasets": sorted({dataset for dataset, _ in reopened}),
+            }
+            if period
+            else {}
+        ),
     }
 
 
-def stage_step(cfg: Settings | None = None, department: str | None = None) -> None:
-    from ddss.transform.dbt_runner import build_staging
+# How a mart reads the gate's output: ``not_quarantined(ref('<staging model>'), '<dataset>')``.
+QUARANTINE_READ = re.compile(r"not_quarantined\(\s*ref\(\s*'([^']+)'\s*\)\s*,\s*'([^']+)'\s*\)")
 
-    build_staging(cfg, department)
+
+def stage_step(
+    cfg: Settings | None = None,
+    department: str | None = None,
+    datasets: Collection[str] | None = None,
+) -> list[dict]:
+    """dbt's staging models and their tests (a department's, or all). With ``datasets``,
+    only those datasets' staging models and the staging models that depend on them (dbt's
+    ``model+``): none, nothing is built. Returns dbt's nodes."""
+    from ddss.transform.dbt_runner import build_staging, run_dbt, staging_selection
+
+    if datasets is None:
+        return build_staging(cfg, department)
+    cfg = cfg or load_settings()
+    selectors = [
+        f"{layer},{model}+"
+        for layer in staging_selection(department)
+        for model in _staging_models(datasets, cfg)
+    ]
+    return run_dbt(["build", "--select", *selectors], cfg) if selectors else []
+
+
+def _staging_models(datasets: Collection[str], cfg: Settings) -> list[str]:
+    by_id = {c.id: c for c in source_contracts(cfg)}
+    return sorted({by_id[d].staging_model for d in datasets})
 
 
 def rejected_files(run_id: str, cfg: Settings) -> list[Problem]:
@@ -217,10 +260,32 @@ def docs_step(run_id: str, cfg: Settings | None = None) -> dict:
     return {k: str(v) for k, v in built.items()}
 
 
-def marts_step(cfg: Settings | None = None, department: str | None = None) -> None:
-    from ddss.transform.dbt_runner import build_marts
+def marts_step(
+    cfg: Settings | None = None,
+    department: str | None = None,
+    datasets: Collection[str] | None = None,
+    readers: dict[str, list[str]] | None = None,
+) -> list[dict]:
+    """dbt's marts, their tests and the snapshots of them (a department's, or all). With
+    ``datasets``, only the marts downstream of those datasets' staging models and of the
+    marts that read their quarantine (``readers``: dataset -> models, from
+    ``quarantine_readers``), and the snapshots downstream of them: none, nothing is built.
+    Returns dbt's nodes."""
+    from ddss.transform.dbt_runner import build_marts, marts_selection, run_dbt
 
-    build_marts(cfg, department)
+    if datasets is None:
+        return build_marts(cfg, department)
+    cfg = cfg or load_settings()
+    models = set(_staging_models(datasets, cfg))
+    for dataset in datasets:
+        models.update((readers or {}).get(dataset, []))
+    layer, _ = marts_selection(department)
+    selectors = [
+        selector
+        for model in sorted(models)
+        for selector in (f"{layer},{model}+", f"resource_type:snapshot,{model}+")
+    ]
+    return run_dbt(["build", "--select", *selectors], cfg) if selectors else []
 
 
 def publish_step(run_id: str, cfg: Settings | None = None) -> dict:
@@ -248,6 +313,9 @@ class RunSummary:
     # No new or changed landing file, same contracts, reference data, code and as-of date
     # as the last completed run (its id): nothing was loaded, validated or published.
     nothing_new: str | None = None
+    # What dbt built: ``full`` says why everything was (None: only what changed); per layer
+    # ("staging", "marts") the datasets rebuilt (None: all) and dbt's nodes that ran.
+    dbt: dict = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)  # per step
     peak_rss_mb: dict[str, float] = field(default_factory=dict)  # per step (Linux)
 
@@ -273,6 +341,8 @@ class RunSummary:
             f"{sum(quarantined.values()):,} row(s) quarantined, "
             f"{len(blocking)} dataset(s) with a batch-level failure",
         ]
+        if self.dbt:
+            lines.append("  dbt: " + self.dbt_line())
         if not self.publish:
             lines.append("  Công bố / publish: không công bố (--no-publish) / nothing published")
         elif self.publish.get("summary"):  # says when nothing new was published
@@ -286,6 +356,110 @@ class RunSummary:
         for department, path in sorted(self.validate.get("reports", {}).items()):
             lines.append(f"  Báo cáo / report {department}: {path}")
         return lines
+
+    def dbt_line(self) -> str:
+        if self.dbt.get("full"):
+            return f"dựng lại toàn bộ / full build ({self.dbt['full']})"
+        staged = self.dbt.get("staging", {}).get("datasets") or []
+        marts = self.dbt.get("marts", {}).get("datasets") or []
+        return (
+            f"chỉ dựng lại phần thay đổi / delta build: staging of {len(staged)} dataset(s)"
+            f"{' (' + ', '.join(staged) + ')' if staged else ''}, marts of {len(marts)}"
+            f"{' (' + ', '.join(marts) + ')' if marts else ''}"
+        )
+
+
+def _manifest(cfg: Settings) -> dict | None:
+    """The dbt project as dbt last parsed it in this workspace (``dbt_runner`` writes its
+    target beside the warehouse), or None."""
+    path = cfg.warehouse_path.parent / "dbt_target" / "manifest.json"
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("nodes"), dict) else None
+
+
+def quarantine_readers(manifest: dict) -> dict[str, list[str]] | None:
+    """dataset -> the models that read its rows of ``quality.quarantine`` (through
+    ``not_quarantined``); None when a model reads the quarantine another way (then every
+    change of the gate's output must rebuild every mart)."""
+    readers: dict[str, set[str]] = {}
+    for node in manifest["nodes"].values():
+        if "source.ddss.quality.quarantine" not in node.get("depends_on", {}).get("nodes", []):
+            continue
+        found = QUARANTINE_READ.findall(node.get("raw_code") or "")
+        if not found:
+            return None
+        for _, dataset in found:
+            readers.setdefault(dataset, set()).add(node["name"])
+    return {dataset: sorted(models) for dataset, models in readers.items()}
+
+
+@dataclass
+class BuildPlan:
+    """What dbt builds in a run: everything, for ``full`` (the reason), or only the datasets
+    whose loaded files (staging) or gate output (marts) changed since the last completed run
+    (``last``), with what depends on them."""
+
+    full: str | None
+    last: RunInputs | None = None
+    readers: dict[str, list[str]] = field(default_factory=dict)
+
+
+def plan_builds(cfg: Settings, inputs: RunInputs, last: RunInputs | None, full: bool) -> BuildPlan:
+    """Decide, before extract, whether this run may build only what changed. Any doubt
+    builds everything: ``--full``, the first run of a workspace (or after a run that did not
+    complete: its record is forgotten), a record of an older version, another fingerprint
+    (contracts, suites, reference data, code, dbt project), the lake (not measured yet),
+    no dbt manifest, a mart reading the gate's output in a way not understood, a model's
+    table missing, or another process having loaded or validated since the last run."""
+    from ddss.warehouse import connect
+
+    reason = _recorded_doubt(cfg, inputs, last, full)
+    if reason is not None or last is None:
+        return BuildPlan(reason or "no record")
+    manifest = _manifest(cfg)
+    if manifest is None:
+        return BuildPlan("no dbt manifest in the workspace")
+    readers = quarantine_readers(manifest)
+    if readers is None:
+        return BuildPlan("a model reads the quarantine other than through not_quarantined")
+    if not set(readers) <= {c.id for c in source_contracts(cfg)}:
+        return BuildPlan("a model reads the quarantine of an unknown dataset")
+    relations = {
+        (node["schema"], node["alias"])
+        for node in manifest["nodes"].values()
+        if node.get("resource_type") in ("model", "snapshot")
+    }
+    with connect(cfg) as con:
+        tables = set(con.execute("select schema_name, table_name from duckdb_tables()").fetchall())
+        seen = activity(con)
+    if not relations <= tables:
+        return BuildPlan("a model's table is missing: " + ".".join(sorted(relations - tables)[0]))
+    if seen != last.activity:
+        return BuildPlan(f"another process loaded or validated since run {last.run_id}")
+    return BuildPlan(None, last, readers)
+
+
+def _recorded_doubt(
+    cfg: Settings, inputs: RunInputs, last: RunInputs | None, full: bool
+) -> str | None:
+    if full:
+        return "--full"
+    if last is None:
+        return "first run of the workspace, or the last run did not complete"
+    if not last.activity:
+        return "the last run's record has no build state"
+    if last.fingerprint != inputs.fingerprint:
+        return "contracts, suites, reference data, code or dbt project changed"
+    if cfg.lake:
+        return "lake mode"
+    return None
+
+
+def _changed(now: dict[str, str], before: dict[str, str]) -> set[str]:
+    return {d for d in set(now) | set(before) if now.get(d) != before.get(d)}
 
 
 def _reset_peak_rss() -> None:
@@ -347,17 +521,65 @@ def run_all(
             summary.peak_rss_mb[name] = peak
         return result
 
+    plan = timed("plan", plan_builds, cfg, inputs, last, full)
     summary.extract = timed("extract", extract_step, run_id, None, cfg, period, inputs=inputs)
-    timed("stage", stage_step, cfg)
+    staged = _to_stage(run_id, cfg, plan, summary.extract)
+    nodes = timed("stage", stage_step, cfg, None, staged)
+    summary.dbt["full"] = plan.full
+    summary.dbt["staging"] = {"datasets": staged, "nodes": sorted(n["node"] for n in nodes)}
     summary.validate = timed("validate", validate_step, run_id, None, cfg, as_of, data_docs)
-    timed("marts", marts_step, cfg)
+    rebuilt = _to_rebuild_marts(cfg, plan, staged)
+    nodes = timed("marts", marts_step, cfg, None, rebuilt, plan.readers)
+    summary.dbt["marts"] = {"datasets": rebuilt, "nodes": sorted(n["node"] for n in nodes)}
     if publish:
         summary.publish = timed("publish", publish_step, run_id, cfg)
     if not summary.extract.get("deferred"):  # a file still being written: look again next run
+        from ddss.warehouse import connect
+
         inputs.run_id = run_id
         inputs.version = summary.publish.get("version") if publish else None
+        with connect(cfg) as con:  # what this run's staging and marts were built from
+            inputs.staged = loaded_digests(con)
+            inputs.validated = quarantine_digests(con)
+            inputs.activity = activity(con)
         record(cfg, scope_of(None), inputs)
     return summary
+
+
+def _to_stage(run_id: str, cfg: Settings, plan: BuildPlan, extract: dict) -> list[str] | None:
+    """The datasets whose staging must be rebuilt after extract (None: all): a file loaded,
+    replaced or withdrawn since the last run, or a period reopened (``--period``)."""
+    from ddss.warehouse import connect
+
+    if plan.full is not None or plan.last is None:
+        return None
+    with connect(cfg) as con:
+        now = loaded_digests(con)
+        loaded = {
+            dataset
+            for (dataset,) in con.execute(
+                "select distinct dataset from meta.file_events where run_id = ? "
+                "and status = 'loaded'",
+                [run_id],
+            ).fetchall()
+        }
+    changed = _changed(now, plan.last.staged) | loaded | set(extract.get("reopened_datasets", []))
+    if not changed <= {c.id for c in source_contracts(cfg)}:
+        plan.full = "rows of a dataset without a contract"
+        return None
+    return sorted(changed)
+
+
+def _to_rebuild_marts(cfg: Settings, plan: BuildPlan, staged: list[str] | None) -> list[str] | None:
+    """The datasets whose marts must be rebuilt after validation (None: all): those staged
+    again, and those whose rows in the quarantine (what the marts leave out) changed."""
+    from ddss.warehouse import connect
+
+    if staged is None or plan.last is None:
+        return None
+    with connect(cfg) as con:
+        now = quarantine_digests(con)
+    return sorted(set(staged) | _changed(now, plan.last.validated))
 
 
 def known_departments(cfg: Settings | None = None) -> list[str]:

@@ -13,6 +13,13 @@ The package's other code is not fingerprinted (a deployment bumps the version; o
 development checkout every saved file would force a full run): after changing code, run
 ``ddss run --full``.
 
+A completed run also records what its staging and marts were built from, per dataset: the
+files loaded (``meta.loaded_files``: name, sha256, rows) and the gate's output (the rows of
+``quality.quarantine``), and how many file events and validations the warehouse held, so
+that the next run rebuilds only the datasets whose inputs changed (``ddss.orchestration.
+pipeline.plan_builds``). Anything else writing the warehouse in between (a department DAG's
+extract or validation) makes the next run a full one.
+
 The record is ``run_state.json`` beside the warehouse: removing the warehouse (``make
 clean``) forgets it, and a publication that is no longer ``current`` makes the next run a
 full one.
@@ -43,6 +50,12 @@ class RunInputs:
     publish: bool
     run_id: str = ""
     version: str | None = None  # the publication the run made current (publish runs)
+    # What the run's staging and marts were built from (``built_from``): dataset -> digest of
+    # its loaded files, dataset -> digest of its quarantine, and the warehouse's counts of
+    # file events and validations (``activity``). Empty in a record of an older version.
+    staged: dict[str, str] = field(default_factory=dict)
+    validated: dict[str, str] = field(default_factory=dict)
+    activity: list[int] = field(default_factory=list)
     # What fetching the HTTP sources failed with (not recorded: the next run fetches again).
     fetch_problems: list = field(default_factory=list, repr=False)
 
@@ -151,3 +164,39 @@ def unchanged(now: RunInputs, last: RunInputs | None, cfg: Settings) -> bool:
         current = current_publication(cfg)
         return current is not None and current == (last.version or current)
     return same
+
+
+def loaded_digests(con) -> dict[str, str]:
+    """Per dataset, a digest of the files its raw rows come from (name, sha256, rows): a new,
+    replaced or withdrawn file changes it. Staging reads nothing else that a run changes
+    (the reference lists and the models are in the fingerprint)."""
+    rows = con.execute(
+        "select dataset, count(*)::varchar || ':' || sum(hash(file_name, sha256, rows))::varchar"
+        " from meta.loaded_files group by dataset"
+    ).fetchall()
+    return {dataset: digest for dataset, digest in rows}
+
+
+def quarantine_digests(con) -> dict[str, str]:
+    """Per dataset, a digest of its rows in ``quality.quarantine`` (every column but the run
+    id): what the marts read from the gate (``not_quarantined``). A dataset whose validation
+    result changed (a new as-of date, a control total) changes it even when no file did."""
+    rows = con.execute(
+        "select dataset, count(*)::varchar || ':' "
+        "|| sum(hash(*columns(* exclude (run_id))))::varchar"
+        " from quality.quarantine group by dataset"
+    ).fetchall()
+    return {dataset: digest for dataset, digest in rows}
+
+
+def activity(con) -> list[int]:
+    """How many file events (withdrawals aside: their effect is in ``loaded_digests``) and
+    validations the warehouse holds. Both only grow; a count other than the last run's
+    means another process (a department DAG) loaded or validated since."""
+    return [
+        int(n)
+        for n in con.execute(
+            "select (select count(*) from meta.file_events where status <> 'withdrawn'),"
+            " (select count(*) from quality.validation_runs)"
+        ).fetchone()
+    ]
