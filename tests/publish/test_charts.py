@@ -508,3 +508,29 @@ def test_the_bundle_is_read_from_the_cache_of_its_release_not_built_again(tmp_pa
         assert charts.bundle() == "/* kept */"
     finally:
         charts.bundle.cache_clear()
+
+
+def test_a_chart_is_drawn_once_then_read_from_the_workspace_cache(tmp_path, monkeypatch):
+    """The drawing of a spec is kept under the sha256 of what makes it (spec, data, locale,
+    Vega-Lite, vl-convert): the same spec is read back, not drawn again; other data is
+    another entry; a damaged entry is drawn again, byte for byte the same."""
+    monkeypatch.setenv("DDSS_HOME", str(tmp_path))
+    (chart,) = charts.rates(INDICATORS, set())
+    first = charts.svg(chart.spec)
+    (entry,) = (tmp_path / ".cache" / "chart-svg").glob("*.svg")
+    drawn_at = {"width": charts.SERVER_WIDTH - 180, "autosize": {"type": "pad"}}
+    assert entry == charts.svg_cache_path({**chart.spec, **drawn_at})
+    assert first.startswith('<svg aria-hidden="true"') and entry.read_text("utf-8") in (
+        first.replace('aria-hidden="true" focusable="false" ', "", 1)
+    )
+
+    entry.write_text('<svg id="kept"></svg>', "utf-8")
+    assert charts.svg(chart.spec) == '<svg aria-hidden="true" focusable="false" id="kept"></svg>'
+
+    other = json.loads(json.dumps(chart.spec))
+    other["data"]["values"] = other["data"]["values"][:-1]
+    assert charts.svg_cache_path({**other, **drawn_at}) != entry  # the data is part of the key
+
+    entry.write_text('<svg id="cut', "utf-8")  # a partial entry is not a drawing
+    assert charts.svg(chart.spec) == first
+    assert not list(entry.parent.glob("*.partial"))

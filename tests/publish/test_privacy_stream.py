@@ -114,3 +114,21 @@ def test_the_raw_zone_values_come_from_a_duckdb_query(tmp_path):
     # The scan's own tables are gone: the connection is left as it was.
     tables = {t for (t,) in con.execute("select table_name from duckdb_tables()").fetchall()}
     assert tables == {"raw_people"}
+
+
+def test_runs_of_digits_of_many_files_are_joined_in_batches_none_lost(tmp_path, monkeypatch):
+    """The digits of small files go to DuckDB together (one insert per file cost more than
+    the scan): a batch crossing files, and the last one, lose no value and keep each file."""
+    monkeypatch.setattr(privacy.Scanner, "TOKEN_BATCH", 3)
+    con = duckdb.connect()
+    con.execute("create table raw_people as select '0123456789012' as phone")
+    for i in range(5):
+        lines = [f"{i:02d}00000000{n}" for n in range(i)]  # 0 to 4 runs of digits per file
+        if i in (1, 4):  # a known value in a file flushed mid-way and in the last one
+            lines.append("0123456789012")
+        (tmp_path / f"f{i}.csv").write_text("\n".join(lines) + "\n", "utf-8")
+    hits = scan_tree(tmp_path, con=con, known_sql="select phone as value from raw_people")
+    assert [(h.file, h.line, h.kind) for h in hits] == [
+        ("f1.csv", 2, "known_personal_value"),
+        ("f4.csv", 5, "known_personal_value"),
+    ]

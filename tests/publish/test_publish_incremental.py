@@ -5,16 +5,19 @@ and what is rewritten is byte for byte what a full rebuild writes."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
 import shutil
+from pathlib import Path
 
 import duckdb
 import pyarrow.parquet as pq
 
 from conftest import copy_workspace, tree_state
 from ddss.data_contracts import load_contracts
+from ddss.publish import digests
 from ddss.publish.publisher import current_version, list_versions, publish, verify
 
 CHANGED = "cashless_parking_payments"
@@ -139,3 +142,52 @@ def test_csv_written_by_duckdb_keeps_bom_quoting_and_formula_neutralisation(publ
     data = json.loads((downloads / f"{CHANGED}.json").read_text("utf-8"))
     assert data[0][text] == formula
     assert len(rows) == len(data) == pq.read_metadata(downloads / f"{CHANGED}.parquet").num_rows
+
+
+def test_each_file_is_read_once_for_its_checksums_and_never_from_an_earlier_publication(
+    published, tmp_path, monkeypatch
+):
+    """A download's checksum goes into its page, the Data Package, the DCAT and CKAN
+    catalogues and the manifest: a publication reads each file once for them. It never
+    reuses an earlier publication's checksums: a file of the current version rewritten in
+    place with the same size and time, then linked into the next version, is read again and
+    the manifest gives the sha256 of the bytes published."""
+    cfg = copy_workspace(published, tmp_path)
+    reads: list[Path] = []
+    real = digests.sha256_of
+
+    def counted(path: Path) -> str:
+        reads.append(Path(path))
+        return real(path)
+
+    monkeypatch.setattr(digests, "sha256_of", counted)
+    second = publish("run-2", cfg)
+    assert len(second.reused) == len(second.datasets)  # same rows, every file linked
+    read = [str(p).split(f"/{second.version}/", 1)[1] for p in reads]
+    assert len(read) == len(set(read))  # once each
+    manifest = json.loads((second.path / "manifest.json").read_text("utf-8"))
+    assert set(read) == {e["path"] for e in manifest["files"]}
+
+    # The same bytes under another name: rewritten in place, size and times kept.
+    tampered = second.path / "downloads" / f"{CHANGED}.json"
+    before = tampered.stat()
+    data = tampered.read_bytes()
+    position = data.index(b'"', 2) + 1  # the first letter of the first key
+    tampered.chmod(0o644)
+    with tampered.open("r+b") as handle:
+        handle.seek(position)
+        handle.write(data[position : position + 1].swapcase())
+    os.utime(tampered, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert tampered.stat().st_size == before.st_size and tampered.read_bytes() != data
+
+    third = publish("run-3", cfg)
+    entries = {
+        e["path"]: e for e in json.loads((third.path / "manifest.json").read_text("utf-8"))["files"]
+    }
+    published_bytes = (third.path / "downloads" / f"{CHANGED}.json").read_bytes()
+    assert published_bytes != data
+    assert (
+        entries[f"downloads/{CHANGED}.json"]["sha256"]
+        == hashlib.sha256(published_bytes).hexdigest()
+    )
+    assert verify(third.path) == []

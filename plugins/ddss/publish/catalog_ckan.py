@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ddss.checksums import sha256_of
 from ddss.publish import catalog_vocabularies as vocab
 from ddss.publish.metadata import Context, temporal_coverage
 
@@ -41,7 +40,7 @@ def _resources(ctx: Context, dataset_id: str, target: Path) -> list[dict]:
                 "format": fmt.upper(),
                 "mimetype": media,
                 "size": path.stat().st_size,
-                "hash": f"sha256:{sha256_of(path)}",
+                "hash": f"sha256:{ctx.digests(path)}",
                 "created": created,
                 "last_modified": created,
             }

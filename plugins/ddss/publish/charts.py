@@ -25,6 +25,7 @@ import json
 import logging
 import os
 import re
+import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -338,8 +339,9 @@ def _which_month(contract: Any, name: str) -> tuple[str, str]:
     )
 
 
-def by_month(source: Any, parquet: Path) -> Chart | None:
-    """A source dataset by month: rows per month and coded value, or its first count summed."""
+def by_month(source: Any, parquet: Path, con: Any = None) -> Chart | None:
+    """A source dataset by month: rows per month and coded value, or its first count summed
+    (``con``: an in-memory DuckDB connection to reuse; one is opened when not given)."""
     import duckdb
 
     dated = _month_column(source)
@@ -356,13 +358,16 @@ def by_month(source: Any, parquet: Path) -> Chart | None:
     month = f"strftime(\"{dated[0]}\", '%Y-%m')" if dated[1] == "date" else f'"{dated[0]}"'
     series = f'"{coded.name}"' if coded else "''"
     measure = "count(*)" if coded else f'sum("{counted.name}")'  # type: ignore[union-attr]
-    with duckdb.connect() as con:
-        found = con.execute(
-            f"select {month} as month, {series} as series, {measure} as figure "
-            f"from read_parquet(?) where {month} is not null "
-            "group by all order by month, series",
-            [str(parquet)],
-        ).fetchall()
+    query = (
+        f"select {month} as month, {series} as series, {measure} as figure "
+        f"from read_parquet(?) where {month} is not null "
+        "group by all order by month, series"
+    )
+    if con is None:
+        with duckdb.connect() as own:
+            found = own.execute(query, [str(parquet)]).fetchall()
+    else:
+        found = con.execute(query, [str(parquet)]).fetchall()
     found = [(m, s, f) for m, s, f in found if _MONTH.fullmatch(str(m)) and f is not None]
     if not found:
         return None
@@ -471,6 +476,21 @@ def by_month(source: Any, parquet: Path) -> Chart | None:
     )
 
 
+_READERS = threading.local()
+
+
+def _reader() -> Any:
+    """One in-memory DuckDB connection per thread for reading the published Parquet files
+    (opening one per chart cost more than its query; a connection is not shared between
+    threads)."""
+    con = getattr(_READERS, "con", None)
+    if con is None:
+        import duckdb
+
+        con = _READERS.con = duckdb.connect()
+    return con
+
+
 def for_dataset(ctx: Any, dataset_id: str) -> list[Chart]:
     """The charts of an indicators dataset's page (none for other datasets)."""
     contract = ctx.contracts[dataset_id]
@@ -485,7 +505,7 @@ def for_dataset(ctx: Any, dataset_id: str) -> list[Chart]:
         if source is None or parquet is None:
             continue
         try:
-            chart = by_month(source, Path(parquet))
+            chart = by_month(source, Path(parquet), _reader())
         except Exception as error:  # duckdb.Error, a fake file: the page goes without it
             log.warning(
                 "Không vẽ được biểu đồ theo tháng / no monthly chart: %s: %s", parquet, error
@@ -500,13 +520,74 @@ def for_dataset(ctx: Any, dataset_id: str) -> list[Chart]:
 
 def svg(spec: dict) -> str:
     """The chart drawn here, at a fixed width, for the page to show before (or without)
-    its script; the page scales it down to the screen."""
-    import vl_convert
+    its script; the page scales it down to the screen.
 
+    Drawing costs about 0.14 s a chart (most of a small publication), and most charts are
+    the same from one publication to the next, so each drawing is kept in the workspace's
+    cache (``<home>/.cache/chart-svg/``, never in ``public/``) under the sha256 of what
+    makes it: the spec with its data, the locale, the Vega-Lite version and the vl-convert
+    release. The cache only holds what vl-convert would draw again: a missing, unreadable or
+    truncated entry is drawn again."""
     fixed = {**spec, "width": SERVER_WIDTH - 180, "autosize": {"type": "pad"}}
-    drawing = vl_convert.vegalite_to_svg(fixed, vl_version=VEGA_LITE, format_locale=VI_NUMBERS)
+    cached = svg_cache_path(fixed)
+    drawing = _read_drawing(cached)
+    if drawing is None:
+        import vl_convert
+
+        drawing = vl_convert.vegalite_to_svg(fixed, vl_version=VEGA_LITE, format_locale=VI_NUMBERS)
+        _keep(cached, drawing)
     # The page's figure has its own label; the drawing is decoration beside it.
     return drawing.replace("<svg ", '<svg aria-hidden="true" focusable="false" ', 1)
+
+
+SVG_CACHE_ENTRIES = 2000  # beyond it the least recently used drawings are removed
+
+
+def svg_cache_path(fixed: dict) -> Path:
+    """Where the drawing of this spec (width and data included) is kept."""
+    from importlib.metadata import version
+
+    from ddss.settings import load_settings
+
+    made_of = json.dumps(
+        [version("vl-convert-python"), VEGA_LITE, VI_NUMBERS, fixed],
+        sort_keys=True,
+        ensure_ascii=False,
+        default=str,
+    )
+    key = hashlib.sha256(made_of.encode("utf-8")).hexdigest()
+    return load_settings().home / ".cache" / "chart-svg" / f"{key}.svg"
+
+
+def _read_drawing(path: Path) -> str | None:
+    try:
+        drawing = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not (drawing.startswith("<svg") and drawing.rstrip().endswith("</svg>")):
+        return None
+    try:
+        os.utime(path)  # recently used: kept when the cache is trimmed
+    except OSError:
+        pass
+    return drawing
+
+
+def _keep(path: Path, drawing: str) -> None:
+    """Write the drawing atomically (a concurrent reader sees all of it or nothing), then
+    trim the cache to its size. A read-only home publishes at the drawing's cost."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+        partial.write_text(drawing, "utf-8")
+        os.replace(partial, path)
+        entries = list(path.parent.glob("*.svg"))
+        if len(entries) > SVG_CACHE_ENTRIES:
+            entries.sort(key=lambda p: p.stat().st_mtime_ns)
+            for old in entries[: len(entries) - SVG_CACHE_ENTRIES]:
+                old.unlink(missing_ok=True)
+    except OSError as exc:
+        log.info("could not keep the chart drawing in %s: %s", path.parent, exc)
 
 
 EMBED_SNIPPET = "window.vegaEmbed = vegaEmbed; window.vega = vega; window.vegaLite = vegaLite;"

@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from ddss.checksums import sha256_of
 from ddss.data_contracts import Contract, Department
 from ddss.publish import catalog_vocabularies as vocab
+from ddss.publish.digests import Digests
 
 LICENCES = {code: canonical for code, (_, canonical, _, _) in vocab.LICENCES.items()}
 
@@ -28,6 +28,9 @@ class Context:
     # the published versions before this one, newest first (publisher's list_versions):
     # they date each dataset's first issue in the catalogue
     previous_versions: list[dict] = field(default_factory=list)
+    # the publication's checksums: each download read once for its page, the catalogues
+    # and the manifest
+    digests: Digests = field(default_factory=Digests)
 
     @property
     def labels(self) -> Any:
@@ -210,7 +213,7 @@ def _distribution(ctx: Context, contract: Contract, fmt: str, path: Path, target
         "spdx:checksum": {
             "@type": "spdx:Checksum",
             "spdx:algorithm": {"@id": vocab.SHA256},
-            "spdx:checksumValue": {"@value": sha256_of(path), "@type": "xsd:hexBinary"},
+            "spdx:checksumValue": {"@value": ctx.digests(path), "@type": "xsd:hexBinary"},
         },
         "dct:issued": _date_time(_files_time(ctx, contract.id)),
         "dct:language": [{"@id": uri} for uri in vocab.language_uris()],

@@ -302,6 +302,9 @@ class Scanner:
         known: Iterable[str] | None = None,
     ):
         self.con = con if con is not None else duckdb.connect()
+        self._pending_files: list[str] = []
+        self._pending_lines: list[int] = []
+        self._pending_tokens: list[str] = []
         self.con.execute(
             "create or replace temp table ddss_scan_tokens "
             "(file varchar, line bigint, token varchar)"
@@ -318,19 +321,29 @@ class Scanner:
             self.con.unregister("ddss_scan_known_values")
 
     def _store(self, file: str, tokens: list[tuple[str, int]]) -> None:
-        if not tokens:
+        """Queue a file's runs of digits; they go to DuckDB in batches of ``TOKEN_BATCH``
+        across files (one insert per small file cost more than its scan)."""
+        self._pending_files += [file] * len(tokens)
+        self._pending_lines += [line for _, line in tokens]
+        self._pending_tokens += [value for value, _ in tokens]
+        tokens.clear()
+        if len(self._pending_tokens) >= self.TOKEN_BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._pending_tokens:
             return
         batch = pa.table(
             {
-                "file": pa.array([file] * len(tokens), pa.string()),
-                "line": pa.array([line for _, line in tokens], pa.int64()),
-                "token": pa.array([value for value, _ in tokens], pa.string()),
+                "file": pa.array(self._pending_files, pa.string()),
+                "line": pa.array(self._pending_lines, pa.int64()),
+                "token": pa.array(self._pending_tokens, pa.string()),
             }
         )
         self.con.register("ddss_scan_batch", batch)
         self.con.execute("insert into ddss_scan_tokens select * from ddss_scan_batch")
         self.con.unregister("ddss_scan_batch")
-        tokens.clear()
+        self._pending_files, self._pending_lines, self._pending_tokens = [], [], []
 
     def scan_file(self, path: Path, file: str) -> list[Hit]:
         """Every byte of the file; a Parquet file as what it holds (its bytes are
@@ -407,6 +420,7 @@ class Scanner:
 
     def known_hits(self) -> list[Hit]:
         """Runs of digits equal to a value seen in the raw zone, whole tokens only."""
+        self._flush()
         rows = self.con.execute(
             "select file, line, token from ddss_scan_tokens "
             "where token in (select value from ddss_scan_known) "

@@ -61,6 +61,7 @@ from ddss.checksums import sha256_of
 from ddss.data_contracts import Contract, SourceContract, load_contracts
 from ddss.errors import Problem, PublicationBlocked
 from ddss.publish import catalog_ckan, metadata, portal
+from ddss.publish.digests import Digests
 from ddss.publish.privacy import Hit, scan_tree
 from ddss.settings import Settings, load_settings
 from ddss.warehouse import connect, first_row, snapshot_id
@@ -148,6 +149,8 @@ class Content:
     personal_values_sql: str  # one column, value: the IDs and phones seen in the raw zone
     fingerprint: str  # of everything the version says; equal to the current one's: unchanged
     lake_snapshot: str | None = None
+    # The version's file checksums, each file read once for its pages, catalogues and manifest.
+    digests: Digests = field(default_factory=Digests)
 
 
 class Unchanged(Exception):
@@ -638,7 +641,7 @@ def _manifest(root: Path, version: str, run_id: str, content: Content) -> dict:
         entry = {
             "path": str(path.relative_to(root)),
             "bytes": path.stat().st_size,
-            "sha256": sha256_of(path),
+            "sha256": content.digests(path),
         }
         for info in content.datasets.values():
             for f in info["files"].values():
@@ -988,6 +991,7 @@ def _render(planned: Plan, content: Content, target: Path) -> None:
         departments=content.departments,
         base_url=os.environ.get("DDSS_PUBLIC_BASE_URL", "http://127.0.0.1:8000/"),
         previous_versions=planned.previous_versions,
+        digests=content.digests,
     )
     metadata.write_datapackage(context, target)
     metadata.write_catalog(context, target)
