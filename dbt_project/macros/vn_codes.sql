@@ -44,22 +44,100 @@
     {{ code_text(column) }}
 {%- endmacro %}
 
-{#- Every code a row may carry for a ward of the province: current ones, and pre-2025 ones
-    mapped to the ward they became ('legacy_mapped') or flagged as split ('legacy_split'),
-    with the new wards a split one went to ('00073 Phường Cửa Nam, 00070 Phường Hoàn Kiếm')
-    so the steward can choose. The crosswalk holds no current code (tests/unit/test_reference.py). -#}
+{#- Every code a row may carry for a unit of the province, each with the dates it applies to
+    (valid_from <= the row's date < valid_to; null = open): join it with ward_in_force.
+    - 'current': the code is in force at the row's date. A pre-2025 unit on a date before
+      1 July 2025 is named as today (ward_code, ward_name: the new ward it moved into whole;
+      its own code when it was split, since it cannot be named as one new ward), and
+      unit_code keeps the unit itself, for coverage of its period.
+    - on a date after the reform, a pre-2025 code is mapped to the ward it became
+      ('legacy_mapped') or flagged as split ('legacy_split'), with the new wards it went to
+      ('00073 Phường Cửa Nam, 00070 Phường Hoàn Kiếm') so the steward can choose;
+    - on a date before the reform, a code that only today's list has is 'not_yet_in_force',
+      with the pre-2025 units that became it ('00061 Phường Hàng Bạc, …').
+    The crosswalk holds no current code (tests/reference/test_wards.py), and a code reused
+    by a new ward is 'current' on both sides of the reform, so one row applies per date. -#}
 {% macro ward_lookup(province) -%}
-    select ward_code as input_code, ward_code, ward_name, 'current' as ward_code_status,
-        null::varchar as ward_candidates
-    from {{ source('reference', 'ref_wards') }}
-    where province_code = '{{ province }}'
+    select
+        units.unit_code as input_code,
+        case when units.successor_mapping = 'whole' then units.successor_codes else units.unit_code end
+            as ward_code,
+        coalesce(today.unit_name, units.unit_name) as ward_name,
+        units.unit_code,
+        'current' as ward_code_status,
+        null::varchar as ward_candidates,
+        units.valid_from,
+        units.valid_to,
+        {{ ward_list_newest() }} as newest_list_from
+    from {{ source('reference', 'ref_ward_units') }} as units
+    left join {{ source('reference', 'ref_ward_units') }} as today
+        on
+            units.successor_mapping = 'whole'
+            and units.successor_codes = today.unit_code
+            and today.valid_to is null
+    where units.province_code = '{{ province }}'
     union all
-    select legacy.old_code, legacy.new_code, current_wards.ward_name,
+    select
+        legacy.old_code,
+        legacy.new_code,
+        current_wards.ward_name,
+        legacy.new_code,
         case legacy.mapping when 'whole' then 'legacy_mapped' else 'legacy_split' end,
-        nullif(legacy.candidate_names, '')
+        nullif(legacy.candidate_names, ''),
+        {{ ward_list_newest() }},
+        null::date,
+        {{ ward_list_newest() }}
     from {{ source('reference', 'ref_legacy_wards') }} as legacy
-    left join {{ source('reference', 'ref_wards') }} as current_wards on current_wards.ward_code = legacy.new_code
+    left join {{ source('reference', 'ref_wards') }} as current_wards on legacy.new_code = current_wards.ward_code
     where legacy.province_code = '{{ province }}'
+    union all
+    select
+        units.unit_code,
+        units.unit_code,
+        units.unit_name,
+        units.unit_code,
+        'not_yet_in_force',
+        units.predecessor_names,
+        null::date,
+        units.valid_from,
+        {{ ward_list_newest() }}
+    from {{ source('reference', 'ref_ward_units') }} as units
+    where
+        units.province_code = '{{ province }}'
+        and units.valid_from is not null
+        and not exists (
+            select 1 from {{ source('reference', 'ref_ward_units') }} as earlier
+            where earlier.unit_code = units.unit_code and earlier.valid_to <= units.valid_from
+        )
+{%- endmacro %}
+
+{#- The first day of the newest list (1 July 2025 today). -#}
+{% macro ward_list_newest() -%}
+    (select max(valid_from) from {{ source('reference', 'ref_ward_units') }})
+{%- endmacro %}
+
+{#- The date a row's unit code is checked against: its own date (`on`, the dataset's period or
+    date; a row without one is checked against the newest list) when the project's var
+    ward_codes_at_row_date is true; otherwise the newest list, as if every row were dated today.
+    The var is off by default while the demo's feeds (2022 data) carry today's codes: see
+    plugins/ddss/reference/wards.py. -#}
+{% macro ward_reference_date(on) -%}
+    {%- if var('ward_codes_at_row_date', false) -%}
+    coalesce(cast({{ on }} as date), {{ ward_list_newest() }})
+    {%- else -%}
+    {{ ward_list_newest() }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Whether the lookup row `alias` (of ward_lookup) applies on `on` (a ward_reference_date). -#}
+{% macro ward_in_force(alias, on) -%}
+    ({{ alias }}.valid_from is null or {{ on }} >= {{ alias }}.valid_from)
+    and ({{ alias }}.valid_to is null or {{ on }} < {{ alias }}.valid_to)
+{%- endmacro %}
+
+{#- The first day of a "YYYY-MM" period; null when it is not one. -#}
+{% macro period_start(period) -%}
+    try_strptime({{ period }} || '-01', '%Y-%m-%d')::date
 {%- endmacro %}
 
 {#- The status of a sent ward code once looked up: null when nothing was sent. -#}
@@ -113,4 +191,16 @@
 {#- 100 * part / whole, two decimals; null when whole is 0. -#}
 {% macro share(part, whole) -%}
     round(100.0 * ({{ part }}) / nullif({{ whole }}, 0), 2)
+{%- endmacro %}
+
+{#- The join of a model's rows to its `wards` CTE (ward_lookup): the sent code, looked up in the
+    list in force at the row's date `on` (as ward_reference_date; DuckDB takes no subquery in
+    an outer join's condition, so the newest list's date comes from the lookup's row). -#}
+{% macro ward_join(sent, on) -%}
+    {%- if var('ward_codes_at_row_date', false) -%}
+    {%- set checked_on = 'coalesce(cast(' ~ on ~ ' as date), wards.newest_list_from)' -%}
+    {%- else -%}
+    {%- set checked_on = 'wards.newest_list_from' -%}
+    {%- endif -%}
+    {{ sent }} = wards.input_code and {{ ward_in_force('wards', checked_on) }}
 {%- endmacro %}

@@ -13,7 +13,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from ddss.reference.wards import LEGACY_COLUMNS, LEGACY_WARDS, wards
+from ddss.reference.wards import (
+    LEGACY_COLUMNS,
+    LEGACY_WARDS,
+    PRE_REFORM_COLUMNS,
+    PRE_REFORM_WARDS,
+    wards,
+)
 
 
 def _name_key(name: str) -> str:
@@ -40,6 +46,7 @@ class _Source:
 
     crosswalk: dict
     old_units: dict[str, list[tuple[str, str, str, str]]]  # key -> (code, name, district, province)
+    old_province_codes: dict[str, str]  # old unit's key -> its pre-2025 province code
     new_names: dict[tuple[str, str], str]  # (province key, ward key) -> new ward's name
     province_codes: dict[str, str]  # province key -> code
 
@@ -52,11 +59,13 @@ def _read_source() -> _Source:
     db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
         old_units = defaultdict(list)
-        for key, code, name, district, province in db.execute(
+        old_province_codes = {}
+        for key, code, name, district, province, province_code in db.execute(
             "select provinceKey || '_' || districtKey || '_' || wardKey, wardCode, ward, district,"
-            " province from admin_units_legacy"
+            " province, provinceCode from admin_units_legacy"
         ):
             old_units[key].append((code, name, district, province))
+            old_province_codes[key] = province_code
         new_names = {
             (p, k): name
             for p, k, name in db.execute("select provinceKey, wardKey, ward from admin_units")
@@ -66,7 +75,7 @@ def _read_source() -> _Source:
         )
     finally:
         db.close()
-    return _Source(crosswalk, old_units, new_names, province_codes)
+    return _Source(crosswalk, old_units, old_province_codes, new_names, province_codes)
 
 
 class _NewCodes:
@@ -96,21 +105,49 @@ def _lower_nfc(name: str) -> str:
     return unicodedata.normalize("NFC", name).lower()
 
 
-def build_legacy_wards() -> list[dict]:
-    """Every pre-2025 ward code that is not current today, with the new ward(s) it became."""
-    source = _read_source()
+def _successors(source: _Source) -> list[tuple[str, str, list[str]]]:
+    """(old unit's key, its new province's key, the new wards it went to), for every old unit
+    of the crosswalk: one new ward when it moved whole, several when it was divided."""
     new_code = _NewCodes(source)
-    current = {w.code for w in wards()}
-    rows: dict[str, dict] = {}
+    found: list[tuple[str, str, list[str]]] = []
     for province_key, new_wards in source.crosswalk["DICT_PROVINCE_WARD_NO_DIVIDED"].items():
         for ward_key, old_keys in new_wards.items():
             target = new_code(province_key, ward_key)
-            for old_key in old_keys:
-                _add(rows, source, current, old_key, province_key, [target])
+            found.extend((old_key, province_key, [target]) for old_key in old_keys)
     for province_key, divided in source.crosswalk["DICT_PROVINCE_WARD_DIVIDED"].items():
         for old_key, parts in divided.items():
             targets = list(dict.fromkeys(new_code(province_key, p["newWardKey"]) for p in parts))
-            _add(rows, source, current, old_key, province_key, targets)
+            found.append((old_key, province_key, targets))
+    return found
+
+
+def build_legacy_wards() -> list[dict]:
+    """Every pre-2025 ward code that is not current today, with the new ward(s) it became."""
+    source = _read_source()
+    current = {w.code for w in wards()}
+    rows: dict[str, dict] = {}
+    for old_key, province_key, targets in _successors(source):
+        _add(rows, source, current, old_key, province_key, targets)
+    return [rows[code] for code in sorted(rows)]
+
+
+def build_pre_reform_wards() -> list[dict]:
+    """Every unit of the list in force until 30 June 2025 (its code reused today or not),
+    with the new ward(s) it became: what a row dated before the reform is checked against."""
+    source = _read_source()
+    rows: dict[str, dict] = {}
+    for old_key, province_key, targets in _successors(source):
+        for code, name, district, province in source.old_units.get(old_key, []):
+            rows[code] = {
+                "code": code,
+                "name": name,
+                "district": district,
+                "province": province,
+                "old_province_code": source.old_province_codes[old_key],
+                "province_code": source.province_codes[province_key],
+                "mapping": "whole" if len(targets) == 1 else "split",
+                "successors": " ".join(targets),
+            }
     return [rows[code] for code in sorted(rows)]
 
 
@@ -139,19 +176,25 @@ def _add(
         }
 
 
-def legacy_wards_csv(rows: list[dict]) -> str:
-    """The crosswalk file's text, exactly as committed."""
+def legacy_wards_csv(rows: list[dict], columns: tuple[str, ...] = LEGACY_COLUMNS) -> str:
+    """The crosswalk file's text (or, with PRE_REFORM_COLUMNS, the pre-2025 list's), exactly
+    as committed."""
     import csv
     import io
 
     text = io.StringIO()
-    writer = csv.DictWriter(text, fieldnames=LEGACY_COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(text, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     return text.getvalue()
 
 
 def write_legacy_wards(path: Path = LEGACY_WARDS) -> int:
+    """Writes the crosswalk and, beside it, the whole pre-2025 list (pre_reform_wards.csv);
+    returns the crosswalk's row count."""
     rows = build_legacy_wards()
     path.write_text(legacy_wards_csv(rows), "utf-8")
+    path.with_name(PRE_REFORM_WARDS.name).write_text(
+        legacy_wards_csv(build_pre_reform_wards(), PRE_REFORM_COLUMNS), "utf-8"
+    )
     return len(rows)

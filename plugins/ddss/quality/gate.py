@@ -725,49 +725,98 @@ def control_totals(con, contract: Contract) -> list[Problem]:
 def coverage(
     con, cov: Coverage, relation: str, only_periods: Collection[str] | None = None
 ) -> dict:
-    """đủ: the (unit, period) pairs that reported, against every unit of the province for
-    every period the data covers — or, with ``only_periods``, for those periods only (a
-    check of one file judges the periods the file is for, not a late row's month)."""
-    units = [
-        u
-        for (u,) in con.execute(
-            "select ward_code from raw.ref_wards where province_code = ? order by 1",
-            [cov.province_code],
-        ).fetchall()
-    ]
+    """đủ: the (unit, period) pairs that reported, against every unit of the province in force
+    in each period the data covers — or, with ``only_periods``, in those periods only (a
+    check of one file judges the periods the file is for, not a late row's month).
+
+    The units of a period are those of the list its rows were checked against: the staging
+    model's ``<unit>_reference_date`` (the row's own date, or the newest list's first day when
+    the project checks every row against today's list), and a unit counts as reported by
+    ``<unit>_in_force`` (the unit the row names in that list, not the ward it became) when
+    the model has these columns; otherwise today's list and ``unit_column``."""
+    columns = {d[0] for d in con.execute(f"select * from {relation} limit 0").description}
+    in_force = f"{cov.unit_column}_in_force"
+    unit = _q(in_force if in_force in columns else cov.unit_column)
     period = _q(cov.period_column) if cov.period_column else "'*'"
     reported = con.execute(
-        f"select distinct {_q(cov.unit_column)}, {period} from {relation} "
-        f"where {_q(cov.unit_column)} is not null and {period} is not null"
+        f"select distinct {unit}, {period} from {relation} "
+        f"where {unit} is not null and {period} is not null"
     ).fetchall()
     periods = sorted({p for _, p in reported})
     if only_periods is not None and cov.period_column:
         periods = sorted(set(only_periods))
+    newest = first_row(con, "select max(valid_from) from raw.ref_ward_units")[0]
+    checked_on: dict[str, date] = {}
+    reference_date = f"{cov.unit_column}_reference_date"
+    if reference_date in columns:
+        checked_on = dict(
+            con.execute(
+                f"select {period}, min({_q(reference_date)}) from {relation} "
+                f"where {period} is not null and {_q(reference_date)} is not null group by 1"
+            ).fetchall()
+        )
+    by_row_date = any(d != newest for d in checked_on.values())
+    # A period no row is for (a check of a file for that period) takes the list in force on
+    # its first day when rows are checked at their own dates, else the newest.
+    dates = {
+        p: checked_on.get(p) or (_period_start(p) if by_row_date else None) or newest
+        for p in periods
+    }
+    units_at: dict[date, list[str]] = {}
+    for on in set(dates.values()):
+        units_at[on] = [
+            u
+            for (u,) in con.execute(
+                "select unit_code from raw.ref_ward_units where province_code = ? "
+                "and (valid_from is null or valid_from <= ?) and (valid_to is null or ? < valid_to) "
+                "order by 1",
+                [cov.province_code, on, on],
+            ).fetchall()
+        ]
     have = {(u, p) for u, p in reported}
-    missing = [{"unit": u, "period": p} for p in periods for u in units if (u, p) not in have]
-    expected = len(units) * len(periods)
+    missing = [
+        {"unit": u, "period": p, "list_in_force_on": dates[p].isoformat()}
+        for p in periods
+        for u in units_at[dates[p]]
+        if (u, p) not in have
+    ]
+    expected = sum(len(units_at[dates[p]]) for p in periods)
     return {
         "expected": expected,
         "reported": expected - len(missing),
         "share": round((expected - len(missing)) / expected, 4) if expected else 0.0,
         "missing": missing[:200],
         "missing_count": len(missing),
+        "lists_in_force_on": sorted({d.isoformat() for d in dates.values()}),
     }
+
+
+def _period_start(period: str) -> date | None:
+    """The first day of a "YYYY-MM" or "YYYY" period; None for anything else."""
+    try:
+        if len(period) == 7:
+            return date(int(period[:4]), int(period[5:]), 1)
+        if len(period) == 4:
+            return date(int(period), 1, 1)
+    except ValueError:
+        return None
+    return None
 
 
 def _coverage_problem(dataset: str, cov: Coverage, found: dict) -> Problem:
     sample = ", ".join(f"{m['unit']} ({m['period']})" for m in found["missing"][:10])
     more = " …" if found["missing_count"] > 10 else ""
+    lists = ", ".join(found.get("lists_in_force_on", []))
     return Problem(
         dataset,
         None,
         cov.unit_column,
         f"{found['reported']} / {found['expected']}",
         "coverage",
-        f"Chưa đủ đơn vị báo cáo: {found['reported']}/{found['expected']} (phường/xã × kỳ), yêu cầu "
-        f"{cov.min_share:.0%}. Còn thiếu: {sample}{more}.",
-        f"Not every unit has reported: {found['reported']}/{found['expected']} (ward × period), "
-        f"{cov.min_share:.0%} required. Missing: {sample}{more}.",
+        f"Chưa đủ đơn vị báo cáo: {found['reported']}/{found['expected']} (phường/xã × kỳ, theo danh mục "
+        f"có hiệu lực ngày {lists}), yêu cầu {cov.min_share:.0%}. Còn thiếu: {sample}{more}.",
+        f"Not every unit has reported: {found['reported']}/{found['expected']} (ward × period, by the list "
+        f"in force on {lists}), {cov.min_share:.0%} required. Missing: {sample}{more}.",
     )
 
 

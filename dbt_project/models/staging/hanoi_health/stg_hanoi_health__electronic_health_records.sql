@@ -41,6 +41,8 @@ select
     coalesce(wards.ward_code, renamed.ward_code_sent) as ward_code,
     wards.ward_name,
     wards.ward_candidates,
+    coalesce(wards.unit_code, renamed.ward_code_sent) as ward_code_in_force,
+    {{ ward_reference_date(period_start('renamed.period')) }} as ward_code_reference_date,
     {{ ward_status('renamed.ward_code_sent', 'wards.ward_code_status') }} as ward_code_status,
     {{ filled_and_valid('renamed.period_text', 'renamed.period') }} as period_valid,
     {{ integer_problem('renamed.records_opened_text', 'renamed.records_opened') }} as records_opened_problem,
@@ -56,4 +58,4 @@ select
         order by renamed._source_file, renamed._source_row
     ) as ward_period_occurrence
 from renamed
-left join wards on renamed.ward_code_sent = wards.input_code
+left join wards on {{ ward_join('renamed.ward_code_sent', period_start('renamed.period')) }}

@@ -47,6 +47,8 @@ select
     coalesce(wards.ward_code, renamed.ward_code_sent) as ward_code,
     wards.ward_name,
     wards.ward_candidates,
+    coalesce(wards.unit_code, renamed.ward_code_sent) as ward_code_in_force,
+    {{ ward_reference_date(period_start('renamed.period')) }} as ward_code_reference_date,
     {{ ward_status('renamed.ward_code_sent', 'wards.ward_code_status') }} as ward_code_status,
     {{ filled_and_valid('renamed.period_text', 'renamed.period') }} as period_valid,
     {{ filled_and_valid('renamed.payment_type_sent', 'renamed.payment_type') }} as payment_type_known,
@@ -64,4 +66,4 @@ select
         order by renamed._source_file, renamed._source_row
     ) as payment_occurrence
 from renamed
-left join wards on renamed.ward_code_sent = wards.input_code
+left join wards on {{ ward_join('renamed.ward_code_sent', period_start('renamed.period')) }}

@@ -44,6 +44,8 @@ select
     coalesce(wards.ward_code, renamed.ward_code_sent) as ward_code,
     wards.ward_name,
     wards.ward_candidates,
+    coalesce(wards.unit_code, renamed.ward_code_sent) as ward_code_in_force,
+    {{ ward_reference_date('renamed.received_date') }} as ward_code_reference_date,
     {{ ward_status('renamed.ward_code_sent', 'wards.ward_code_status') }} as ward_code_status,
     {{ date_problem('renamed.received_date_text', 'renamed.received_date', ['%d/%m/%Y']) }} as received_date_problem,
     {{ valid_unless_problem('renamed.received_date_text', 'received_date_problem') }} as received_date_valid,
@@ -54,4 +56,4 @@ select
         partition by renamed.dossier_id order by renamed._source_file, renamed._source_row
     ) as dossier_occurrence
 from renamed
-left join wards on renamed.ward_code_sent = wards.input_code
+left join wards on {{ ward_join('renamed.ward_code_sent', 'renamed.received_date') }}

@@ -70,10 +70,12 @@ select
     coalesce(wards.ward_code, checked.ward_code_sent) as ward_code,
     wards.ward_name,
     wards.ward_candidates,
+    coalesce(wards.unit_code, checked.ward_code_sent) as ward_code_in_force,
+    {{ ward_reference_date('checked.activated_on') }} as ward_code_reference_date,
     {{ ward_status('checked.ward_code_sent', 'wards.ward_code_status') }} as ward_code_status,
     strftime(checked.activated_on, '%Y-%m') as period,
     row_number() over (
         partition by checked.citizen_id order by checked._source_file, checked._source_row
     ) as citizen_occurrence
 from checked
-left join wards on checked.ward_code_sent = wards.input_code
+left join wards on {{ ward_join('checked.ward_code_sent', 'checked.activated_on') }}

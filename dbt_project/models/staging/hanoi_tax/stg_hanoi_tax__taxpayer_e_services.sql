@@ -45,6 +45,8 @@ final as (
         coalesce(wards.ward_code, renamed.ward_code_sent) as ward_code,
         wards.ward_name,
         wards.ward_candidates,
+        coalesce(wards.unit_code, renamed.ward_code_sent) as ward_code_in_force,
+        {{ ward_reference_date(period_start(file_period('renamed._source_file'))) }} as ward_code_reference_date,
         {{ ward_status('renamed.ward_code_sent', 'wards.ward_code_status') }} as ward_code_status,
         {{ tax_code_valid('renamed.tax_code') }} as tax_code_valid,
         -- The API sends JSON booleans: anything else is a wrong type.
@@ -56,7 +58,7 @@ final as (
         ) as taxpayer_occurrence
 
     from renamed
-    left join wards on renamed.ward_code_sent = wards.input_code
+    left join wards on {{ ward_join('renamed.ward_code_sent', period_start(file_period('renamed._source_file'))) }}
 
 )
 

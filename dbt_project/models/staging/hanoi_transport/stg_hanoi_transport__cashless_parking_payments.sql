@@ -46,6 +46,8 @@ select
     coalesce(wards.ward_code, renamed.ward_code_sent) as ward_code,
     wards.ward_name,
     wards.ward_candidates,
+    coalesce(wards.unit_code, renamed.ward_code_sent) as ward_code_in_force,
+    {{ ward_reference_date('renamed.day') }} as ward_code_reference_date,
     {{ ward_status('renamed.ward_code_sent', 'wards.ward_code_status') }} as ward_code_status,
     {{ date_problem('renamed.day_text', 'renamed.day', ['%d/%m/%Y']) }} as day_problem,
     {{ valid_unless_problem('renamed.day_text', 'day_problem') }} as day_valid,
@@ -66,4 +68,4 @@ select
         order by renamed._source_file, renamed._source_row
     ) as lot_day_occurrence
 from renamed
-left join wards on renamed.ward_code_sent = wards.input_code
+left join wards on {{ ward_join('renamed.ward_code_sent', 'renamed.day') }}
