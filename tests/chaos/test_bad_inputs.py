@@ -8,12 +8,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -43,6 +41,7 @@ from ddss.data_contracts import source_contract
 from ddss.errors import FileRejected, Problem
 from ddss.quality.check import CheckRefused, CheckResult, check_file
 from ddss.settings import Settings
+from http_servers import RECORDS, misbehaving_api
 
 pytestmark = pytest.mark.slow
 
@@ -297,76 +296,22 @@ def test_extract_rejects_or_reads_the_file_naming_it(case: Case, extracted):
 
 # --- JSON APIs that misbehave -------------------------------------------------------------
 
-RECORDS = [{"ma_phuong_xa": "00070", "ky_bao_cao": "2022-07", "so_tai_khoan": n} for n in (1, 2, 3)]
-
-
-class MisbehavingApi(BaseHTTPRequestHandler):
-    """/api/<endpoint>/periods and its pages, misbehaving as ``server.mode`` says."""
-
-    def log_message(self, *args) -> None:
-        pass
-
-    def _send(self, status: int, body: bytes, headers: dict | None = None) -> None:
-        self.send_response(status)
-        for key, value in {"Content-Type": "application/json", **(headers or {})}.items():
-            self.send_header(key, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-        server = self.server
-        server.requests += 1  # type: ignore[attr-defined]
-        mode = server.mode  # type: ignore[attr-defined]
-        url = urlsplit(self.path)
-        if url.path.endswith("/periods"):
-            return self._send(200, json.dumps({"periods": ["2022-07"]}).encode())
-        page = int(parse_qs(url.query).get("page", ["1"])[0])
-        base = f"{url.path}?period=2022-07&page_size=500&page="
-        body: dict = {"period": "2022-07", "page": page, "total": 3, "next": None}
-        if mode == "not_json":
-            return self._send(200, b"<html><body>502 Bad Gateway</body></html>")
-        if mode == "short":
-            return self._send(200, json.dumps(body | {"total": 5, "data": RECORDS}).encode())
-        if mode == "loop":
-            link = base + ("2" if page == 1 else "1")
-            return self._send(200, json.dumps(body | {"next": link, "data": RECORDS[:1]}).encode())
-        if mode == "huge":
-            data = [RECORDS[0] | {"pad": "x" * 1000}] * 500
-            return self._send(200, json.dumps(body | {"total": 500, "data": data}).encode())
-        if mode == "hang":
-            time.sleep(5)
-        if mode == "flaky" and server.requests == 2:  # type: ignore[attr-defined]
-            return self._send(500, b"{}")
-        if mode == "redirect":
-            return self._send(302, b"", {"Location": "http://127.0.0.2:9/elsewhere"})
-        if mode == "other_host":
-            link = "http://127.0.0.2:9/api/next?page=2"
-            return self._send(200, json.dumps(body | {"next": link, "data": RECORDS}).encode())
-        return self._send(200, json.dumps(body | {"data": RECORDS}).encode())
-
 
 @pytest.fixture
 def api() -> Iterator[ThreadingHTTPServer]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), MisbehavingApi)
-    server.daemon_threads = True
-    server.requests = 0  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with misbehaving_api(failures=1) as server:  # flaky: one 503, then the page
+        yield server
 
 
 API_CASES = [
     ("not_json", "an answer that is not JSON ends the fetch naming the endpoint"),
     ("short", "a total that does not match the records is refused, nothing written"),
-    ("loop", "a next link that loops forever ends the fetch"),
+    ("looping", "a next link that loops forever ends the fetch"),
     ("huge", "a page over the size limit ends the fetch"),
     ("hang", "a server that hangs ends the fetch within its time budget"),
     ("redirect", "a redirect to another server is not followed"),
-    ("other_host", "a next link to another server is not followed"),
-    ("flaky", "a 500 then 200 is retried and every record arrives exactly once"),
+    ("elsewhere", "a next link to another server is not followed"),
+    ("flaky", "a 503 then 200 is retried and every record arrives exactly once"),
 ]
 
 

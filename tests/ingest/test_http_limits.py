@@ -6,113 +6,21 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from ddss.data_contracts import load_contracts
 from ddss.errors import FileRejected
 from ddss.ingest import http_source
-
-RECORD = {"ma_phuong_xa": "00070", "ky_bao_cao": "2022-07", "so_tai_khoan": 5}
-
-
-class Api(BaseHTTPRequestHandler):
-    """Serves /api/<endpoint>/periods and pages, misbehaving as ``server.mode`` says."""
-
-    def log_message(self, *args) -> None:  # keep the test output clean
-        pass
-
-    def _json(self, status: int, body: object) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-        server = self.server
-        server.requests += 1  # type: ignore[attr-defined]
-        mode = server.mode  # type: ignore[attr-defined]
-        url = urlsplit(self.path)
-        if url.path.endswith("/periods"):
-            return self._json(200, {"periods": ["2022-07"]})
-        page = int(parse_qs(url.query).get("page", ["1"])[0])
-        getattr(self, f"_{mode}")(url.path, page)
-
-    def _page(self, path: str, page: int, total: int, next_page: int | None, data=None):
-        link = f"{path}?period=2022-07&page={next_page}&page_size=500" if next_page else None
-        body = {"period": "2022-07", "page": page, "total": total, "next": link}
-        self._json(200, body | {"data": [RECORD] if data is None else data})
-
-    def _endless(self, path: str, page: int) -> None:
-        self._page(path, page, 10**9, page + 1)
-
-    def _endless_empty(self, path: str, page: int) -> None:
-        self._page(path, page, 1, page + 1, data=[])
-
-    def _looping(self, path: str, page: int) -> None:
-        self._page(path, page, 10**9, 2 if page == 1 else 1)
-
-    def _elsewhere(self, path: str, page: int) -> None:
-        body = {"total": 2, "data": [RECORD], "next": "http://192.0.2.1/api/x?page=2"}
-        self._json(200, body)
-
-    def _short(self, path: str, page: int) -> None:
-        self._page(path, page, 126, None)
-
-    def _flaky(self, path: str, page: int) -> None:
-        if self.server.requests <= 3:  # type: ignore[attr-defined]
-            return self._json(503, {"error": "busy"})
-        self._page(path, page, 1, None)
-
-    def _failing(self, path: str, page: int) -> None:
-        self._json(502, {"error": "bad gateway"})
-
-    def _drip(self, path: str, page: int) -> None:
-        self.send_response(200)
-        self.send_header("Content-Length", "1000")
-        self.end_headers()
-        try:
-            for _ in range(1000):
-                self.wfile.write(b" ")
-                self.wfile.flush()
-                time.sleep(0.4)
-        except OSError:
-            pass  # the client gave up, as it should
-
-    def _slow_pages(self, path: str, page: int) -> None:
-        time.sleep(0.3)
-        self._page(path, page, 10**9, page + 1)
-
-    def _redirect(self, path: str, page: int) -> None:
-        self.send_response(302)
-        self.send_header("Location", "http://192.0.2.1/elsewhere")
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def _huge(self, path: str, page: int) -> None:
-        self._page(path, page, 5000, None, data=[RECORD] * 5000)
+from http_servers import RECORDS, misbehaving_api
 
 
 @pytest.fixture
 def api(cfg):
     """(settings pointing at a misbehaving local API, the server: set its ``mode``)."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Api)
-    server.daemon_threads = True
-    server.mode = "short"  # type: ignore[attr-defined]
-    server.requests = 0  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with misbehaving_api("short") as server:
         yield dataclasses.replace(cfg, api_url=f"http://127.0.0.1:{server.server_port}"), server
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def _fetch(cfg):
@@ -190,7 +98,7 @@ def test_a_5xx_is_retried_and_then_the_fetch_succeeds(api):
     server.mode = "flaky"
     contract = load_contracts(cfg)["etax_mobile_accounts"]
     paths = http_source.fetch(contract, cfg)
-    assert json.loads(paths[0].read_text("utf-8"))["records"] == [RECORD]
+    assert json.loads(paths[0].read_text("utf-8"))["records"] == RECORDS
     assert server.requests == 4  # periods, 503, 503, then the page
 
 
@@ -207,5 +115,5 @@ def test_an_api_that_does_not_add_up_to_its_declared_total_is_refused(api):
     cfg, server = api
     server.mode = "short"
     problem, _ = _fetch(cfg)
-    assert problem.rule == "control_total" and problem.value == "1 / 126"
+    assert problem.rule == "control_total" and problem.value == f"{len(RECORDS)} / 126"
     assert not (cfg.landing_dir / "hanoi_tax" / "etax_mobile_2022-07.json").exists()

@@ -8,6 +8,8 @@ import http.server
 import json
 import threading
 
+from http_servers import JsonHandler
+
 TOKEN = "jwt-for-tests"
 
 
@@ -16,18 +18,7 @@ class AirflowStub:
         self.requests: list[dict] = []
         stub = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *args):  # keep test output quiet
-                pass
-
-            def _reply(self, status: int, body: dict) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
+        class Handler(JsonHandler):
             def do_POST(self):  # noqa: N802 - http.server's name
                 length = int(self.headers.get("Content-Length") or 0)
                 body = json.loads(self.rfile.read(length) or b"{}")
@@ -36,13 +27,15 @@ class AirflowStub:
                 )
                 if self.path == "/auth/token":
                     if body == {"username": username, "password": password}:
-                        return self._reply(201, {"access_token": TOKEN})
-                    return self._reply(401, {"detail": "Invalid credentials"})
+                        return self.send_json(201, {"access_token": TOKEN})
+                    return self.send_json(401, {"detail": "Invalid credentials"})
                 if self.headers.get("Authorization") != f"Bearer {TOKEN}":
-                    return self._reply(401, {"detail": "Not authenticated"})
+                    return self.send_json(401, {"detail": "Not authenticated"})
                 if self.path.startswith("/api/v2/dags/") and self.path.endswith("/dagRuns"):
-                    return self._reply(200, {"dag_run_id": "manual__steward-1", "state": "queued"})
-                return self._reply(404, {"detail": "Not Found"})
+                    return self.send_json(
+                        200, {"dag_run_id": "manual__steward-1", "state": "queued"}
+                    )
+                return self.send_json(404, {"detail": "Not Found"})
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
