@@ -364,7 +364,7 @@ class RunSummary:
         marts = self.dbt.get("marts", {}).get("datasets") or []
         return (
             f"chỉ dựng lại phần thay đổi / delta build: staging of {len(staged)} dataset(s)"
-            f"{' (' + ', '.join(staged) + ')' if staged else ''}, marts of {len(marts)}"
+            f"{' (' + ', '.join(staged) + ')' if staged else ''}, marts of {len(marts)} dataset(s)"
             f"{' (' + ', '.join(marts) + ')' if marts else ''}"
         )
 
@@ -497,7 +497,9 @@ def run_all(
 
     A run with nothing new (``state.unchanged``) does nothing but say so; ``full`` runs
     anyway. ``period`` ("2022-03") loads that period's files again even when nothing changed
-    (a backfill)."""
+    (a backfill). dbt builds only the staging and marts of the datasets whose inputs changed
+    since the last completed run, and what depends on them (``plan_builds``; ``full`` or any
+    doubt: everything); ``summary.dbt`` says which, and the nodes dbt ran."""
     cfg = cfg or load_settings()
     summary = RunSummary(run_id, as_of=str(as_of or ""))
     started = time.perf_counter()
