@@ -534,3 +534,20 @@ def test_a_chart_is_drawn_once_then_read_from_the_workspace_cache(tmp_path, monk
     entry.write_text('<svg id="cut', "utf-8")  # a partial entry is not a drawing
     assert charts.svg(chart.spec) == first
     assert not list(entry.parent.glob("*.partial"))
+
+
+def test_templates_are_compiled_once_into_the_workspace_cache_and_render_the_same(
+    tmp_path, monkeypatch
+):
+    from ddss.publish import portal
+
+    monkeypatch.setenv("DDSS_HOME", str(tmp_path / "home"))
+    versions = [{"version": "20261124T185102Z", "files": 9}]
+    pages = []
+    for _ in range(2):  # compiled, then read back compiled
+        public = tmp_path / f"public{len(pages)}"
+        (public / "versions").mkdir(parents=True)
+        portal.render_versions(public, versions)
+        pages.append((public / "versions" / "index.html").read_bytes())
+    assert pages[0] == pages[1]
+    assert list((tmp_path / "home" / ".cache" / "jinja").glob("__jinja2_*.cache"))
