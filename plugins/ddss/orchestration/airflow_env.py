@@ -150,14 +150,24 @@ def init(env: dict[str, str]) -> None:
             )
 
 
+def dag_reports(output: str) -> list[dict]:
+    """What ``ddss.orchestration.dag_runs`` printed for each DAG run, in order: dag_id,
+    state, tasks ({task id: state}), failed_tasks, seconds, pid (the process that ran it)."""
+    from ddss.orchestration.dag_runs import STATE_MARK
+
+    return [
+        json.loads(line.removeprefix(STATE_MARK))
+        for line in output.splitlines()
+        if line.startswith(STATE_MARK)
+    ]
+
+
 def dags_test(
     dag_ids: list[str], logical_date: str, env: dict[str, str]
 ) -> tuple[dict[str, str], str]:
-    """`airflow dags test` of each DAG in turn, in ONE process (``ddss.orchestration.dag_runs``,
-    Airflow's own command function), until one does not succeed: ({dag id: final state read
-    from the metadata database}, the output)."""
-    from ddss.orchestration.dag_runs import STATE_MARK
-
+    """Airflow's `dags test` (``DAG.test()``) of each DAG in turn, in ONE process that parses
+    the DAG folder once (``ddss.orchestration.dag_runs``), until one does not succeed:
+    ({dag id: final state read from the metadata database}, the output)."""
     process = subprocess.run(
         [sys.executable, "-m", "ddss.orchestration.dag_runs", logical_date, *dag_ids],
         env=env,
@@ -165,12 +175,8 @@ def dags_test(
         capture_output=True,
         text=True,
     )
-    states = {}
-    for line in (process.stdout or "").splitlines():
-        if line.startswith(STATE_MARK):
-            found = json.loads(line.removeprefix(STATE_MARK))
-            states[found["dag_id"]] = found["state"]
-    return states, (process.stdout or "") + (process.stderr or "")
+    output = (process.stdout or "") + (process.stderr or "")
+    return {r["dag_id"]: r["state"] for r in dag_reports(process.stdout or "")}, output
 
 
 def dag_test(dag_id: str, logical_date: str, env: dict[str, str]) -> tuple[str, str]:
@@ -189,19 +195,28 @@ def department_dag_ids(departments: list[str]) -> list[str]:
     return [*chain, PUBLISH_DAG]
 
 
+def first_failure(dag_ids: list[str], output: str) -> str | None:
+    """The first of ``dag_ids`` whose run did not succeed, named with its failed tasks, as
+    "<dag id>: <state> (task <task id>: <state>, ...)"; None when every one succeeded."""
+    reports = {r["dag_id"]: r for r in dag_reports(output)}
+    for dag_id in dag_ids:
+        report = reports.get(dag_id) or {"state": "not run", "tasks": {}, "failed_tasks": []}
+        if report["state"] != "success":
+            failed = [f"task {t}: {report['tasks'][t]}" for t in report["failed_tasks"]]
+            return f"{dag_id}: {report['state']}" + (f" ({', '.join(failed)})" if failed else "")
+    return None
+
+
 def departments_test(
     departments: list[str], logical_date: str, env: dict[str, str]
 ) -> tuple[str, str]:
-    """The departments' DAGs and one publication, as the scheduler would chain them. `dags
-    test` runs without a scheduler, so the asset-triggered runs are started here, with the
-    same logical date. ("success", output), or ("<dag id>: <state>", output)."""
+    """The departments' DAGs and one publication, as the scheduler would chain them, in one
+    process. `dags test` runs without a scheduler, so the asset-triggered runs are started
+    here, with the same logical date. ("success", output), or (the first DAG that did not
+    succeed and its failed tasks, output): see :func:`first_failure`."""
     dag_ids = department_dag_ids(departments)
-    states, output = dags_test(dag_ids, logical_date, env)
-    for dag_id in dag_ids:
-        state = states.get(dag_id, "not run")
-        if state != "success":
-            return f"{dag_id}: {state}", output
-    return "success", output
+    _, output = dags_test(dag_ids, logical_date, env)
+    return first_failure(dag_ids, output) or "success", output
 
 
 def department_test(department: str, logical_date: str, env: dict[str, str]) -> tuple[str, str]:
