@@ -37,6 +37,8 @@ def test_a_quiet_experimental_run_reports_but_publishes_nothing(tmp_path, feeds)
     assert not [line for line in lines if line.startswith("INFO")]
     assert "Lượt chạy / run try-1" in output and "--no-publish" in output
     assert re.search(r"Nhận / extract: 4[0-9] file\(s\), [0-9,]+ row\(s\) loaded", output), output
+    # The first run of a workspace builds every dbt model, and says why.
+    assert "dbt: dựng lại toàn bộ / full build (first run of the workspace" in output, output
     # Nothing public, no publication at all; the steward reports are written.
     assert not (tmp_path / "public").exists()
     assert len(list((tmp_path / "data" / "reports" / "try-1").glob("*/index.html"))) == 9
