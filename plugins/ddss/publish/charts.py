@@ -578,7 +578,7 @@ def _keep(path: Path, drawing: str) -> None:
     trim the cache to its size. A read-only home publishes at the drawing's cost."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+        partial = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.partial")
         partial.write_text(drawing, "utf-8")
         os.replace(partial, path)
         entries = list(path.parent.glob("*.svg"))
