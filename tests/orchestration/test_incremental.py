@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -88,8 +89,23 @@ def test_a_run_with_nothing_new_loads_validates_and_publishes_nothing(published,
     assert sorted(p.name for p in (cfg.public_dir / "versions").iterdir()) == versions
     assert not (cfg.reports_dir / "run-2").exists()
     # Another reference date is not "nothing new": sống is judged as of it.
-    assert run_all("run-3", cfg, as_of=AS_OF, publish=False).nothing_new is None
+    experimental = run_all("run-3", cfg, as_of=AS_OF, publish=False)
+    assert experimental.nothing_new is None
     assert _events(cfg, "run-3") > 0
+    # Same files, same gate output: dbt builds nothing.
+    assert experimental.dbt["staging"] == experimental.dbt["marts"] == {"datasets": [], "nodes": []}
+    # The marts follow the gate's output, compared with what they were built from (the
+    # record): here one dataset's quarantine is recorded as another, as if a validation had
+    # changed it; a later date (freshness is judged per batch: the quarantine stays) changes
+    # no file. No staging model is built, only that dataset's marts.
+    record = state.last_inputs(cfg, "all")
+    assert record is not None and "e_documents" in record.validated
+    record.validated["e_documents"] = "another quarantine"
+    state.record(cfg, "all", record)
+    later = run_all("run-4", cfg, as_of=date(2023, 6, 30), publish=False)
+    assert later.dbt["full"] is None and later.dbt["staging"]["datasets"] == []
+    assert later.dbt["marts"]["datasets"] == ["e_documents"]
+    assert _built_models(later, "marts") == _downstream(cfg, "fct_e_documents")
 
 
 def _downloads(cfg) -> dict[str, bytes]:
