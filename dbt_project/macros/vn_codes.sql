@@ -129,7 +129,7 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Whether the lookup row `alias` (of ward_lookup) applies on `on` (a ward_reference_date). -#}
+{#- Whether the row `alias` of a dated list (valid_from, valid_to: ward_lookup's, the service catalogue's) applies on `on`. -#}
 {% macro ward_in_force(alias, on) -%}
     ({{ alias }}.valid_from is null or {{ on }} >= {{ alias }}.valid_from)
     and ({{ alias }}.valid_to is null or {{ on }} < {{ alias }}.valid_to)

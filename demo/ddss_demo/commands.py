@@ -98,12 +98,14 @@ def legacy_wards(
         None, help="Default: the crosswalk the pipeline loads (ddss/reference/legacy_wards.csv)."
     ),
 ) -> None:
-    """Rebuild the pre-2025 -> 2025 ward crosswalk from the vietnamadminunits package."""
-    from ddss.reference.wards import LEGACY_WARDS
+    """Rebuild the pre-2025 -> 2025 ward crosswalk and the whole pre-2025 list of units (with
+    the ward(s) each became) from the vietnamadminunits package."""
+    from ddss.reference.wards import LEGACY_WARDS, PRE_REFORM_WARDS
     from ddss_demo.crosswalk import write_legacy_wards
 
     target = out or LEGACY_WARDS
     typer.echo(f"{write_legacy_wards(target)} pre-2025 ward codes -> {target}")
+    typer.echo(f"pre-2025 units -> {target.with_name(PRE_REFORM_WARDS.name)}")
 
 
 def _shown(path: Path, cfg: Settings) -> Path:

@@ -2,8 +2,9 @@
 at the row's own date, and coverage (đủ) of a period expects the units in force in it.
 
 One small Hà Nội health warehouse (two periods: March 2022, before the 1 July 2025 reform, and
-August 2025, after it), staged once by the real dbt project with ``ward_codes_at_row_date``
-on and validated once by the real gate; the assertions share it."""
+August 2025, after it) and a Tuyên Quang service catalogue sent twice, staged once by the
+real dbt project with ``ward_codes_at_row_date`` on and validated once by the real gate; the
+assertions share it."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from ddss.quality.gate import validate
 from ddss.reference.wards import load_reference_tables, wards_in_force
 from ddss.transform.dbt_runner import compile_inline, run_dbt
 from ddss.warehouse import connect
+
+pytestmark = pytest.mark.slow  # one dbt build and one dbt compile (about 35 s together)
 
 BEFORE, AFTER = "2022-03", "2025-08"
 HANG_BAC = "00061"  # pre-2025 only; moved whole into 00070 Phường Hoàn Kiếm
@@ -52,11 +55,14 @@ def health(tmp_path_factory):
         load_reference_tables(con)
         ensure_raw_table(con, contract)
         con.executemany(f"insert into raw.{contract.raw_table} values ({', '.join('?' * 9)})", rows)
+        _service_catalogue(con, cfg)
     run_dbt(
         [
             "build",
             "--select",
             "stg_hanoi_health__electronic_health_records",
+            "stg_tuyen_quang_pasc__online_public_services",
+            "stg_tuyen_quang_pasc__admin_procedure_dossiers",
             "--vars",
             "{ward_codes_at_row_date: true}",
         ],
@@ -73,6 +79,12 @@ def health(tmp_path_factory):
                 " from staging.stg_hanoi_health__electronic_health_records"
             ).fetchall()
         }
+        services = dict(
+            con.execute(
+                "select dossier_id, service_code_known"
+                " from staging.stg_tuyen_quang_pasc__admin_procedure_dossiers"
+            ).fetchall()
+        )
         quarantined = con.execute(
             "select value, rule, severity, message_vi, message_en from quality.quarantine"
         ).fetchall()
@@ -84,7 +96,43 @@ def health(tmp_path_factory):
         "quarantined": quarantined,
         "left_out": left_out,
         "counts": (len(before), len(after)),
+        "services": services,
     }
+
+
+# The catalogue as sent in January 2022 and again in April 2022: S1 was withdrawn in between,
+# S3 added. Dossiers: (id, service, received date).
+CATALOGUES = {"dich_vu_cong_2022-01.csv": ("S1", "S2"), "dich_vu_cong_2022-04.csv": ("S2", "S3")}
+DOSSIERS = [
+    ("dec-S1", "S1", "15/12/2021"),  # before the first catalogue: the first one applies
+    ("feb-S1", "S1", "15/02/2022"),
+    ("feb-S3", "S3", "15/02/2022"),
+    ("may-S1", "S1", "15/05/2022"),
+    ("may-S2", "S2", "15/05/2022"),
+    ("may-S3", "S3", "15/05/2022"),
+    ("bad-date-S3", "S3", "31/02/2022"),  # no readable date: the newest catalogue
+]
+
+
+def _service_catalogue(con, cfg) -> None:
+    services = source_contract("online_public_services", cfg)
+    dossiers = source_contract("admin_procedure_dossiers", cfg)
+    ensure_raw_table(con, services)
+    ensure_raw_table(con, dossiers)
+    for file_name, codes in CATALOGUES.items():
+        for n, code in enumerate(codes, start=2):
+            con.execute(
+                f"insert into raw.{services.raw_table} by name select ? as service_code,"
+                " 'Dịch vụ' as service_name, '4' as service_level, ? as _source_file, ? as _source_row",
+                [code, file_name, n],
+            )
+    for n, (dossier, code, received) in enumerate(DOSSIERS, start=2):
+        con.execute(
+            f"insert into raw.{dossiers.raw_table} by name select ? as dossier_id,"
+            " ? as service_code, 'Trực tuyến' as channel, ? as received_date,"
+            " 'ho_so_2022-05.csv' as _source_file, ? as _source_row",
+            [dossier, code, received, n],
+        )
 
 
 def test_a_pre_reform_code_on_a_pre_reform_date_is_correct_and_named_as_today(health):
@@ -160,3 +208,17 @@ def test_a_code_that_only_the_new_list_has_is_not_in_force_before_the_reform(tmp
         ("current", date(2025, 7, 1)),
     ]
     assert found[0][2] is None
+
+
+def test_a_dossier_is_checked_against_the_service_catalogue_in_force_when_it_was_received(
+    health,
+):
+    assert health["services"] == {
+        "dec-S1": True,
+        "feb-S1": True,
+        "feb-S3": False,
+        "may-S1": False,
+        "may-S2": True,
+        "may-S3": True,
+        "bad-date-S3": True,
+    }

@@ -9,11 +9,7 @@ source as (
 
 wards as (
 
-    select
-        ward_code,
-        ward_name
-    from {{ source('reference', 'ref_wards') }}
-    where province_code = '{{ province_code("hanoi_dict") }}'
+    {{ ward_lookup(province_code('hanoi_dict')) }}
 
 ),
 
@@ -42,8 +38,10 @@ final as (
 
     select
         renamed.*,
-        wards.ward_name,
-        case when renamed.ward_code is not null then wards.ward_code is not null end as ward_code_known,
+        case when wards.ward_code_status = 'current' then wards.ward_name end as ward_name,
+        -- Known: in force at the roster's date, the file's period (see ward_join).
+        case when renamed.ward_code is not null then coalesce(wards.ward_code_status = 'current', false) end
+            as ward_code_known,
         {{ integer_problem('renamed.member_count_text', 'renamed.member_count') }} as member_count_problem,
         {{ valid_unless_problem('renamed.member_count_text', 'member_count_problem') }} as member_count_valid,
         {{ date_problem('renamed.established_date_text', 'renamed.established_date', ['%d/%m/%Y']) }}
@@ -55,7 +53,7 @@ final as (
         ) as team_occurrence
 
     from renamed
-    left join wards on renamed.ward_code = wards.ward_code
+    left join wards on {{ ward_join('renamed.ward_code', period_start(file_period('renamed._source_file'))) }}
 
 )
 

@@ -8,23 +8,50 @@ source as (
 
 ),
 
-services as (
+-- The service catalogue is versioned by the files the centre sends: each file is the list of
+-- services as of its period, in force until the next file's period, and the first one also
+-- for every earlier date (no earlier list was sent). A dossier is checked against the list in
+-- force on the day it was received (the newest list when that date is unreadable).
+catalogue as (
 
     select
         service_code,
-        service_level
+        service_level,
+        {{ period_start(file_period('_source_file')) }} as listed_from,
+        row_number() over (
+            partition by {{ file_period('_source_file') }}, service_code order by _source_file, _source_row
+        ) as occurrence_in_period
     from {{ ref('stg_tuyen_quang_pasc__online_public_services') }}
-    where service_occurrence = 1
+
+),
+
+catalogue_versions as (
+
+    select
+        listed_from,
+        lead(listed_from) over (order by listed_from) as valid_to,
+        row_number() over (order by listed_from) = 1 as is_first
+    from (select distinct listed_from from catalogue) as periods
+
+),
+
+services as (
+
+    select
+        catalogue.service_code,
+        catalogue.service_level,
+        case when not catalogue_versions.is_first then catalogue.listed_from end as valid_from,
+        catalogue_versions.valid_to
+    from catalogue
+    inner join catalogue_versions
+        on catalogue.listed_from is not distinct from catalogue_versions.listed_from
+    where catalogue.occurrence_in_period = 1
 
 ),
 
 wards as (
 
-    select
-        ward_code,
-        ward_name
-    from {{ source('reference', 'ref_wards') }}
-    where province_code = '{{ province_code("tuyen_quang_pasc") }}'
+    {{ ward_lookup(province_code('tuyen_quang_pasc')) }}
 
 ),
 
@@ -65,12 +92,13 @@ final as (
     select
         renamed.*,
         services.service_level,
-        wards.ward_name as commune_name,
+        case when wards.ward_code_status = 'current' then wards.ward_name end as commune_name,
         -- Validity flags are null where the value is missing: the not-null rules report
         -- those, so one defect gives one message.
         case when renamed.service_code is not null then services.service_code is not null end
             as service_code_known,
-        case when renamed.commune_code is not null then wards.ward_code is not null end
+        -- Known: in force on the day the dossier was received (see ward_join).
+        case when renamed.commune_code is not null then coalesce(wards.ward_code_status = 'current', false) end
             as commune_code_known,
         {{ date_problem('renamed.received_date_text', 'renamed.received_date', ['%d/%m/%Y']) }}
             as received_date_problem,
@@ -91,8 +119,14 @@ final as (
         ) as dossier_occurrence
 
     from renamed
-    left join services on renamed.service_code = services.service_code
-    left join wards on renamed.commune_code = wards.ward_code
+    left join services
+        on
+            renamed.service_code = services.service_code
+            and case
+                when renamed.received_date is null then services.valid_to is null
+                else {{ ward_in_force('services', 'renamed.received_date') }}
+            end
+    left join wards on {{ ward_join('renamed.commune_code', 'renamed.received_date') }}
 
 )
 
