@@ -4,7 +4,11 @@ For each scale of the demo feeds (``ddss generate --scale``): generate them in a
 workspace, run the pipeline without publishing (``run_all(..., publish=False)``), then, each
 in a fresh child process so that peak resident memory is the publisher's own:
 
-* **full**: publish into an empty ``public/`` (every download written and scanned);
+* **full, cold caches**: publish into an empty ``public/`` (every download written and
+  scanned) with a home whose ``.cache`` holds only the chart bundle (built once per
+  vl-convert release): every chart drawn, every template compiled, as a first publication;
+* **full**: the same again, with the caches the first one left (chart drawings, compiled
+  templates): what a publication of the same data pays;
 * **unchanged**: publish again, same run, same warehouse (nothing new: no new version);
 * **one changed**: one dataset's mart changed (one row deleted), published under a new run id
   (only that dataset's files are written; the others are linked from the current version);
@@ -114,8 +118,10 @@ print(json.dumps({
 PACKAGE: list[Path] = []  # --package: the ddss package measured (default: the installed one)
 
 
-def child(code: str, *args: str, package: Path | None = None) -> dict:
-    env = dict(os.environ)
+def child(
+    code: str, *args: str, package: Path | None = None, env_extra: dict | None = None
+) -> dict:
+    env = dict(os.environ) | (env_extra or {})
     first = [package] if package is not None else PACKAGE
     if first:  # another revision's ddss package first on the path
         env["PYTHONPATH"] = os.pathsep.join([*map(str, first), env.get("PYTHONPATH", "")])
@@ -177,21 +183,37 @@ def fresh_public(root: Path) -> None:
             shutil.rmtree(path)
 
 
+def cold_home(work: Path) -> Path:
+    """A home whose cache holds only the chart bundle (built once per vl-convert release)."""
+    home = work / "cold-home"
+    shutil.rmtree(home, ignore_errors=True)
+    (home / ".cache").mkdir(parents=True)
+    for bundle in (REPO / ".cache").glob("vega-bundle-*.js"):
+        shutil.copyfile(bundle, home / ".cache" / bundle.name)
+    return home
+
+
 def one_scale(scale: float, work: Path, baseline: Path | None) -> dict:
     root = work / f"scale-{scale:g}"
     if not (root / "data" / "warehouse" / "ddss.duckdb").is_file():  # --work kept from before
         prepare(root, scale)
     result: dict = {"scale": scale}
+    # Every publication here uses this home's caches, never the repository's.
+    home = {"DDSS_HOME": str(cold_home(work))}
     if baseline is not None:
         fresh_public(root)
-        result["baseline"] = child(PUBLISH_CHILD, str(root), "bench-1", package=baseline)
+        result["baseline"] = child(
+            PUBLISH_CHILD, str(root), "bench-1", package=baseline, env_extra=home
+        )
     fresh_public(root)
-    result["full"] = child(PUBLISH_CHILD, str(root), "bench-1")
+    result["cold"] = child(PUBLISH_CHILD, str(root), "bench-1", env_extra=home)
+    fresh_public(root)
+    result["full"] = child(PUBLISH_CHILD, str(root), "bench-1", env_extra=home)
     datasets = published_datasets(root / "public")
-    result["unchanged"] = child(PUBLISH_CHILD, str(root), "bench-1")
+    result["unchanged"] = child(PUBLISH_CHILD, str(root), "bench-1", env_extra=home)
     result["unchanged"]["new_version"] = result["unchanged"]["version"] != result["full"]["version"]
     change_one_dataset(root, datasets[0])
-    result["one_changed"] = child(PUBLISH_CHILD, str(root), "bench-2")
+    result["one_changed"] = child(PUBLISH_CHILD, str(root), "bench-2", env_extra=home)
     result["floor"] = child(FLOOR_CHILD, str(root), json.dumps(datasets))
     result["datasets"] = len(datasets)
     result["download_mb"] = sum(p.stat().st_size for p in (root / "floor").iterdir()) / 2**20
@@ -214,6 +236,8 @@ def report(r: dict) -> list[str]:
         f"{r['download_mb']:.0f} MB of downloads (floor's CSV+Parquet+JSON)",
         f"  full publish      {timing(full)}  peak {full['peak_mb']:6.0f} MB "
         f"(after imports {full['imports_mb']:.0f} MB)  {steps(full)}",
+        f"  full, cold caches {timing(r['cold'])}  peak {r['cold']['peak_mb']:6.0f} MB"
+        f"  {steps(r['cold'])}",
         f"  DuckDB floor      {timing(floor)}  peak {floor['peak_mb']:6.0f} MB"
         f"  -> publish/floor {full['cpu'] / floor['cpu']:.2f}x",
         f"  nothing new       {timing(unchanged)}  -> {unchanged['cpu'] / full['cpu']:.0%} of full "

@@ -9,6 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ddss.publish import privacy
+from ddss.publish.digests import Digests
 from ddss.publish.privacy import scan_bytes, scan_text, scan_tree
 
 # Planted values among codes, checksums and street names that must stay clean, on many lines.
@@ -132,3 +133,44 @@ def test_runs_of_digits_of_many_files_are_joined_in_batches_none_lost(tmp_path, 
         ("f1.csv", 2, "known_personal_value"),
         ("f4.csv", 5, "known_personal_value"),
     ]
+
+
+def test_a_file_found_clean_before_is_not_scanned_again_and_its_digits_are_still_joined(
+    tmp_path,
+):
+    """A publication links the unchanged datasets' files: bytes this scanner already found
+    clean are not scanned again, but their runs of digits still meet today's raw-zone
+    values; a file with a hit is never kept; other bytes or a damaged entry are scanned."""
+    site, folder = tmp_path / "site", tmp_path / "cache"
+    site.mkdir()
+    (site / "a.csv").write_text("ma,so\nX,0123456789012\n", "utf-8")
+    (site / "b.csv").write_text("ghi_chu\nLiên hệ anh Nguyễn Văn An\n", "utf-8")
+    pq.write_table(pa.table({"so": ["5551234567890"]}), tmp_path / "site" / "c.parquet")
+    con = duckdb.connect()
+    con.execute("create table raw_people (value varchar)")
+    known = "select value from raw_people"
+
+    def scan(cache: privacy.ScanCache | None = None) -> list[tuple]:
+        hits = scan_tree(site, con=con, known_sql=known, cache=cache)
+        return sorted((h.file, h.line, h.kind) for h in hits)
+
+    first = privacy.ScanCache(folder, Digests())
+    assert scan(first) == [("b.csv", 2, "personal_name")]
+    assert first.reused == [] and len(list(folder.glob("*.parquet"))) == 2  # not b.csv
+
+    # Later the raw zone holds both numbers; a new publication, the same bytes.
+    con.execute("insert into raw_people values ('0123456789012'), ('5551234567890')")
+    second = privacy.ScanCache(folder, Digests())
+    expected = [
+        ("a.csv", 2, "known_personal_value"),
+        ("b.csv", 2, "personal_name"),
+        ("c.parquet", 1, "known_personal_value"),
+    ]
+    assert scan(second) == expected == scan()
+    assert second.reused == ["a.csv", "c.parquet"]
+
+    (site / "a.csv").write_text("ma,so\nX,0912345678\n", "utf-8")  # other bytes: a phone
+    (second.entry(site / "c.parquet")).write_bytes(b"not parquet")
+    third = privacy.ScanCache(folder, Digests())
+    assert ("a.csv", 2, "phone") in scan(third) and third.reused == []
+    assert ("c.parquet", 1, "known_personal_value") in scan()

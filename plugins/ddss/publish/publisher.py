@@ -35,6 +35,14 @@ regenerated. A publication whose every part (rows, quality, held-back notes, con
 equals the current version's is not published at all: no new version, and the returned
 ``Publication`` says so (``unchanged``). Downloads are written by DuckDB (``COPY … TO``), never
 held whole in Python; the personal-data scan streams every file (``privacy``).
+
+What a publication would only compute again is kept in the workspace's cache
+(``<home>/.cache/``, never in public/), each entry named by the sha256 of what makes it: chart
+drawings (``charts.svg``), compiled templates (``portal``), and what the personal-data scan
+found in a file's exact bytes (``privacy.ScanCache``: the linked files are not scanned again,
+their runs of digits still meet today's raw-zone values). Each file is hashed once per
+publication for its page, the catalogues and the manifest (``digests``); ``verify`` reads every
+byte again before the version is sealed.
 """
 
 from __future__ import annotations
@@ -62,7 +70,7 @@ from ddss.data_contracts import Contract, SourceContract, load_contracts
 from ddss.errors import Problem, PublicationBlocked
 from ddss.publish import catalog_ckan, metadata, portal
 from ddss.publish.digests import Digests
-from ddss.publish.privacy import Hit, scan_tree
+from ddss.publish.privacy import Hit, ScanCache, scan_tree
 from ddss.settings import Settings, load_settings
 from ddss.warehouse import connect, first_row, snapshot_id
 
@@ -1011,8 +1019,11 @@ def _scan(planned: Plan, content: Content, target: Path, cfg: Settings) -> None:
     """Every published file, scanned for personal data (every byte, streamed; Parquet as
     rows too; the raw zone's IDs and phones joined in DuckDB). Hits only in fresh datasets'
     own files (downloads, pages) raise DatasetsLeaked; anywhere else they block."""
+    # Files whose bytes this scanner already found clean (the linked, unchanged datasets'
+    # downloads, unchanged pages) are not scanned again; see ``privacy.ScanCache``.
+    cache = ScanCache(cfg.home / ".cache" / "privacy-scan", content.digests)
     with connect(cfg, read_only=True) as con:
-        hits = scan_tree(target, con=con, known_sql=content.personal_values_sql)
+        hits = scan_tree(target, con=con, known_sql=content.personal_values_sql, cache=cache)
     if not hits:
         return
     owners = {
