@@ -236,7 +236,10 @@ def _project_state(cfg: Settings, target, vars_option: list[str]) -> str:
                     continue
                 path = Path(folder) / name
                 digest.update(f"{path}\0".encode())
-                digest.update(hashlib.sha256(path.read_bytes()).digest())
+                try:
+                    digest.update(hashlib.sha256(path.read_bytes()).digest())
+                except OSError:  # gone while we looked (an editor's swap file): dbt parses
+                    digest.update(os.urandom(16))
     environment = sorted(
         (k, v)
         for k, v in os.environ.items()
