@@ -30,3 +30,19 @@ def test_on_the_lake_each_department_has_a_pool_of_its_own(monkeypatch, variable
     extract, transform = dag_factory.department_dags("hanoi_tax", ["taxpayer_e_services"], "x")
     # the writers take the department's pool; Data Docs (no writing) the default one
     assert {t.pool for t in transform.tasks} - {"default_pool"} == {pools["hanoi_tax"]}
+
+
+@pytest.mark.parametrize("lake", [False, True])
+def test_airflow_init_creates_the_pools_every_dag_takes(monkeypatch, lake):
+    """``airflow_env.init`` imports these pools in one `airflow pools import`: each writing
+    task's pool is among them, with one slot."""
+    from ddss.data_contracts import load_departments
+    from ddss.orchestration import airflow_env
+
+    env = {"DDSS_MODE": "lake"} if lake else {}
+    if lake:
+        monkeypatch.setenv("DDSS_MODE", "lake")
+    pools = airflow_env.pools(env)
+    taken = {dag_factory.writer_pool(d) for d in load_departments()} | {dag_factory.WRITER_POOL}
+    assert taken <= set(pools)
+    assert {p["slots"] for p in pools.values()} == {1}

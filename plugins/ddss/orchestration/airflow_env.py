@@ -9,6 +9,7 @@ import os
 import secrets
 import subprocess
 import sys
+import tempfile
 from base64 import urlsafe_b64encode
 from pathlib import Path
 
@@ -130,24 +131,30 @@ def airflow(
     return subprocess.run([str(executable), *args], env=env, check=check, text=True, **kwargs)
 
 
-def init(env: dict[str, str]) -> None:
-    """Migrate the metadata database and create the one-slot writer pool (on the lake, one
-    one-slot pool per department: see ``dag_factory.writer_pool``)."""
-    airflow(["db", "migrate"], env, capture_output=True)
-    airflow(
-        ["pools", "set", POOL, "1", "DuckDB allows one writing process per file"],
-        env,
-        capture_output=True,
-    )
+def pools(env: dict[str, str]) -> dict[str, dict]:
+    """The writers' pools, as `airflow pools import` reads them: the one-slot pool for the
+    DuckDB file and, on the lake, one one-slot pool per department."""
+    found = {POOL: {"slots": 1, "description": "DuckDB allows one writing process per file"}}
     if env.get("DDSS_LAKE_CATALOG") or env.get("DDSS_MODE") == "lake":
         from ddss.data_contracts import load_departments
 
         for department in load_departments():
-            airflow(
-                ["pools", "set", f"{POOL}__{department}", "1", f"lake: {department}'s writers"],
-                env,
-                capture_output=True,
-            )
+            found[f"{POOL}__{department}"] = {
+                "slots": 1,
+                "description": f"lake: {department}'s writers",
+            }
+    return found
+
+
+def init(env: dict[str, str]) -> None:
+    """Migrate the metadata database and create the one-slot writer pool (on the lake, one
+    one-slot pool per department: see ``dag_factory.writer_pool``): two `airflow` processes,
+    whatever the number of pools."""
+    airflow(["db", "migrate"], env, capture_output=True)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "pools.json"
+        path.write_text(json.dumps(pools(env)), "utf-8")
+        airflow(["pools", "import", str(path)], env, capture_output=True)
 
 
 def dag_reports(output: str) -> list[dict]:
