@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import logging
 import os
@@ -141,19 +140,16 @@ _RUNTIME_OPTIONS = frozenset(
         "--log-level-file",
     }
 )
-# What compiling a node sets on it (dbt.compilation): put back as parsed before the manifest
-# serves another command, so that each command compiles every node afresh (an ephemeral
-# model's CTE is injected only into a node not yet marked extra_ctes_injected).
-_COMPILE_STATE = (
-    "compiled",
-    "compiled_code",
-    "compiled_path",
-    "extra_ctes",
-    "extra_ctes_injected",
-    "_pre_injected_sql",
-    "relation_name",
-)
-_ABSENT = object()
+# What compiling a node sets on it (dbt.compilation), as a parse leaves it: put back before
+# the manifest serves another command, so that each command compiles every node afresh (an
+# ephemeral model's CTE is injected only into a node not yet marked extra_ctes_injected).
+_AS_PARSED = {
+    "compiled": False,
+    "compiled_code": None,
+    "compiled_path": None,
+    "extra_ctes_injected": False,
+    "_pre_injected_sql": None,
+}
 
 
 def _vars_option(args: list[str]) -> list[str]:
@@ -166,11 +162,31 @@ def _vars_option(args: list[str]) -> list[str]:
     return []
 
 
+class _ManifestCatcher:
+    """An event callback (dbtRunner's public hook) that keeps the command's context object,
+    where dbt keeps the manifest it parsed (the one ``dbtRunner(manifest=...)`` sets): the
+    first command of a process parses as it always did, and its manifest is kept."""
+
+    def __init__(self) -> None:
+        self.obj: dict | None = None
+
+    def __call__(self, event: Any) -> None:
+        if self.obj is None:
+            import click
+
+            ctx = click.get_current_context(silent=True)
+            if ctx is not None and isinstance(ctx.obj, dict):
+                self.obj = ctx.obj
+
+    def manifest(self) -> Any:
+        return None if self.obj is None else self.obj.get("manifest")
+
+
 class _ParsedProject:
     """The project as dbt parsed it in this process (dbt's Manifest), handed to the next
     command (``dbtRunner(manifest=...)``, dbt's programmatic interface) instead of parsing
     again: each ``ddss run`` invokes dbt at least twice (staging, marts), and each parse,
-    partial or not, reads and writes partial_parse.msgpack (0.5 s or more).
+    partial or not, reads partial_parse.msgpack and writes manifest.json (0.3-0.8 s).
 
     The manifest is reused only while everything dbt parsed is unchanged: every file of the
     project and the profile (their bytes), the profile's environment (the warehouse, the
@@ -182,7 +198,6 @@ class _ParsedProject:
         self._lock = threading.Lock()
         self._state: str | None = None
         self._manifest: Any = None
-        self._as_parsed: dict[str, dict[str, Any]] = {}
 
     def invoke(self, runner: Any, args: list[str], common: list[str], cfg: Settings, target):
         options = {a.split("=", 1)[0] for a in args[1:] if a.startswith("-")}
@@ -193,27 +208,25 @@ class _ParsedProject:
             manifest = self._manifest if state == self._state else None
             if manifest is not None and not _same_env_vars(manifest):
                 manifest = None
-            if manifest is None:
-                self._state, self._manifest = None, None
-                quiet = ["--quiet"] if {"--quiet", "-q"} & options else []
-                parsed = runner().invoke(["parse", *_vars_option(args), *common, *quiet])
-                if not parsed.success:
-                    return parsed  # dbt's parse error, as the command would have ended
-                manifest = parsed.result
-                self._state, self._manifest = state, manifest
-                self._as_parsed = {
-                    uid: {a: copy.copy(getattr(n, a, _ABSENT)) for a in _COMPILE_STATE}
-                    for uid, n in manifest.nodes.items()
-                }
-            else:
-                self._restore(manifest)
-        return runner(manifest=manifest).invoke([*args, *common])
+            self._state, self._manifest = None, None  # in use: not shared meanwhile
+        if manifest is None:
+            catcher = _ManifestCatcher()
+            result = runner(callbacks=[catcher]).invoke([*args, *common])
+            manifest = catcher.manifest()
+        else:
+            for node in manifest.nodes.values():
+                for attr, value in _AS_PARSED.items():
+                    if hasattr(node, attr):
+                        setattr(node, attr, value)
+                if hasattr(node, "extra_ctes"):
+                    node.extra_ctes = []
+            result = runner(manifest=manifest).invoke([*args, *common])
+        from dbt.contracts.graph.manifest import Manifest
 
-    def _restore(self, manifest: Any) -> None:
-        for uid, node in manifest.nodes.items():
-            for attr, value in self._as_parsed.get(uid, {}).items():
-                if value is not _ABSENT:
-                    setattr(node, attr, copy.copy(value))
+        if isinstance(manifest, Manifest):
+            with self._lock:
+                self._state, self._manifest = state, manifest
+        return result
 
 
 def _same_env_vars(manifest: Any) -> bool:
