@@ -170,24 +170,26 @@ def _built_models(summary, layer: str) -> set[str]:
 
 
 def _downstream(cfg, model: str) -> set[str]:
-    """The models and snapshots downstream of ``model``, itself included, as dbt's own graph
-    (the workspace's manifest) says."""
-    import json
+    """The models and snapshots downstream of ``model``, itself included, as dbt lists them."""
+    from ddss.transform.dbt_runner import _invoke
 
-    manifest = json.loads(
-        (cfg.warehouse_path.parent / "dbt_target" / "manifest.json").read_text("utf-8")
+    listed = _invoke(
+        [
+            "ls",
+            "--select",
+            f"{model}+",
+            "--resource-type",
+            "model",
+            "--resource-type",
+            "snapshot",
+            "--output",
+            "name",
+            "--quiet",
+        ],
+        cfg,
     )
-    found, todo = set(), [f"model.ddss.{model}"]
-    while todo:
-        node = todo.pop()
-        if node not in found:
-            found.add(node)
-            todo += manifest["child_map"].get(node, [])
-    return {
-        manifest["nodes"][n]["name"]
-        for n in found
-        if n.split(".")[0] in ("model", "snapshot") and n in manifest["nodes"]
-    }
+    assert listed.success, listed.exception
+    return set(listed.result)
 
 
 def _tables(cfg) -> dict[str, list[tuple]]:

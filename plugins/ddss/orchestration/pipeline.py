@@ -3,7 +3,6 @@ does its work and closes it; each is idempotent for a given run id."""
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
@@ -269,7 +268,7 @@ def marts_step(
     """dbt's marts, their tests and the snapshots of them (a department's, or all). With
     ``datasets``, only the marts downstream of those datasets' staging models and of the
     marts that read their quarantine (``readers``: dataset -> models, from
-    ``quarantine_readers``), and the snapshots downstream of them: none, nothing is built.
+    ``project_tables``), and the snapshots downstream of them: none, nothing is built.
     Returns dbt's nodes."""
     from ddss.transform.dbt_runner import build_marts, marts_selection, run_dbt
 
@@ -369,31 +368,49 @@ class RunSummary:
         )
 
 
-def _manifest(cfg: Settings) -> dict | None:
-    """The dbt project as dbt last parsed it in this workspace (``dbt_runner`` writes its
-    target beside the warehouse), or None."""
-    path = cfg.warehouse_path.parent / "dbt_target" / "manifest.json"
-    try:
-        data = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) and isinstance(data.get("nodes"), dict) else None
+# A model or macro that reads the gate's output names its source.
+QUARANTINE_SOURCE = re.compile(r"""source\(\s*['"]quality['"]\s*,""")
+# Where each layer's models are built (dbt_project.yml's +schema per folder).
+MODEL_SCHEMAS = {"staging": "staging", "marts": "marts"}
 
 
-def quarantine_readers(manifest: dict) -> dict[str, list[str]] | None:
-    """dataset -> the models that read its rows of ``quality.quarantine`` (through
-    ``not_quarantined``); None when a model reads the quarantine another way (then every
-    change of the gate's output must rebuild every mart)."""
+@dataclass
+class ProjectTables:
+    """What the dbt project builds, read from its files (dbt writes no manifest.json here):
+    the tables of its models and snapshots, and, per dataset, the models that read its rows
+    of the quarantine."""
+
+    relations: set[tuple[str, str]]
+    readers: dict[str, list[str]]
+
+
+def project_tables(cfg: Settings) -> ProjectTables | str:
+    """The project's tables and quarantine readers, or why they cannot be known for sure (a
+    model or macro other than ``not_quarantined`` reading the quarantine, a snapshot file
+    not understood): then every change of the gate's output rebuilds everything."""
+    import yaml
+
+    project = cfg.dbt_project_dir
+    relations: set[tuple[str, str]] = set()
     readers: dict[str, set[str]] = {}
-    for node in manifest["nodes"].values():
-        if "source.ddss.quality.quarantine" not in node.get("depends_on", {}).get("nodes", []):
-            continue
-        found = QUARANTINE_READ.findall(node.get("raw_code") or "")
-        if not found:
-            return None
-        for _, dataset in found:
-            readers.setdefault(dataset, set()).add(node["name"])
-    return {dataset: sorted(models) for dataset, models in readers.items()}
+    for path in sorted((project / "macros").rglob("*.sql")):
+        if path.name != "not_quarantined.sql" and QUARANTINE_SOURCE.search(path.read_text("utf-8")):
+            return f"the macro {path.name} reads the quarantine"
+    for layer, schema in MODEL_SCHEMAS.items():
+        for path in sorted((project / "models" / layer).rglob("*.sql")):
+            sql = path.read_text("utf-8")
+            if QUARANTINE_SOURCE.search(sql) or "config(" in sql:
+                return f"the model {path.stem} reads the quarantine or sets its own config"
+            relations.add((schema, path.stem))
+            for _, dataset in QUARANTINE_READ.findall(sql):
+                readers.setdefault(dataset, set()).add(path.stem)
+    for path in sorted((project / "snapshots").rglob("*.yml")):
+        for snapshot in (yaml.safe_load(path.read_text("utf-8")) or {}).get("snapshots", []):
+            snapshot_schema = (snapshot.get("config") or {}).get("schema")
+            if not snapshot_schema:
+                return f"the snapshot {snapshot.get('name')} has no schema"
+            relations.add((str(snapshot_schema), str(snapshot["name"])))
+    return ProjectTables(relations, {d: sorted(models) for d, models in readers.items()})
 
 
 @dataclass
@@ -412,26 +429,19 @@ def plan_builds(cfg: Settings, inputs: RunInputs, last: RunInputs | None, full: 
     builds everything: ``--full``, the first run of a workspace (or after a run that did not
     complete: its record is forgotten), a record of an older version, another fingerprint
     (contracts, suites, reference data, code, dbt project), the lake (not measured yet),
-    no dbt manifest, a mart reading the gate's output in a way not understood, a model's
-    table missing, or another process having loaded or validated since the last run."""
+    a project read in a way not understood (``project_tables``), a model's table missing,
+    or another process having loaded or validated since the last run."""
     from ddss.warehouse import connect
 
     reason = _recorded_doubt(cfg, inputs, last, full)
     if reason is not None or last is None:
         return BuildPlan(reason or "no record")
-    manifest = _manifest(cfg)
-    if manifest is None:
-        return BuildPlan("no dbt manifest in the workspace")
-    readers = quarantine_readers(manifest)
-    if readers is None:
-        return BuildPlan("a model reads the quarantine other than through not_quarantined")
+    project = project_tables(cfg)
+    if isinstance(project, str):
+        return BuildPlan(project)
+    readers, relations = project.readers, project.relations
     if not set(readers) <= {c.id for c in source_contracts(cfg)}:
         return BuildPlan("a model reads the quarantine of an unknown dataset")
-    relations = {
-        (node["schema"], node["alias"])
-        for node in manifest["nodes"].values()
-        if node.get("resource_type") in ("model", "snapshot")
-    }
     with connect(cfg) as con:
         tables = set(con.execute("select schema_name, table_name from duckdb_tables()").fetchall())
         seen = activity(con)
