@@ -10,6 +10,13 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+DEFAULT_DUCKDB_MEMORY_LIMIT = "1GB"
+
+
+def duckdb_memory_limit() -> str:
+    """``DDSS_DUCKDB_MEMORY_LIMIT``, or the default when unset or empty."""
+    return os.environ.get("DDSS_DUCKDB_MEMORY_LIMIT", "").strip() or DEFAULT_DUCKDB_MEMORY_LIMIT
+
 
 def _repo_root() -> Path:
     # plugins/ddss/settings.py -> repository root is two levels above the package.
@@ -38,6 +45,11 @@ class Settings:
     lake_catalog: str | None = None
     lake_data_path: str | None = None
     mode: str = "file"
+    # DuckDB's memory for every warehouse connection and for dbt's (``DDSS_DUCKDB_MEMORY_LIMIT``,
+    # DuckDB's syntax: "1GB", "512MB"). Sorts, joins and aggregates beyond it spill to the
+    # temporary folder beside the warehouse (``<warehouse>.tmp``) instead of growing the
+    # process: DuckDB's own default is 80% of the machine's memory, per process.
+    duckdb_memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT
 
     @property
     def lake(self) -> bool:
@@ -72,6 +84,7 @@ def load_settings() -> Settings:
         lake_catalog=os.environ.get("DDSS_LAKE_CATALOG") or None,
         lake_data_path=os.environ.get("DDSS_LAKE_DATA_PATH") or None,
         mode=os.environ.get("DDSS_MODE") or "file",
+        duckdb_memory_limit=duckdb_memory_limit(),
     )
 
 

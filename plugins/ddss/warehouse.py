@@ -13,6 +13,15 @@ the same SQL runs in both modes because the lake is attached as the connection's
 catalog. DuckLake refuses two transactions that changed the same table (a delete from
 ``meta.loaded_files`` by two departments, say) when the second commits: such a conflict is
 retried with exponential backoff (tenacity), see ``LakeConnection``.
+
+**Memory**, in both modes: every connection opened here bounds DuckDB's memory to
+``DDSS_DUCKDB_MEMORY_LIMIT`` (default 1GB; DuckDB's own default is 80% of the machine, per
+process). Sorts, joins and aggregates beyond it spill to a temporary folder beside the
+warehouse: DuckDB's default ``<warehouse>.tmp`` for the file (set once per instance: DuckDB
+refuses to set it again once used), ``<warehouse folder>/lake-<pid>.tmp`` on the lake (one per
+process, removed by DuckDB when the connection closes). dbt shares the file's instance (the
+runner holds the file open while dbt runs, ``ddss.transform.dbt_runner``), so the limit
+reaches its models too; its lake profile sets the same limit (``dbt_project/profiles.yml``).
 """
 
 from __future__ import annotations
@@ -35,7 +44,7 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from ddss.settings import Settings, load_settings
+from ddss.settings import Settings, duckdb_memory_limit, load_settings
 
 SCHEMA_SQL = """
 create schema if not exists raw;
@@ -120,14 +129,31 @@ def _busy(path: str, waited: float, exc: duckdb.Error) -> WarehouseBusy:
     )
 
 
-def _open(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
-    """Open the file, waiting with backoff while another process holds its lock."""
+def bound_memory(con: duckdb.DuckDBPyConnection, memory_limit: str) -> None:
+    """DuckDB's memory limit for the instance behind ``con`` (a global setting: every
+    connection to the same instance, dbt's included, has it). A value DuckDB cannot read
+    closes nothing and raises ValueError naming the variable and the value."""
+    try:
+        con.execute(f"set memory_limit = {_quote(memory_limit)}").fetchall()
+    except duckdb.Error as exc:
+        raise ValueError(
+            f"DDSS_DUCKDB_MEMORY_LIMIT={memory_limit!r} không phải dung lượng bộ nhớ hợp lệ "
+            "(ví dụ 1GB, 512MB). / "
+            f"DDSS_DUCKDB_MEMORY_LIMIT={memory_limit!r} is not a valid memory size "
+            f"(e.g. 1GB, 512MB): {str(exc).splitlines()[0]}"
+        ) from exc
+
+
+def _open(path: str, read_only: bool, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
+    """Open the file, waiting with backoff while another process holds its lock; its memory
+    bounded to ``memory_limit`` (default: ``DDSS_DUCKDB_MEMORY_LIMIT``), spilling beyond it
+    to DuckDB's temporary folder beside the file (``<path>.tmp``)."""
     limit = lock_wait_seconds()
     started = time.monotonic()
     delay, logged = 0.05, -LOG_EVERY_SECONDS
     while True:
         try:
-            return duckdb.connect(path, read_only=read_only)
+            con = duckdb.connect(path, read_only=read_only)
         except duckdb.IOException as exc:
             waited = time.monotonic() - started
             if LOCK_ERROR not in str(exc):
@@ -148,6 +174,13 @@ def _open(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
                 )
             time.sleep(min(delay, max(limit - waited, 0.0)))
             delay = min(delay * 2, 2.0)
+            continue
+        try:
+            bound_memory(con, memory_limit or duckdb_memory_limit())
+        except ValueError:
+            con.close()
+            raise
+        return con
 
 
 @contextmanager
@@ -158,10 +191,10 @@ def connect(
     if cfg.lake:
         con: duckdb.DuckDBPyConnection = _open_lake(cfg, read_only)
     elif read_only:
-        con = _open(str(cfg.warehouse_path), read_only=True)
+        con = _open(str(cfg.warehouse_path), read_only=True, memory_limit=cfg.duckdb_memory_limit)
     else:
         cfg.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-        con = _open(str(cfg.warehouse_path), read_only=False)
+        con = _open(str(cfg.warehouse_path), read_only=False, memory_limit=cfg.duckdb_memory_limit)
     try:
         if not read_only:
             con.execute(SCHEMA_SQL).fetchall()  # duckdb 2: finish a result before other work
@@ -290,9 +323,21 @@ def retry_on_conflict(step: Callable[P, R]) -> Callable[P, R]:
 def _open_lake(cfg: Settings, read_only: bool) -> duckdb.DuckDBPyConnection:
     if cfg.lake_data_path and "://" not in cfg.lake_data_path and not read_only:
         os.makedirs(cfg.lake_data_path, exist_ok=True)
+    # This process's own spill folder: two processes sharing one would mix their files.
+    cfg.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    spill = cfg.warehouse_path.parent / f"lake-{os.getpid()}.tmp"
     con = duckdb.connect(
-        config={"extension_directory": extension_directory(), "autoinstall_known_extensions": False}
+        config={
+            "extension_directory": extension_directory(),
+            "autoinstall_known_extensions": False,
+            "temp_directory": str(spill),
+        }
     )
+    try:
+        bound_memory(con, cfg.duckdb_memory_limit)
+    except ValueError:
+        con.close()
+        raise
     try:
         # Two processes attaching a new catalog at once both try to create its tables.
         retrying()(con.execute, attach_sql(cfg, read_only))
