@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from ddss.data_contracts import Column, SourceContract
 from ddss.errors import FileRejected, Problem
@@ -222,45 +223,187 @@ def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
     return document
 
 
-def _json_document(path: Path, display: str) -> list:
-    """The records of a fetched file. Strict JSON (RFC 8259): NaN and Infinity, which
-    Python's json module would accept, and an object with a key twice are refused; so is a
-    nesting too deep to read (Python's recursion limit)."""
-    encoding = file_encoding(path, "utf-8", display)
-    try:
-        document = json.loads(
-            path.read_text(encoding),
-            parse_constant=_not_a_json_constant,
-            object_pairs_hook=_unique_keys,
+# How much of a fetched JSON file is decoded at a time: records are read one by one from a
+# window of the text, never the whole document (291 MB at scale 100).
+JSON_CHUNK = 1 << 20
+JSON_SPACE = re.compile(r"[ \t\n\r]*")  # what the json module skips between tokens
+# A value that ends this close to the window's end may have been cut by it (a number, an
+# escape): it is decoded again with more text before it is believed or refused.
+JSON_CUT = 16
+
+
+class _JsonText:
+    """A JSON text read through a sliding window of ``JSON_CHUNK`` characters, decoded with
+    the json module's own scanner one value at a time (strict: NaN, Infinity and a key given
+    twice refused). Errors carry the json module's message and the position in the whole
+    text, as ``json.loads`` of the whole file gives them."""
+
+    def __init__(self, handle: TextIO, checked: bool = False):
+        self.handle = handle
+        self.window = ""
+        self.at = 0  # the next character's index in the window
+        self.dropped = 0  # characters before the window
+        self.lines = 0  # line breaks before the window
+        self.line_start = 0  # index in the whole text of the line the window starts on
+        self.ended = False
+        # A text already read once without error (``checked``) is decoded without the
+        # strict hooks, which cost a Python call per object and would find nothing.
+        decoder = (
+            json.JSONDecoder()
+            if checked
+            else json.JSONDecoder(
+                parse_constant=_not_a_json_constant, object_pairs_hook=_unique_keys
+            )
         )
-        records = document["records"] if isinstance(document, dict) else document
-        if not isinstance(records, list):
+        # raw_decode without its Python wrapper: one call less per record.
+        self.scan = decoder.scan_once  # type: ignore[attr-defined]
+
+    def _more(self) -> bool:
+        """Slide the window past what is read and add the next chunk; False at the end."""
+        if self.ended:
+            return False
+        read = self.window[: self.at]
+        breaks = read.count("\n")
+        if breaks:
+            self.lines += breaks
+            self.line_start = self.dropped + read.rindex("\n") + 1
+        self.dropped += self.at
+        chunk = self.handle.read(JSON_CHUNK)
+        self.window = self.window[self.at :] + chunk
+        self.at = 0
+        self.ended = not chunk
+        return not self.ended
+
+    def error(self, message: str, at: int | None = None) -> ValueError:
+        """``message`` at window index ``at``, worded as json.JSONDecodeError words it."""
+        at = self.at if at is None else at
+        before = self.window[:at]
+        line = self.lines + before.count("\n") + 1
+        start = self.dropped + before.rindex("\n") + 1 if "\n" in before else self.line_start
+        position = self.dropped + at
+        return ValueError(f"{message}: line {line} column {position - start + 1} (char {position})")
+
+    def peek(self) -> str:
+        """The next character after white space; empty at the end of the text."""
+        while True:
+            self.at = JSON_SPACE.match(self.window, self.at).end()  # type: ignore[union-attr]
+            if self.at < len(self.window) or not self._more():
+                return self.window[self.at : self.at + 1]
+
+    def value(self) -> object:
+        """The next whole value (an object, a list, a string, a number, a literal)."""
+        self.peek()
+        if self.dropped == 0 and self.at == 0 and self.window.startswith("\ufeff"):
+            raise self.error("Unexpected UTF-8 BOM (decode using utf-8-sig)")
+        while True:
+            try:
+                value, end = self.scan(self.window, self.at)
+            except StopIteration as stop:  # what raw_decode words as "Expecting value"
+                message, at = "Expecting value", stop.value
+            except json.JSONDecodeError as exc:
+                # Only its message and place: the error holds the window (exc.doc), and its
+                # traceback this frame, a cycle that would keep every window until a GC pass.
+                message, at = exc.msg, exc.pos
+            else:
+                if end == len(self.window) and not self.ended:
+                    self._more()  # a number may go on in the next chunk
+                    continue
+                self.at = end
+                return value
+            cut = at >= len(self.window) - JSON_CUT or message.startswith("Unterminated string")
+            if cut and not self.ended:
+                self._more()  # the value goes on in the next chunk: decode it again whole
+                continue
+            raise self.error(message, at)
+
+    def items(self) -> Iterator[object]:
+        """The values of the list that starts here, one at a time."""
+        self.at += 1  # [
+        if self.peek() == "]":
+            self.at += 1
+            return
+        while True:
+            yield self.value()
+            following = self.peek()
+            if following == "]":
+                self.at += 1
+                return
+            if following != ",":
+                raise self.error("Expecting ',' delimiter")
+            self.at += 1
+
+    def member_name(self) -> str:
+        """The name of the object member that starts here, and the colon after it."""
+        if self.peek() != '"':
+            raise self.error("Expecting property name enclosed in double quotes")
+        name = str(self.value())
+        if self.peek() != ":":
+            raise self.error("Expecting ':' delimiter")
+        self.at += 1
+        return name
+
+    def end(self) -> None:
+        if self.peek():
+            raise self.error("Extra data")
+
+
+def _records_of_object(text: _JsonText) -> Iterator[object]:
+    """The items of the ``records`` list of the object that starts here (see _json_items)."""
+    text.at += 1  # {
+    keys: set[str] = set()
+    twice: str | None = None
+    shape: Exception | None = KeyError("records")
+    following = text.peek()
+    while following != "}":
+        key = text.member_name()
+        if key == "records" and text.peek() == "[":
+            shape = shape if key in keys else None
+            yield from text.items()
+        else:
+            text.value()
+            if key == "records" and key not in keys:
+                shape = TypeError("records is not a list")
+        twice = key if twice is None and key in keys else twice
+        keys.add(key)
+        following = text.peek()
+        if following not in (",", "}"):
+            raise text.error("Expecting ',' delimiter")
+        if following == ",":
+            text.at += 1
+            following = text.peek()
+            if following == "}":  # a trailing comma
+                raise text.error("Expecting property name enclosed in double quotes")
+    text.at += 1  # }
+    if twice is not None:
+        raise ValueError(f"key {twice!r} appears twice in one object")
+    text.end()
+    if shape is not None:
+        raise shape
+
+
+def _json_items(path: Path, encoding: str, checked: bool = False) -> Iterator[object]:
+    """The records of a fetched file, ``{"records": [...], ...}`` or a bare list, one at a
+    time, with the outcome of ``json.loads`` (strict) then taking ``records``: every error
+    json.loads would raise, with its message and position, and a top-level key given twice
+    (when the object closes, as the hook would); then KeyError when there is no
+    ``records`` and TypeError when it is not a list. The caller reads them all before it
+    believes any: the error may come after the last record."""
+    with path.open("r", encoding=encoding, newline="") as handle:
+        text = _JsonText(handle, checked)
+        first = text.peek()
+        if first == "[":
+            yield from text.items()
+            text.end()
+            return
+        if first != "{":
+            text.value()
+            text.end()
             raise TypeError("records is not a list")
-    except RecursionError as exc:
-        raise FileRejected(
-            Problem(
-                display,
-                None,
-                None,
-                None,
-                "not_json",
-                "Tệp JSON lồng nhau quá sâu, không đọc được theo mẫu.",
-                "The JSON is nested too deep to be read in the expected shape.",
-            )
-        ) from exc
-    except (ValueError, KeyError, TypeError) as exc:
-        raise FileRejected(
-            Problem(
-                display,
-                None,
-                None,
-                None,
-                "not_json",
-                f"Tệp không phải JSON hợp lệ theo mẫu ({exc}).",
-                f"Not valid JSON in the expected shape ({exc}).",
-            )
-        ) from exc
-    return records
+        yield from _records_of_object(text)
+
+
+def _refuse_json(display: str, vi: str, en: str) -> FileRejected:
+    return FileRejected(Problem(display, None, None, None, "not_json", vi, en))
 
 
 def _json_records(
@@ -268,15 +411,36 @@ def _json_records(
 ) -> Records:
     """(row number, cells) of a fetched API file: the record keys the contract names as
     headers come first (row 1), then record n as row n + 1 — the row it has when the same
-    records are exported to a spreadsheet."""
-    records = _json_document(path, display)
-    present = {key for record in records if isinstance(record, dict) for key in record}
+    records are exported to a spreadsheet.
+
+    Strict JSON (RFC 8259): NaN and Infinity, which Python's json module would accept, and
+    an object with a key twice are refused; so is a nesting too deep to read (Python's
+    recursion limit). The file is read twice, one record at a time, never whole: first to
+    check all of it and learn its keys (the header), then to yield its rows."""
+    encoding = file_encoding(path, "utf-8", display)
+    present: set[str] = set()
+    try:
+        for record in _json_items(path, encoding):
+            if isinstance(record, dict):
+                present.update(record)
+    except RecursionError:
+        raise _refuse_json(
+            display,
+            "Tệp JSON lồng nhau quá sâu, không đọc được theo mẫu.",
+            "The JSON is nested too deep to be read in the expected shape.",
+        ) from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise _refuse_json(
+            display,
+            f"Tệp không phải JSON hợp lệ theo mẫu ({exc}).",
+            f"Not valid JSON in the expected shape ({exc}).",
+        ) from exc
     headers = [h for h in (header_of(c) for c in contract.columns) if h in present]
     extra = sorted(present - set(headers))
     if extra and notes is not None:  # a field the API added: not read, and the steward told
         notes.append(_extra_columns_note(display, 1, extra))
     yield 1, headers
-    for number, record in enumerate(records, start=2):
+    for number, record in enumerate(_json_items(path, encoding, checked=True), start=2):
         if isinstance(record, dict):
             yield number, [_json_cell(record.get(h)) for h in headers]
         else:
