@@ -322,9 +322,21 @@ class _JsonText:
         if self.peek() == "]":
             self.at += 1
             return
+        space = JSON_SPACE.match
         while True:
-            yield self.value()
-            following = self.peek()
+            # Most values lie whole in the window with their delimiter: decoded here without
+            # the calls of value() and peek(), which are taken for the rest (more text, or
+            # the error and its position).
+            window = self.window
+            try:
+                value, end = self.scan(window, space(window, self.at).end())  # type: ignore[union-attr]
+                after = space(window, end).end()  # type: ignore[union-attr]
+                following = window[after]
+                self.at = after
+            except (StopIteration, json.JSONDecodeError, IndexError):
+                value = self.value()
+                following = self.peek()
+            yield value
             if following == "]":
                 self.at += 1
                 return
@@ -389,17 +401,22 @@ def _json_items(path: Path, encoding: str, checked: bool = False) -> Iterator[ob
     ``records`` and TypeError when it is not a list. The caller reads them all before it
     believes any: the error may come after the last record."""
     with path.open("r", encoding=encoding, newline="") as handle:
-        text = _JsonText(handle, checked)
-        first = text.peek()
-        if first == "[":
-            yield from text.items()
-            text.end()
-            return
-        if first != "{":
-            text.value()
-            text.end()
-            raise TypeError("records is not a list")
-        yield from _records_of_object(text)
+        yield from json_records(handle, checked)
+
+
+def json_records(handle: TextIO, checked: bool = False) -> Iterator[object]:
+    """``_json_items`` of an open text."""
+    text = _JsonText(handle, checked)
+    first = text.peek()
+    if first == "[":
+        yield from text.items()
+        text.end()
+        return
+    if first != "{":
+        text.value()
+        text.end()
+        raise TypeError("records is not a list")
+    yield from _records_of_object(text)
 
 
 def _refuse_json(display: str, vi: str, en: str) -> FileRejected:
