@@ -31,6 +31,12 @@ def _fetch(cfg):
     return caught.value.problem, time.monotonic() - started
 
 
+def _landing_files(cfg) -> list[str]:
+    """Every file in the source's landing folder, hidden ones included."""
+    folder = cfg.landing_dir / "hanoi_tax"
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
 def test_a_next_link_that_never_ends_stops_at_the_page_limit(api, monkeypatch):
     cfg, server = api
     monkeypatch.setenv("DDSS_HTTP_MAX_PAGES", "25")
@@ -91,6 +97,7 @@ def test_more_bytes_than_allowed_end_the_fetch(api, monkeypatch):
     monkeypatch.setenv("DDSS_HTTP_MAX_BYTES", "10000")
     problem, _ = _fetch(cfg)
     assert "10000 byte" in problem.message_vi and "more than 10000 bytes" in problem.message_en
+    assert _landing_files(cfg) == []
 
 
 def test_a_5xx_is_retried_and_then_the_fetch_succeeds(api):
@@ -116,4 +123,5 @@ def test_an_api_that_does_not_add_up_to_its_declared_total_is_refused(api):
     server.mode = "short"
     problem, _ = _fetch(cfg)
     assert problem.rule == "control_total" and problem.value == f"{len(RECORDS)} / 126"
-    assert not (cfg.landing_dir / "hanoi_tax" / "etax_mobile_2022-07.json").exists()
+    # Nothing, not even the hidden file its pages were written to as they arrived.
+    assert _landing_files(cfg) == []

@@ -21,8 +21,10 @@ data already loaded is kept.
 
 from __future__ import annotations
 
+import filecmp
 import json
 import logging
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +41,7 @@ from ddss.settings import Settings
 
 log = logging.getLogger(__name__)
 PAGE_SIZE = 500
+CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -193,9 +196,9 @@ class _Fetch:
             )
         return url
 
-    def period(self, base: str, period: str) -> tuple[list, object]:
-        """Every record of one period, page by page, and the total the API declared."""
-        records: list = []
+    def period(self, base: str, period: str, landing: _PeriodFile) -> object:
+        """Every record of one period, page by page, into ``landing`` as each page arrives
+        (only the count stays in memory); the total the API declared."""
         total: object = None
         url: str | None = f"{base}?" + urlencode(
             {"period": period, "page": 1, "page_size": PAGE_SIZE}
@@ -211,15 +214,15 @@ class _Fetch:
             page = self.get(url)
             if not isinstance(page, dict) or not isinstance(page.get("data"), list):
                 raise SourceFailure("trang không có danh sách 'data'", "a page has no 'data' list")
-            records.extend(page["data"])
+            landing.add(page["data"])
             total = page.get("total")
-            if isinstance(total, int) and len(records) > total:
+            if isinstance(total, int) and landing.count > total:
                 raise SourceFailure(
                     f"API gửi nhiều hơn {total} bản ghi đã báo cho kỳ {period}",
                     f"the API sent more than the {total} records it declared for {period}",
                 )
             url = self.next_url(page.get("next"), seen)
-        return records, total
+        return total
 
 
 def _refuse_short(contract: SourceContract, name: str, period: str, got: int, total: object):
@@ -238,16 +241,56 @@ def _refuse_short(contract: SourceContract, name: str, period: str, got: int, to
     )
 
 
-def _write(folder: Path, name: str, period: str, total: object, records: list) -> Path:
-    body = json.dumps(
-        {"period": period, "total": total, "records": records}, ensure_ascii=False, indent=0
-    ).encode("utf-8")
-    path = folder / name
-    if not path.exists() or path.read_bytes() != body:
-        partial = path.with_name("." + name + ".partial")  # hidden: never read half-written
-        partial.write_bytes(body)
-        partial.replace(path)
-    return path
+def _dumps(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False, indent=0).encode("utf-8")
+
+
+class _PeriodFile:
+    """One period's landing file, written as its pages arrive: the records go to a hidden
+    file in the landing folder (never read by the extract) as the items of a JSON array,
+    and ``finish`` puts the period and total before them. The bytes are exactly those of
+    ``json.dumps({"period", "total", "records"}, ensure_ascii=False, indent=0)`` (with
+    ``indent=0`` every level is unindented, so an item is written as it would be alone),
+    so the archive recognises a file fetched again by its sha256. A whole fetch is never
+    held in memory: at scale 100 the taxpayers' API gives 291 MB."""
+
+    def __init__(self, folder: Path, name: str):
+        self.folder, self.name = folder, name
+        self.count = 0
+        self.records = folder / f".{name}.records"
+        self.handle = self.records.open("wb")
+
+    def add(self, records: list) -> None:
+        for record in records:
+            self.handle.write(b",\n" if self.count else b"[\n")
+            self.handle.write(_dumps(record))
+            self.count += 1
+
+    def finish(self, period: str, total: object) -> Path:
+        """The landing file, replaced only when its bytes change (an unchanged fetch leaves
+        it untouched); written under a hidden name first, so never read half-written."""
+        self.handle.write(b"\n]" if self.count else b"[]")
+        self.handle.close()
+        path = self.folder / self.name
+        partial = path.with_name("." + self.name + ".partial")
+        try:
+            with partial.open("wb") as out, self.records.open("rb") as records:
+                out.write(b'{\n"period": ' + _dumps(period) + b',\n"total": ' + _dumps(total))
+                out.write(b',\n"records": ')
+                shutil.copyfileobj(records, out, CHUNK)
+                out.write(b"\n}")
+            if path.exists() and filecmp.cmp(partial, path, shallow=False):
+                partial.unlink()
+            else:
+                partial.replace(path)
+        finally:
+            partial.unlink(missing_ok=True)
+        return path
+
+    def discard(self) -> None:
+        """Whatever was written: nothing of a refused fetch stays in landing."""
+        self.handle.close()
+        self.records.unlink(missing_ok=True)
 
 
 def _periods(fetcher: _Fetch, base: str) -> list[str]:
@@ -273,13 +316,17 @@ def fetch(contract: SourceContract, cfg: Settings) -> list[Path]:
             periods = _periods(fetcher, base)
             folder.mkdir(parents=True, exist_ok=True)
             for period in periods:
-                records, total = fetcher.period(base, period)
                 name = f"{contract.source.file_prefix}_{period}.json"
-                if total != len(records):
-                    raise _refuse_short(contract, name, period, len(records), total)
-                written.append(_write(folder, name, period, total, records))
+                landing = _PeriodFile(folder, name)
+                try:
+                    total = fetcher.period(base, period, landing)
+                    if total != landing.count:
+                        raise _refuse_short(contract, name, period, landing.count, total)
+                    written.append(landing.finish(period, total))
+                finally:
+                    landing.discard()
                 log.info(
-                    "fetched %d records for %s %s from %s", len(records), contract.id, period, base
+                    "fetched %d records for %s %s from %s", landing.count, contract.id, period, base
                 )
         except SourceFailure as exc:
             raise _unavailable(contract, base, exc.vi, exc.en) from exc
