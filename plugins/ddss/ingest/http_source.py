@@ -241,8 +241,12 @@ def _refuse_short(contract: SourceContract, name: str, period: str, got: int, to
     )
 
 
+# What json.dumps(value, ensure_ascii=False, indent=0) makes, without a new encoder a call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, indent=0)
+
+
 def _dumps(value: object) -> bytes:
-    return json.dumps(value, ensure_ascii=False, indent=0).encode("utf-8")
+    return _ENCODER.encode(value).encode("utf-8")
 
 
 class _PeriodFile:
@@ -261,10 +265,10 @@ class _PeriodFile:
         self.handle = self.records.open("wb")
 
     def add(self, records: list) -> None:
-        for record in records:
+        if records:
             self.handle.write(b",\n" if self.count else b"[\n")
-            self.handle.write(_dumps(record))
-            self.count += 1
+            self.handle.write(",\n".join(map(_ENCODER.encode, records)).encode("utf-8"))
+            self.count += len(records)
 
     def finish(self, period: str, total: object) -> Path:
         """The landing file, replaced only when its bytes change (an unchanged fetch leaves
