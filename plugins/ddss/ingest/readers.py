@@ -268,8 +268,11 @@ class _JsonText:
             self.lines += breaks
             self.line_start = self.dropped + read.rindex("\n") + 1
         self.dropped += self.at
-        chunk = self.handle.read(JSON_CHUNK)
-        self.window = self.window[self.at :] + chunk
+        rest = self.window[self.at :]
+        # A value longer than a chunk (decoded again each time more is read) doubles the
+        # window at each try rather than adding a chunk: linear, not quadratic, in its length.
+        chunk = self.handle.read(max(JSON_CHUNK, len(rest)))
+        self.window = rest + chunk
         self.at = 0
         self.ended = not chunk
         return not self.ended
