@@ -72,3 +72,14 @@ def test_a_discarded_period_leaves_nothing(tmp_path):
     landing.add(PAGES[0])
     landing.discard()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_changed_period_of_the_same_size_replaces_its_landing_file(tmp_path):
+    records = [{"ma_so_thue": "0138640813"}, {"ma_so_thue": "8080359276"}]
+    path = tmp_path / "etax_mobile_2022-07.json"
+    path.write_bytes(_whole("2022-07", 2, records).replace(b"0138640813", b"0138640814"))
+    landing = _PeriodFile(tmp_path, path.name)
+    landing.add(records)
+    landing.finish("2022-07", 2)
+    landing.discard()
+    assert path.read_bytes() == _whole("2022-07", 2, records)

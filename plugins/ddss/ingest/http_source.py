@@ -21,7 +21,6 @@ data already loaded is kept.
 
 from __future__ import annotations
 
-import filecmp
 import json
 import logging
 import shutil
@@ -249,6 +248,18 @@ def _dumps(value: object) -> bytes:
     return _ENCODER.encode(value).encode("utf-8")
 
 
+def _same_bytes(new: Path, old: Path) -> bool:
+    """Whether ``old`` exists with the bytes of ``new``, read a chunk at a time (filecmp
+    would answer from its cache, keyed by size and modification time)."""
+    if not old.exists() or old.stat().st_size != new.stat().st_size:
+        return False
+    with new.open("rb") as one, old.open("rb") as other:
+        while chunk := one.read(CHUNK):
+            if chunk != other.read(CHUNK):
+                return False
+    return True
+
+
 class _PeriodFile:
     """One period's landing file, written as its pages arrive: the records go to a hidden
     file in the landing folder (never read by the extract) as the items of a JSON array,
@@ -283,7 +294,7 @@ class _PeriodFile:
                 out.write(b',\n"records": ')
                 shutil.copyfileobj(records, out, CHUNK)
                 out.write(b"\n}")
-            if path.exists() and filecmp.cmp(partial, path, shallow=False):
+            if _same_bytes(partial, path):
                 partial.unlink()
             else:
                 partial.replace(path)
