@@ -1,6 +1,6 @@
 """DuckDB's memory is bounded for every warehouse connection and for dbt (issue 17: peak
 resident memory of any stage at scale 100 <= 2 GB). DuckDB's own default is 80% of the
-machine's memory per process; ``DDSS_DUCKDB_MEMORY_LIMIT`` (default 1GB) bounds it, and
+machine's memory per process; ``DDSS_DUCKDB_MEMORY_LIMIT`` (default 512MB) bounds it, and
 what does not fit spills to the temporary folder beside the warehouse."""
 
 from __future__ import annotations
@@ -51,10 +51,12 @@ def test_every_connection_has_the_configured_limit_and_spills_beside_the_warehou
 ):
     monkeypatch.delenv("DDSS_DUCKDB_MEMORY_LIMIT", raising=False)
     cfg = workspace_settings(tmp_path)
-    assert cfg.duckdb_memory_limit == DEFAULT_DUCKDB_MEMORY_LIMIT == "1GB"
+    assert cfg.duckdb_memory_limit == DEFAULT_DUCKDB_MEMORY_LIMIT == "512MB"
+    profile = (cfg.dbt_profiles_dir / "profiles.yml").read_text("utf-8")  # dbt's own default
+    assert profile.count(f"or '{DEFAULT_DUCKDB_MEMORY_LIMIT}' }}}}") == 2, profile
     spill = f"{cfg.warehouse_path}.tmp"
     with connect(cfg) as con:
-        assert _settings(con) == (_duckdb_says("1GB"), spill)
+        assert _settings(con) == (_duckdb_says("512MB"), spill)
     monkeypatch.setenv("DDSS_DUCKDB_MEMORY_LIMIT", "300MB")
     cfg = workspace_settings(tmp_path)
     assert cfg.duckdb_memory_limit == "300MB"

@@ -15,7 +15,7 @@ catalog. DuckLake refuses two transactions that changed the same table (a delete
 retried with exponential backoff (tenacity), see ``LakeConnection``.
 
 **Memory**, in both modes: every connection opened here bounds DuckDB's memory to
-``DDSS_DUCKDB_MEMORY_LIMIT`` (default 1GB; DuckDB's own default is 80% of the machine, per
+``DDSS_DUCKDB_MEMORY_LIMIT`` (default 512MB; DuckDB's own default is 80% of the machine, per
 process). Sorts, joins and aggregates beyond it spill to a temporary folder beside the
 warehouse: DuckDB's default ``<warehouse>.tmp`` for the file (set once per instance: DuckDB
 refuses to set it again once used), ``<warehouse folder>/lake-<pid>.tmp`` on the lake (one per
