@@ -10,6 +10,7 @@ import io
 import json
 import os
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -191,3 +192,20 @@ def test_each_file_is_read_once_for_its_checksums_and_never_from_an_earlier_publ
         == hashlib.sha256(published_bytes).hexdigest()
     )
     assert verify(third.path) == []
+
+
+def test_a_publication_within_the_same_second_gets_the_next_second(tmp_path):
+    """Versions are named by the second: a second publication within it (a fast machine, a
+    clock set back) is named one second after the newest version, never blocked as a
+    duplicate nor sorted before the version it replaces."""
+    from ddss.publish.publisher import _after_every_version
+
+    now = datetime(2026, 11, 25, 3, 51, 23, 840_000, tzinfo=UTC)
+    assert _after_every_version(tmp_path, now) == now  # nothing published yet
+    (tmp_path / "versions" / "20261125T035123Z").mkdir(parents=True)
+    (tmp_path / "versions" / "not-a-version").mkdir()
+    assert _after_every_version(tmp_path, now) == datetime(2026, 11, 25, 3, 51, 24, tzinfo=UTC)
+    (tmp_path / "versions" / "20261125T040000Z").mkdir()  # the clock went back
+    assert _after_every_version(tmp_path, now) == datetime(2026, 11, 25, 4, 0, 1, tzinfo=UTC)
+    later = datetime(2026, 11, 25, 4, 0, 2, tzinfo=UTC)
+    assert _after_every_version(tmp_path, later) == later

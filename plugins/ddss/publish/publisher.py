@@ -57,7 +57,7 @@ import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
@@ -1117,6 +1117,30 @@ def _build_holding_leaks(run_id: str, cfg: Settings, now: datetime) -> Build:
         raise PublicationBlocked([str(h) for h in again.hits[:50]]) from again
 
 
+def _after_every_version(public: Path, now: datetime | None) -> datetime:
+    """The new version's time: ``now`` (default the clock), moved to one second after the
+    newest version under public/versions/ when it is not later. Versions are named by the
+    second, so two publications within one second (or a clock set back) would otherwise
+    collide or sort before the version they replace."""
+    moment = now or datetime.now(UTC)
+    base = public / "versions"
+    names = [p.name for p in base.iterdir() if p.is_dir()] if base.is_dir() else []
+    newest = max((n for n in names if _is_version_name(n)), default=None)
+    if newest is not None:
+        latest = datetime.strptime(newest, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        if latest >= moment.replace(microsecond=0):
+            return latest + timedelta(seconds=1)
+    return moment
+
+
+def _is_version_name(name: str) -> bool:
+    try:
+        datetime.strptime(name, "%Y%m%dT%H%M%SZ")
+    except ValueError:
+        return False
+    return True
+
+
 def publish(run_id: str, cfg: Settings | None = None, now: datetime | None = None) -> Publication:
     """Plan, build and switch to a new version (see the module's docstring).
 
@@ -1132,7 +1156,7 @@ def publish(run_id: str, cfg: Settings | None = None, now: datetime | None = Non
     with _one_publisher(public):
         recover(public)
         try:
-            built = _build_holding_leaks(run_id, cfg, now or datetime.now(UTC))
+            built = _build_holding_leaks(run_id, cfg, _after_every_version(public, now))
         except Unchanged as same:
             _remove_tree(_staging_root(public))
             version = current_version_of(public) or ""
