@@ -32,6 +32,9 @@ def _dbt_environment(cfg: Settings):
         "DDSS_WAREHOUSE": str(cfg.warehouse_path),
         "DDSS_LAKE_CATALOG": cfg.lake_catalog,
         "DDSS_LAKE_DATA_PATH": cfg.lake_data_path if cfg.lake_catalog else None,
+        # DuckDB's memory bound, as the settings say (profiles.yml reads it for the lake's
+        # in-memory instance; the file's instance is bounded by the connection held open).
+        "DDSS_DUCKDB_MEMORY_LIMIT": cfg.duckdb_memory_limit,
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     saved = {k: os.environ.get(k) for k in wanted}
