@@ -472,9 +472,28 @@ def _changed(now: dict[str, str], before: dict[str, str]) -> set[str]:
     return {d for d in set(now) | set(before) if now.get(d) != before.get(d)}
 
 
+def _trim_heap() -> None:
+    """glibc's malloc_trim(0): free heap pages go back to the system (a no-op elsewhere)."""
+    import ctypes
+    import ctypes.util
+    import gc
+
+    gc.collect()
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+        if libc is not None and hasattr(libc, "malloc_trim"):
+            libc.malloc_trim(0)
+    except OSError:
+        pass
+
+
 def _reset_peak_rss() -> None:
-    """Linux: start the process's peak resident size (VmHWM) again from its current size, so
-    that each step's own peak is measured (``proc(5)``, ``clear_refs``)."""
+    """Linux: hand the memory the previous step freed back to the system (glibc keeps freed
+    heap pages for reuse: a step's Python objects would stay resident through every later
+    step), then start the process's peak resident size (VmHWM) again from its current size,
+    so that each step's own peak is measured (``proc(5)``, ``clear_refs``)."""
+    _trim_heap()
     try:
         with open("/proc/self/clear_refs", "w") as handle:
             handle.write("5")

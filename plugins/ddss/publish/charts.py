@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from ddss.publish import labels
+from ddss.settings import duckdb_memory_limit
 
 log = logging.getLogger(__name__)
 
@@ -364,7 +365,7 @@ def by_month(source: Any, parquet: Path, con: Any = None) -> Chart | None:
         "group by all order by month, series"
     )
     if con is None:
-        with duckdb.connect() as own:
+        with duckdb.connect(config={"memory_limit": duckdb_memory_limit()}) as own:
             found = own.execute(query, [str(parquet)]).fetchall()
     else:
         found = con.execute(query, [str(parquet)]).fetchall()
@@ -487,7 +488,7 @@ def _reader() -> Any:
     if con is None:
         import duckdb
 
-        con = _READERS.con = duckdb.connect()
+        con = _READERS.con = duckdb.connect(config={"memory_limit": duckdb_memory_limit()})
     return con
 
 

@@ -127,6 +127,13 @@ class Hit:
         )
 
 
+def _bounded_connection() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB under the workspace's memory bound (DDSS_DUCKDB_MEMORY_LIMIT)."""
+    from ddss.settings import duckdb_memory_limit
+
+    return duckdb.connect(config={"memory_limit": duckdb_memory_limit()})
+
+
 def _masked(value: str) -> str:
     return value[:2] + "*" * max(0, len(value) - 4) + value[-2:]
 
@@ -314,7 +321,7 @@ class Scanner:
         known_sql: str | None = None,
         known: Iterable[str] | None = None,
     ):
-        self.con = con if con is not None else duckdb.connect()
+        self.con = con if con is not None else _bounded_connection()
         self._pending_files: list[str] = []
         self._pending_lines: list[int] = []
         self._pending_tokens: list[str] = []

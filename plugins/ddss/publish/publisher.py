@@ -90,9 +90,6 @@ FORMULA_PATTERN = "^[=+\\-@\t\r]"
 # What the download files are made of besides their rows: change it when the writer changes,
 # so that no dataset keeps files written the old way.
 EXPORT_FORMAT = "ddss-downloads-2 (duckdb copy: csv with BOM and quoted text, parquet, json)"
-# DuckDB's memory while it writes the downloads (the ordered export is a sort): beyond it the
-# sort spills to disk beside public/ instead of growing with the data.
-EXPORT_MEMORY_LIMIT = "1GB"
 
 
 PUBLISHED_RECORD = "published.json"  # in versions/: the versions that became current
@@ -1062,7 +1059,6 @@ def build(planned: Plan, cfg: Settings) -> Build:
     target.mkdir(parents=True)
     try:
         with connect(cfg, read_only=True) as con:
-            con.execute(f"set memory_limit = '{EXPORT_MEMORY_LIMIT}'")
             con.execute(f"set temp_directory = {_literal(target.parent / '.spill')}")
             content = _gather(planned, con, target)
         _fault("after_downloads")
