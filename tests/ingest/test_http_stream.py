@@ -83,3 +83,17 @@ def test_a_changed_period_of_the_same_size_replaces_its_landing_file(tmp_path):
     landing.finish("2022-07", 2)
     landing.discard()
     assert path.read_bytes() == _whole("2022-07", 2, records)
+
+
+def test_two_runs_fetching_one_period_at_once_never_touch_each_others_files(tmp_path):
+    """A run waiting for the warehouse and another one fetch the same source: one's refused
+    fetch must not remove what the other is writing (found by the chaos campaign)."""
+    name = "etax_mobile_2022-07.json"
+    one, other = _PeriodFile(tmp_path, name), _PeriodFile(tmp_path, name)
+    one.add([{"n": 1}])
+    other.add([{"n": 2}])
+    one.discard()
+    path = other.finish("2022-07", 1)
+    other.discard()  # as fetch does, finished or not
+    assert json.loads(path.read_text("utf-8"))["records"] == [{"n": 2}]
+    assert os.listdir(tmp_path) == [name]

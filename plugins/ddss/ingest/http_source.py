@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import secrets
 import shutil
 import time
 from dataclasses import dataclass
@@ -272,7 +274,10 @@ class _PeriodFile:
     def __init__(self, folder: Path, name: str):
         self.folder, self.name = folder, name
         self.count = 0
-        self.records = folder / f".{name}.records"
+        # Named by process and a random token: two runs fetching the same source at once
+        # (one waiting for the warehouse, say) never write or remove each other's files.
+        self.tag = f"{os.getpid()}.{secrets.token_hex(4)}"
+        self.records = folder / f".{name}.{self.tag}.records"
         self.handle = self.records.open("wb")
 
     def add(self, records: list) -> None:
@@ -287,7 +292,7 @@ class _PeriodFile:
         self.handle.write(b"\n]" if self.count else b"[]")
         self.handle.close()
         path = self.folder / self.name
-        partial = path.with_name("." + self.name + ".partial")
+        partial = path.with_name(f".{self.name}.{self.tag}.partial")
         try:
             with partial.open("wb") as out, self.records.open("rb") as records:
                 out.write(b'{\n"period": ' + _dumps(period) + b',\n"total": ' + _dumps(total))

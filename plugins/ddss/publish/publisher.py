@@ -1150,9 +1150,11 @@ def publish(run_id: str, cfg: Settings | None = None, now: datetime | None = Non
     cfg = cfg or load_settings()
     public = cfg.public_dir
     with _one_publisher(public):
+        # Named before recover removes a killed publication's version: never reuse its name.
+        moment = _after_every_version(public, now)
         recover(public)
         try:
-            built = _build_holding_leaks(run_id, cfg, _after_every_version(public, now))
+            built = _build_holding_leaks(run_id, cfg, moment)
         except Unchanged as same:
             _remove_tree(_staging_root(public))
             version = current_version_of(public) or ""
